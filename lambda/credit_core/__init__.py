@@ -1,0 +1,2 @@
+"""Definitions shared by training, serving and monitoring: the application schema (and, later,
+the feature engineering). Pure Python + NumPy only, so the Lambda package can carry it."""

@@ -1,0 +1,1 @@
+"""A synthetic twin of the Kaggle Home Credit application tables, calibrated on public statistics."""

@@ -1,0 +1,89 @@
+"""Generate the twin tables and write them as the real files are laid out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from credit_core.schema import application_schema
+from credit_training.twin.building import build_housing
+from credit_training.twin.builder import TableBuilder
+from credit_training.twin.drift import Marginals, Side, manifest
+from credit_training.twin.loan import build_loan
+from credit_training.twin.population import build_people
+from credit_training.twin.target import build_target
+
+ID_START = 100001
+TRAIN_FILE = "application_train.csv"
+TEST_FILE = "application_test.csv"
+MANIFEST_FILE = "drift_manifest.json"
+
+
+def build_table(n: int, side: Side, rng: np.random.Generator) -> TableBuilder:
+    """All columns of one table (ids excepted), kept as arrays plus the latents behind them."""
+    b = TableBuilder(n=n, rng=rng, marginals=Marginals(side))
+    build_people(b)
+    build_loan(b)
+    build_housing(b)
+    if side == "train":
+        build_target(b)
+    return b
+
+
+def to_frame(b: TableBuilder, ids: np.ndarray, side: Side) -> pd.DataFrame:
+    """The table as pandas reads the real CSV back: schema order, dtypes and levels."""
+    schema = application_schema()
+    data: dict[str, object] = {}
+    for col in schema.columns:
+        if side == "test" and not col.in_test:
+            continue
+        if col.name == schema.id_column:
+            data[col.name] = ids
+        elif col.is_categorical:
+            data[col.name] = pd.Categorical.from_codes(b.cols[col.name], categories=col.levels)
+        else:
+            data[col.name] = b.cols[col.name].astype(col.dtype)
+    return pd.DataFrame(data)
+
+
+def split_ids(train_rows: int, test_rows: int, rng: np.random.Generator):
+    """Train and test ids interleave over one contiguous range, as in the real files."""
+    ids = np.arange(ID_START, ID_START + train_rows + test_rows, dtype=np.int64)
+    is_test = np.zeros(len(ids), dtype=bool)
+    is_test[rng.choice(len(ids), size=test_rows, replace=False)] = True
+    return ids[~is_test], ids[is_test]
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    train: pd.DataFrame
+    test: pd.DataFrame
+
+
+def generate_twin(train_rows: int = 307_511, test_rows: int = 48_744, seed: int = 42) -> Twin:
+    """Deterministic for a given seed; train and test come from independent streams."""
+    train_ids, test_ids = split_ids(train_rows, test_rows, np.random.default_rng([seed, 0]))
+    train = build_table(train_rows, "train", np.random.default_rng([seed, 1]))
+    test = build_table(test_rows, "test", np.random.default_rng([seed, 2]))
+    return Twin(to_frame(train, train_ids, "train"), to_frame(test, test_ids, "test"))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """pandas' own CSV writer: ints without decimals, floats with '.0', NaN as an empty field."""
+    frame.to_csv(path, index=False)
+
+
+def write_twin(out: Path, train_rows: int, test_rows: int, seed: int) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    twin = generate_twin(train_rows, test_rows, seed)
+    paths = {"train": out / TRAIN_FILE, "test": out / TEST_FILE, "manifest": out / MANIFEST_FILE}
+    write_csv(twin.train, paths["train"])
+    write_csv(twin.test, paths["test"])
+    meta = {"generator": "credit_training.twin", "seed": seed, "train_rows": train_rows,
+            "test_rows": test_rows, **manifest()}
+    paths["manifest"].write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    return paths

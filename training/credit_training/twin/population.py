@@ -1,0 +1,256 @@
+"""Who applies: age, gender, work, family, education, income, region, contact details.
+
+Choices where the public statistics are silent (documented, plausible): retirement comes with age
+(earlier for women); employment length grows with age and never starts before 16; education
+orders occupations and raises income; men earn more and own more cars; family size is children
+plus the applicant plus a partner when married.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from credit_core.schema import application_schema
+from credit_training.twin.builder import TableBuilder
+from credit_training.twin.drift import Marginals
+from credit_training.twin.marginals import (
+    QuantileCurve,
+    correlated,
+    curve_from_summary,
+    cut_levels,
+    rank_uniform,
+    standard,
+)
+
+SENTINEL_DAYS = 365243
+NO_EMPLOYER_INCOME_TYPES = ("Pensioner", "Unemployed")
+EDUCATION_ORDER = (
+    "Lower secondary",
+    "Secondary / secondary special",
+    "Incomplete higher",
+    "Higher education",
+    "Academic degree",
+)
+FAMILY_ORDER = (
+    "Single / not married",
+    "Civil marriage",
+    "Married",
+    "Unknown",
+    "Separated",
+    "Widow",
+)
+OCCUPATION_ORDER = (
+    "Low-skill Laborers",
+    "Laborers",
+    "Cleaning staff",
+    "Cooking staff",
+    "Waiters/barmen staff",
+    "Security staff",
+    "Drivers",
+    "Sales staff",
+    "Private service staff",
+    "Medicine staff",
+    "Secretaries",
+    "Realty agents",
+    "Core staff",
+    "HR staff",
+    "High skill tech staff",
+    "IT staff",
+    "Accountants",
+    "Managers",
+)
+HOUSING_ORDER = (
+    "With parents",
+    "Rented apartment",
+    "Office apartment",
+    "House / apartment",
+    "Municipal apartment",
+    "Co-op apartment",
+)
+
+
+def build_people(b: TableBuilder) -> None:
+    _age_and_gender(b)
+    _work(b)
+    _family(b)
+    _education_and_income(b)
+    _region(b)
+    _contacts(b)
+
+
+def _age_and_gender(b: TableBuilder) -> None:
+    z_age = b.normal()  # high = old
+    b.latent["age"] = z_age
+    # DAYS_BIRTH is negative: the oldest applicants have the lowest values
+    days = b.from_latent("DAYS_BIRTH", -z_age)
+    b.cols["DAYS_BIRTH"] = np.round(days).astype(np.int64)
+    b.latent["age_years"] = -b.cols["DAYS_BIRTH"] / 365.25
+    b.categorical("CODE_GENDER")
+    b.latent["male"] = b.is_level("CODE_GENDER", "M").astype(float)
+
+
+def _work(b: TableBuilder) -> None:
+    age = b.latent["age"]
+    female = 1.0 - b.latent["male"]
+    share = b.marginals.sentinel_share()
+    # retirement: the oldest get a pension, women a little earlier; a few young disabled/unemployed
+    retire_score = age + 0.35 * female + 0.35 * b.normal()
+    no_employer = b.top_share(retire_score, share).astype(bool)
+    b.latent["no_employer"] = no_employer.astype(float)
+
+    spec = b.marginals.cat("NAME_INCOME_TYPE")
+    shares = dict(zip(spec.levels, spec.shares, strict=True))
+    unemployed_share = shares.get("Unemployed", 0.0) / sum(
+        shares.get(t, 0.0) for t in NO_EMPLOYER_INCOME_TYPES
+    )
+    levels = application_schema().column("NAME_INCOME_TYPE").levels
+    income = b.categorical(
+        "NAME_INCOME_TYPE", rows=~no_employer, exclude=(*NO_EMPLOYER_INCOME_TYPES, "Maternity leave")
+    )
+    unemployed = no_employer & (b.rng.random(b.n) < unemployed_share)
+    income[no_employer] = levels.index("Pensioner")
+    income[unemployed] = levels.index("Unemployed")
+    if "Maternity leave" in shares:  # a handful of young women on maternity leave
+        young_women = (~no_employer) & (female > 0) & (age < -0.5)
+        pick = young_women & (b.rng.random(b.n) < shares["Maternity leave"] * 4)
+        income[pick] = levels.index("Maternity leave")
+
+    org = b.categorical("ORGANIZATION_TYPE", rows=~no_employer, exclude=("XNA",))
+    org[no_employer] = application_schema().column("ORGANIZATION_TYPE").levels.index("XNA")
+
+    # employment length: longer for older applicants, capped by a working life starting at 16
+    emp_curve = employment_curve()
+    z_emp = correlated(b.rng, age, 0.55)
+    employed = ~no_employer
+    days = np.full(b.n, SENTINEL_DAYS, dtype=np.int64)
+    u = rank_uniform(-z_emp[employed])
+    start_cap = b.cols["DAYS_BIRTH"][employed] + 16 * 365
+    days[employed] = np.maximum(np.round(emp_curve(u)), start_cap).astype(np.int64)
+    b.cols["DAYS_EMPLOYED"] = days
+    b.latent["employed_years"] = np.where(employed, -days / 365.25, np.nan)
+
+    b.cols["FLAG_EMP_PHONE"] = employed.astype(np.int64)
+    work_phone = b.marginals.num("FLAG_WORK_PHONE").mean / (1 - share)
+    b.cols["FLAG_WORK_PHONE"] = (employed & (b.rng.random(b.n) < work_phone)).astype(np.int64)
+
+
+def employment_curve() -> QuantileCurve:
+    """Tenure of applicants with an employer, from the public quartiles that include the sentinel.
+
+    The published quartiles of DAYS_EMPLOYED sit at other probabilities once the 18% sentinel rows
+    (all at the top) are removed; the employed mean is solved from the overall mean. Test keeps
+    the train tenure distribution: only the share without an employer moves.
+    """
+    train = Marginals("train")
+    share = train.sentinel_share()
+    return curve_from_summary(
+        train.num("DAYS_EMPLOYED"),
+        probs=tuple(p / (1 - share) for p in (0.25, 0.5, 0.75)),
+        upper=0.0,
+        mean=(train.num("DAYS_EMPLOYED").mean - share * SENTINEL_DAYS) / (1 - share),
+    )
+
+
+def _family(b: TableBuilder) -> None:
+    age = b.latent["age"]
+    b.categorical("NAME_FAMILY_STATUS", correlated(b.rng, age, 0.55), order=FAMILY_ORDER)
+    partnered = b.is_level("NAME_FAMILY_STATUS", "Married", "Civil marriage")
+    # children: most likely for partnered applicants in their thirties and forties
+    years = b.latent["age_years"]
+    child_score = 0.9 * partnered - np.abs(years - 38.0) / 9.0 + 0.9 * b.normal()
+    shares = [0.70035, 0.19875, 0.08699, 0.01209, 0.00140, 0.00027, 0.00014]
+    children = cut_levels(child_score, shares).astype(np.int64)
+    rare = b.rng.random(b.n) < 2e-5  # the real table has a few very large families (max 19)
+    children[rare] = b.rng.integers(7, 15, rare.sum())
+    b.cols["CNT_CHILDREN"] = children
+    fam = (children + 1 + partnered).astype(np.float64)
+    b.cols["CNT_FAM_MEMBERS"] = fam
+    b.random_missing("CNT_FAM_MEMBERS")
+    b.latent["partnered"] = partnered.astype(float)
+
+    b.categorical("NAME_TYPE_SUITE")
+    b.categorical("NAME_HOUSING_TYPE", correlated(b.rng, age, 0.35), order=HOUSING_ORDER)
+
+
+def _education_and_income(b: TableBuilder) -> None:
+    z_edu = b.normal()
+    b.categorical("NAME_EDUCATION_TYPE", z_edu, order=EDUCATION_ORDER)
+    b.latent["higher_education"] = b.is_level(
+        "NAME_EDUCATION_TYPE", "Higher education", "Academic degree"
+    ).astype(float)
+    employed = b.latent["no_employer"] == 0
+    share = b.marginals.sentinel_share()
+    occupied_share = (1 - b.marginals.cat("OCCUPATION_TYPE").missing_rate) / (1 - share)
+    occupied = employed & (b.rng.random(b.n) < occupied_share)
+    b.categorical(
+        "OCCUPATION_TYPE",
+        correlated(b.rng, z_edu, 0.6),
+        order=OCCUPATION_ORDER,
+        rows=occupied,
+        missing_rate=0.0,
+    )
+
+    z_income = standard(
+        0.55 * z_edu + 0.45 * b.latent["male"] - 0.35 * b.latent["no_employer"] + 0.8 * b.normal()
+    )
+    b.latent["income"] = z_income
+    income = b.from_latent("AMT_INCOME_TOTAL", z_income)
+    lo = b.marginals.num("AMT_INCOME_TOTAL").min
+    round_4500 = b.rng.random(b.n) < 0.8  # most declared incomes are round numbers
+    income = np.where(round_4500, np.round(income / 4500) * 4500, np.round(income * 2) / 2)
+    b.cols["AMT_INCOME_TOTAL"] = np.maximum(income, lo)
+
+    car_score = 0.9 * b.latent["male"] + 0.6 * z_income + b.normal()
+    b.categorical("FLAG_OWN_CAR", car_score, order=("N", "Y"))
+    owns_car = b.is_level("FLAG_OWN_CAR", "Y")
+    car_age = np.round(b.from_latent("OWN_CAR_AGE", b.normal()))
+    b.cols["OWN_CAR_AGE"] = np.where(owns_car, car_age, np.nan)
+    b.categorical("FLAG_OWN_REALTY", correlated(b.rng, b.latent["age"], 0.2), order=("N", "Y"))
+
+
+def _region(b: TableBuilder) -> None:
+    """Regions are discrete (81 values in the real table); better-rated regions are populous."""
+    z_region = b.normal()
+    b.latent["region"] = z_region
+    u = rank_uniform(z_region)
+    buckets = 81
+    u_bucket = (np.floor(u * buckets) + 0.5) / buckets
+    pop = b.curve("REGION_POPULATION_RELATIVE")(u_bucket)
+    b.cols["REGION_POPULATION_RELATIVE"] = np.round(pop, 6)
+    rating_z = correlated(b.rng, -z_region, 0.85)
+    b.cols["REGION_RATING_CLIENT"] = 1 + cut_levels(rating_z, [0.1047, 0.7381, 0.1572])
+    city_z = correlated(b.rng, rating_z, 0.95)
+    b.cols["REGION_RATING_CLIENT_W_CITY"] = 1 + cut_levels(city_z, [0.1111, 0.7463, 0.1426])
+    for col in ("REGION_RATING_CLIENT", "REGION_RATING_CLIENT_W_CITY"):
+        b.cols[col] = b.cols[col].astype(np.int64)
+
+    # mobility: living outside the registration city/region, working outside the living city
+    mobile = correlated(b.rng, -b.latent["age"], 0.3)
+    live = correlated(b.rng, mobile, 0.5)
+    b.cols["REG_REGION_NOT_LIVE_REGION"] = b.top_share(live, _mean(b, "REG_REGION_NOT_LIVE_REGION"))
+    b.cols["REG_CITY_NOT_LIVE_CITY"] = b.top_share(live, _mean(b, "REG_CITY_NOT_LIVE_CITY"))
+    employed = b.latent["no_employer"] == 0
+    emp_share = employed.mean()
+    work = correlated(b.rng, mobile, 0.5) + np.where(employed, 0.0, -50.0)
+    reg_work = 0.55 * live + 0.85 * work
+    for col, z in (
+        ("LIVE_REGION_NOT_WORK_REGION", work),
+        ("LIVE_CITY_NOT_WORK_CITY", work),
+        ("REG_REGION_NOT_WORK_REGION", reg_work),
+        ("REG_CITY_NOT_WORK_CITY", reg_work),
+    ):
+        b.cols[col] = b.top_share(z, min(_mean(b, col), emp_share))
+
+    b.categorical("WEEKDAY_APPR_PROCESS_START")
+    hour = b.marginals.num("HOUR_APPR_PROCESS_START")
+    hours = np.round(hour.mean + hour.std * correlated(b.rng, z_region, 0.25))
+    b.cols["HOUR_APPR_PROCESS_START"] = np.clip(hours, hour.min, hour.max).astype(np.int64)
+
+
+def _contacts(b: TableBuilder) -> None:
+    for col in ("FLAG_MOBIL", "FLAG_CONT_MOBILE", "FLAG_PHONE", "FLAG_EMAIL"):
+        b.bernoulli(col, _mean(b, col))
+
+
+def _mean(b: TableBuilder, col: str) -> float:
+    return b.marginals.num(col).mean
