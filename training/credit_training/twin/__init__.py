@@ -1,1 +1,1 @@
-"""A synthetic twin of the Kaggle Home Credit application tables, calibrated on public statistics."""
+"""A synthetic twin of the Kaggle Home Credit application tables, calibrated on public stats."""

@@ -39,7 +39,11 @@ def build_housing(b: TableBuilder) -> None:
     size = b.normal()
     for attr, loading in ATTRIBUTES.items():
         z = correlated(b.rng, size, loading)
-        variants = {"AVG": z, "MODE": correlated(b.rng, z, 0.97), "MEDI": correlated(b.rng, z, 0.995)}
+        variants = {
+            "AVG": z,
+            "MODE": correlated(b.rng, z, 0.97),
+            "MEDI": correlated(b.rng, z, 0.995),
+        }
         for suffix, latent in variants.items():
             name = f"{attr}_{suffix}"
             values = np.round(b.from_latent(name, latent), 4)

@@ -40,6 +40,9 @@ TEST_DRIFTS: dict[str, Drift] = {
     "ORGANIZATION_TYPE": Drift(
         "category_shares", "XNA follows the DAYS_EMPLOYED sentinel: 18.0% -> 19.0%", False
     ),
+    "OCCUPATION_TYPE": Drift(
+        "missing_rate", "missing 31.3% -> 32.0% (no occupation without an employer)"
+    ),
     "FLAG_EMP_PHONE": Drift("mean", "follows the DAYS_EMPLOYED sentinel: 0.820 -> 0.810", False),
     "FLAG_EMAIL": Drift("mean", "0.057 -> 0.163"),
     "EXT_SOURCE_1": Drift("missing_rate", "missing 56.4% -> 42.1%"),
@@ -52,6 +55,12 @@ TEST_DRIFTS: dict[str, Drift] = {
     "WEEKDAY_APPR_PROCESS_START": Drift(
         "category_shares", "TUESDAY 17.5% -> 20.0%; SATURDAY/SUNDAY less frequent"
     ),
+    **{
+        f"AMT_REQ_CREDIT_BUREAU_{p}": Drift(
+            "missing_rate", "the bureau block is missing together: 13.5% -> 12.4%"
+        )
+        for p in ("HOUR", "DAY", "YEAR")
+    },
     "AMT_REQ_CREDIT_BUREAU_WEEK": Drift("distribution", "mean 0.034 -> 0.0028; max 8 -> 2"),
     "AMT_REQ_CREDIT_BUREAU_MON": Drift("distribution", "mean 0.267 -> 0.0093; max 27 -> 6"),
     "AMT_REQ_CREDIT_BUREAU_QRT": Drift("distribution", "mean 0.265 -> 0.547; max 261 -> 7"),

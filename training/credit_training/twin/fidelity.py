@@ -30,9 +30,12 @@ def _is_flag(summary: dict) -> bool:
 
 
 def _is_small_count(name: str, summary: dict) -> bool:
-    return summary["max"] <= 1000 and not name.startswith(("EXT_", "REGION_POP")) and all(
-        float(summary[k]).is_integer() for k in ("min", "p25", "p50", "p75", "max")
-    ) and not any(s in name for s in ("_AVG", "_MODE", "_MEDI"))
+    return (
+        summary["max"] <= 1000
+        and not name.startswith(("EXT_", "REGION_POP"))
+        and all(float(summary[k]).is_integer() for k in ("min", "p25", "p50", "p75", "max"))
+        and not any(s in name for s in ("_AVG", "_MODE", "_MEDI"))
+    )
 
 
 def missing_report(df: pd.DataFrame, side: str = "train") -> pd.DataFrame:
@@ -59,7 +62,9 @@ def share_report(df: pd.DataFrame, side: str = "train") -> pd.DataFrame:
             for c in s["categories"]:
                 got = float(counts.get(c["value"], 0.0))
                 want = c["share_of_all_rows"]
-                rows.append(("share", f"{name}={c['value']}", got, want, abs(got - want), SHARE_TOL))
+                rows.append(
+                    ("share", f"{name}={c['value']}", got, want, abs(got - want), SHARE_TOL)
+                )
         elif _is_flag(s["numeric_summary"]):
             got, want = float(df[name].mean()), s["numeric_summary"]["mean"]
             rows.append(("flag_mean", name, got, want, abs(got - want), SHARE_TOL))
@@ -67,7 +72,7 @@ def share_report(df: pd.DataFrame, side: str = "train") -> pd.DataFrame:
 
 
 def quantile_report(df: pd.DataFrame, side: str = "train") -> pd.DataFrame:
-    """p25/p50/p75 within 5% (1 unit for small integer counts); min and max inside the public range."""
+    """p25/p50/p75 within 5% (1 unit for small integer counts); min/max inside the public range."""
     rows = []
     for col in _stats_columns():
         name = col["name"]
@@ -131,10 +136,22 @@ def target_report(df: pd.DataFrame) -> pd.DataFrame:
     anomaly = df["DAYS_EMPLOYED"] == SENTINEL_DAYS
     rows = [
         ("default_rate", "TARGET", float(df["TARGET"].mean()), 0.080729, 0.0, 0.003),
-        ("sentinel_default_rate", "anomalous", float(df.loc[anomaly, "TARGET"].mean()),
-         stats["default_rate_anomalous"], 0.0, 0.01),
-        ("sentinel_default_rate", "employed", float(df.loc[~anomaly, "TARGET"].mean()),
-         stats["default_rate_non_anomalous"], 0.0, 0.01),
+        (
+            "sentinel_default_rate",
+            "anomalous",
+            float(df.loc[anomaly, "TARGET"].mean()),
+            stats["default_rate_anomalous"],
+            0.0,
+            0.01,
+        ),
+        (
+            "sentinel_default_rate",
+            "employed",
+            float(df.loc[~anomaly, "TARGET"].mean()),
+            stats["default_rate_non_anomalous"],
+            0.0,
+            0.01,
+        ),
     ]
     out = _frame(rows)
     out["error"] = (out["value"] - out["public"]).abs()

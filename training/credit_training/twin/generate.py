@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from credit_core.schema import application_schema
-from credit_training.twin.building import build_housing
 from credit_training.twin.builder import TableBuilder
+from credit_training.twin.building import build_housing
 from credit_training.twin.drift import Marginals, Side, manifest
 from credit_training.twin.loan import build_loan
 from credit_training.twin.population import build_people
@@ -83,7 +83,12 @@ def write_twin(out: Path, train_rows: int, test_rows: int, seed: int) -> dict[st
     paths = {"train": out / TRAIN_FILE, "test": out / TEST_FILE, "manifest": out / MANIFEST_FILE}
     write_csv(twin.train, paths["train"])
     write_csv(twin.test, paths["test"])
-    meta = {"generator": "credit_training.twin", "seed": seed, "train_rows": train_rows,
-            "test_rows": test_rows, **manifest()}
+    meta = {
+        "generator": "credit_training.twin",
+        "seed": seed,
+        "train_rows": train_rows,
+        "test_rows": test_rows,
+        **manifest(),
+    }
     paths["manifest"].write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
     return paths

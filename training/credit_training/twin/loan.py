@@ -122,6 +122,8 @@ def _documents(b: TableBuilder) -> None:
     """Most applicants hand in one main document; FLAG_DOCUMENT_3 is by far the most common."""
     shares = np.array([b.marginals.num(doc).mean for doc in DOCUMENT_COLUMNS])
     none = max(0.0, 1.0 - shares.sum())
-    choice = b.rng.choice(len(shares) + 1, size=b.n, p=np.append(shares, none) / (shares.sum() + none))
+    choice = b.rng.choice(
+        len(shares) + 1, size=b.n, p=np.append(shares, none) / (shares.sum() + none)
+    )
     for i, doc in enumerate(DOCUMENT_COLUMNS):
         b.cols[doc] = (choice == i).astype(np.int64)

@@ -105,7 +105,9 @@ def _work(b: TableBuilder) -> None:
     )
     levels = application_schema().column("NAME_INCOME_TYPE").levels
     income = b.categorical(
-        "NAME_INCOME_TYPE", rows=~no_employer, exclude=(*NO_EMPLOYER_INCOME_TYPES, "Maternity leave")
+        "NAME_INCOME_TYPE",
+        rows=~no_employer,
+        exclude=(*NO_EMPLOYER_INCOME_TYPES, "Maternity leave"),
     )
     unemployed = no_employer & (b.rng.random(b.n) < unemployed_share)
     income[no_employer] = levels.index("Pensioner")
@@ -219,7 +221,7 @@ def _region(b: TableBuilder) -> None:
     b.cols["REGION_POPULATION_RELATIVE"] = np.round(pop, 6)
     rating_z = correlated(b.rng, -z_region, 0.85)
     b.cols["REGION_RATING_CLIENT"] = 1 + cut_levels(rating_z, [0.1047, 0.7381, 0.1572])
-    city_z = correlated(b.rng, rating_z, 0.95)
+    city_z = correlated(b.rng, rating_z, 0.99)
     b.cols["REGION_RATING_CLIENT_W_CITY"] = 1 + cut_levels(city_z, [0.1111, 0.7463, 0.1426])
     for col in ("REGION_RATING_CLIENT", "REGION_RATING_CLIENT_W_CITY"):
         b.cols[col] = b.cols[col].astype(np.int64)
