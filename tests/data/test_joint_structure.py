@@ -78,16 +78,28 @@ def test_region_flags_are_nested(twin):
 @pytest.mark.parametrize(
     "block",
     [
-        [f"{a}_{s}" for a in ("APARTMENTS", "FLOORSMAX", "COMMONAREA") for s in ("AVG", "MODE", "MEDI")],
+        [
+            f"{a}_{s}"
+            for a in ("APARTMENTS", "FLOORSMAX", "COMMONAREA")
+            for s in ("AVG", "MODE", "MEDI")
+        ],
         [f"AMT_REQ_CREDIT_BUREAU_{p}" for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")],
-        ["OBS_30_CNT_SOCIAL_CIRCLE", "DEF_30_CNT_SOCIAL_CIRCLE", "OBS_60_CNT_SOCIAL_CIRCLE",
-         "DEF_60_CNT_SOCIAL_CIRCLE"],
+        [
+            "OBS_30_CNT_SOCIAL_CIRCLE",
+            "DEF_30_CNT_SOCIAL_CIRCLE",
+            "OBS_60_CNT_SOCIAL_CIRCLE",
+            "DEF_60_CNT_SOCIAL_CIRCLE",
+        ],
     ],
     ids=["housing", "bureau", "social_circle"],
 )
 def test_blocks_go_missing_together(twin, block):
     missing = twin.train[block].isna()
-    triplets = [block[i : i + 3] for i in range(0, len(block), 3)] if "APARTMENTS_AVG" in block else [block]
+    triplets = (
+        [block[i : i + 3] for i in range(0, len(block), 3)]
+        if "APARTMENTS_AVG" in block
+        else [block]
+    )
     for cols in triplets:
         assert missing[cols].nunique(axis=1).eq(1).all(), cols
 
@@ -117,5 +129,8 @@ def test_generation_is_deterministic_for_a_seed():
     pd.testing.assert_frame_equal(a.train, b.train)
     pd.testing.assert_frame_equal(a.test, b.test)
     assert not a.train["EXT_SOURCE_2"].equals(c.train["EXT_SOURCE_2"])
-    assert np.isfinite(a.train.select_dtypes("number").to_numpy(dtype=float)[~np.isnan(
-        a.train.select_dtypes("number").to_numpy(dtype=float))]).all()
+    assert np.isfinite(
+        a.train.select_dtypes("number").to_numpy(dtype=float)[
+            ~np.isnan(a.train.select_dtypes("number").to_numpy(dtype=float))
+        ]
+    ).all()

@@ -15,7 +15,9 @@ ALPHA = 0.01
 def test_revolving_loans_almost_vanish(twin):
     share = (twin.test["NAME_CONTRACT_TYPE"] == "Revolving loans").mean()
     assert share == pytest.approx(0.009, abs=0.003)
-    assert (twin.train["NAME_CONTRACT_TYPE"] == "Revolving loans").mean() == pytest.approx(0.095, abs=0.01)
+    assert (twin.train["NAME_CONTRACT_TYPE"] == "Revolving loans").mean() == pytest.approx(
+        0.095, abs=0.01
+    )
 
 
 def test_email_flag_and_external_score_missingness(twin):
@@ -38,8 +40,9 @@ def test_documents_absent_from_test(twin):
 
 
 def test_bureau_enquiry_shifts(twin):
-    means = twin.test[["AMT_REQ_CREDIT_BUREAU_QRT", "AMT_REQ_CREDIT_BUREAU_MON",
-                       "AMT_REQ_CREDIT_BUREAU_WEEK"]].mean()
+    means = twin.test[
+        ["AMT_REQ_CREDIT_BUREAU_QRT", "AMT_REQ_CREDIT_BUREAU_MON", "AMT_REQ_CREDIT_BUREAU_WEEK"]
+    ].mean()
     assert means["AMT_REQ_CREDIT_BUREAU_QRT"] == pytest.approx(0.547, rel=0.1)
     assert means["AMT_REQ_CREDIT_BUREAU_MON"] < 0.03
     assert means["AMT_REQ_CREDIT_BUREAU_WEEK"] < 0.01
@@ -61,7 +64,9 @@ def _same_distribution_pvalue(train: pd.Series, test: pd.Series) -> float:
         table = table[table.sum(axis=1) >= 10]
         return 1.0 if len(table) < 2 else float(stats.chi2_contingency(table)[1])
     ps = []
-    miss = np.array([[train.isna().sum(), train.notna().sum()], [test.isna().sum(), test.notna().sum()]])
+    miss = np.array(
+        [[train.isna().sum(), train.notna().sum()], [test.isna().sum(), test.notna().sum()]]
+    )
     if miss[:, 0].sum() > 0:
         ps.append(stats.chi2_contingency(miss)[1])
     ps.append(stats.ks_2samp(train.dropna(), test.dropna()).pvalue)
@@ -80,9 +85,19 @@ def test_untouched_columns_keep_the_train_distribution(twin):
 
 @pytest.mark.parametrize(
     "column",
-    ["NAME_CONTRACT_TYPE", "FLAG_EMAIL", "EXT_SOURCE_1", "AMT_CREDIT", "AMT_GOODS_PRICE",
-     "AMT_ANNUITY", "AMT_REQ_CREDIT_BUREAU_QRT", "AMT_REQ_CREDIT_BUREAU_MON",
-     "WEEKDAY_APPR_PROCESS_START", "DAYS_LAST_PHONE_CHANGE", "FLAG_DOCUMENT_3"],
+    [
+        "NAME_CONTRACT_TYPE",
+        "FLAG_EMAIL",
+        "EXT_SOURCE_1",
+        "AMT_CREDIT",
+        "AMT_GOODS_PRICE",
+        "AMT_ANNUITY",
+        "AMT_REQ_CREDIT_BUREAU_QRT",
+        "AMT_REQ_CREDIT_BUREAU_MON",
+        "WEEKDAY_APPR_PROCESS_START",
+        "DAYS_LAST_PHONE_CHANGE",
+        "FLAG_DOCUMENT_3",
+    ],
 )
 def test_drifted_columns_are_detectably_different(twin, column):
     assert _same_distribution_pvalue(twin.train[column], twin.test[column]) < 1e-6
