@@ -7,6 +7,8 @@ outputs are.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -41,6 +43,43 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from credit_training.candidates import PROFILES
+    from credit_training.cost import CostWeights
+    from credit_training.train import TrainConfig, run_training
+
+    cfg = TrainConfig(
+        data=Path(args.data),
+        profile=PROFILES[args.profile],
+        data_dir=Path(args.data_dir),
+        tracking_uri=args.tracking_uri,
+        experiment=args.experiment,
+        model_name=args.model_name,
+        target_col=args.target_col,
+        id_col=args.id_col,
+        weights=CostWeights(fn=args.fn_cost, fp=args.fp_cost),
+        promote=args.promote,
+    )
+    summary = run_training(cfg)
+    print(json.dumps(summary, default=str))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from credit_training import registry
+    from credit_training.export import export_bundle
+
+    registry.setup(
+        args.tracking_uri or registry.default_tracking_uri(Path(args.data_dir)),
+        registry.EXPERIMENT,
+        Path(args.data_dir),
+    )
+    result = export_bundle(args.to, args.model_name, args.alias, args.version)
+    print(f"exported {args.model_name} v{result['version']} to {args.to}")
+    print(json.dumps(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="credit", description="Prêt à Dépenser credit scoring: data, training and serving."
@@ -57,11 +96,41 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check application_train/test.csv in a directory")
     validate.add_argument("--data", required=True, help="directory holding the two CSV files")
     validate.set_defaults(func=_validate)
+
+    train = sub.add_parser("train", help="select, calibrate, explain and register a model")
+    train.add_argument(
+        "--data", required=True, help="directory with application_train.csv, or a CSV"
+    )
+    train.add_argument("--profile", choices=("fast", "full"), default="fast")
+    _mlflow_args(train)
+    train.add_argument("--experiment", default="credit-scoring")
+    train.add_argument("--target-col", default="TARGET")
+    train.add_argument("--id-col", default="SK_ID_CURR")
+    train.add_argument("--fn-cost", type=float, default=10.0, help="cost of a missed defaulter")
+    train.add_argument("--fp-cost", type=float, default=1.0, help="cost of a refused good client")
+    train.add_argument("--promote", action="store_true", help="make the new model champion")
+    train.set_defaults(func=_train)
+
+    export = sub.add_parser("export", help="export a registered model as a versioned bundle")
+    export.add_argument("--to", required=True, help="local folder or s3://bucket/prefix")
+    export.add_argument("--alias", default="champion")
+    export.add_argument("--version", default=None, help="a registry version (instead of --alias)")
+    _mlflow_args(export)
+    export.set_defaults(func=_export)
     return parser
+
+
+def _mlflow_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tracking-uri", default=None, help="MLflow store (default: local SQLite)")
+    p.add_argument("--data-dir", default="data", help="where the local MLflow store lives")
+    p.add_argument("--model-name", default="credit-scoring")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    for noisy in ("mlflow", "alembic", "urllib3", "botocore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return int(args.func(args))
 
 

@@ -1,0 +1,212 @@
+"""Feature engineering, defined once for training, serving and monitoring.
+
+Everything works on a mapping of column name -> 1-D float array (categoricals as level codes,
+NaN for missing), so the same code featurises 300,000 training rows or one API request: training
+builds the mapping from a DataFrame, the API from JSON records (see ``columns_from_records``).
+The :class:`FeatureSpec` saved in the model bundle says which raw inputs and derived features a
+model uses; Home-Credit-specific features are included only when their inputs exist, so the
+pipeline also runs on any table with a binary target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SENTINEL_DAYS_EMPLOYED = 365243.0  # "1000 years employed": pensioners and the unemployed
+EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
+DOCUMENTS = tuple(f"FLAG_DOCUMENT_{i}" for i in range(2, 22))
+
+Columns = Mapping[str, np.ndarray]
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a / b
+    r[~np.isfinite(r)] = np.nan
+    return r
+
+
+def _ext_stack(c: Columns) -> np.ndarray:
+    return np.vstack([c[name] for name in EXT_SOURCES])
+
+
+def _ext_mean(c: Columns) -> np.ndarray:
+    s = _ext_stack(c)
+    count = (~np.isnan(s)).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, np.nansum(s, axis=0) / count, np.nan)
+
+
+def _ext_min(c: Columns) -> np.ndarray:
+    return np.fmin(np.fmin(c["EXT_SOURCE_1"], c["EXT_SOURCE_2"]), c["EXT_SOURCE_3"])
+
+
+def _ext_max(c: Columns) -> np.ndarray:
+    return np.fmax(np.fmax(c["EXT_SOURCE_1"], c["EXT_SOURCE_2"]), c["EXT_SOURCE_3"])
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    inputs: tuple[str, ...]
+    compute: Callable[[Columns], np.ndarray]
+    doc: str
+
+
+# name -> definition; a model uses those whose inputs exist in its training table
+DERIVED: dict[str, Derived] = {
+    "DAYS_EMPLOYED_ANOM": Derived(
+        ("DAYS_EMPLOYED",),
+        lambda c: c["_DAYS_EMPLOYED_SENTINEL"],
+        "1 when DAYS_EMPLOYED carried the 365243 sentinel (no employer), which becomes missing",
+    ),
+    "CREDIT_INCOME_RATIO": Derived(
+        ("AMT_CREDIT", "AMT_INCOME_TOTAL"),
+        lambda c: _ratio(c["AMT_CREDIT"], c["AMT_INCOME_TOTAL"]),
+        "credit amount / yearly income",
+    ),
+    "ANNUITY_INCOME_RATIO": Derived(
+        ("AMT_ANNUITY", "AMT_INCOME_TOTAL"),
+        lambda c: _ratio(c["AMT_ANNUITY"], c["AMT_INCOME_TOTAL"]),
+        "annuity / income: the repayment burden",
+    ),
+    "PAYMENT_RATE": Derived(
+        ("AMT_ANNUITY", "AMT_CREDIT"),
+        lambda c: _ratio(c["AMT_ANNUITY"], c["AMT_CREDIT"]),
+        "annuity / credit: the inverse of the term",
+    ),
+    "GOODS_CREDIT_RATIO": Derived(
+        ("AMT_GOODS_PRICE", "AMT_CREDIT"),
+        lambda c: _ratio(c["AMT_GOODS_PRICE"], c["AMT_CREDIT"]),
+        "goods price / credit: how much of the loan buys the goods",
+    ),
+    "EMPLOYED_AGE_RATIO": Derived(
+        ("DAYS_EMPLOYED", "DAYS_BIRTH"),
+        lambda c: _ratio(c["DAYS_EMPLOYED"], c["DAYS_BIRTH"]),
+        "share of life spent in the current job",
+    ),
+    "INCOME_PER_PERSON": Derived(
+        ("AMT_INCOME_TOTAL", "CNT_FAM_MEMBERS"),
+        lambda c: _ratio(c["AMT_INCOME_TOTAL"], c["CNT_FAM_MEMBERS"]),
+        "income per family member",
+    ),
+    "EXT_SOURCE_MEAN": Derived(EXT_SOURCES, _ext_mean, "mean of the known external scores"),
+    "EXT_SOURCE_MIN": Derived(EXT_SOURCES, _ext_min, "lowest known external score"),
+    "EXT_SOURCE_MAX": Derived(EXT_SOURCES, _ext_max, "highest known external score"),
+    "EXT_SOURCE_PROD": Derived(
+        EXT_SOURCES,
+        lambda c: c["EXT_SOURCE_1"] * c["EXT_SOURCE_2"] * c["EXT_SOURCE_3"],
+        "product of the three external scores (missing if any is)",
+    ),
+    "EXT_SOURCE_NAN_COUNT": Derived(
+        EXT_SOURCES,
+        lambda c: np.isnan(_ext_stack(c)).sum(axis=0).astype(np.float64),
+        "how many external scores are missing",
+    ),
+    "DOCUMENT_COUNT": Derived(
+        DOCUMENTS,
+        lambda c: np.nansum(np.vstack([c[d] for d in DOCUMENTS]), axis=0),
+        "documents provided",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """The model's inputs: raw numeric columns, raw categoricals (with levels), derived features."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[tuple[str, tuple[str, ...]], ...]
+    derived: tuple[str, ...]
+    _codes: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, levels in self.categorical:
+            self._codes[name] = {lv: float(i) for i, lv in enumerate(levels)}
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.numeric, *(n for n, _ in self.categorical), *self.derived]
+
+    @property
+    def categorical_indices(self) -> list[int]:
+        start = len(self.numeric)
+        return list(range(start, start + len(self.categorical)))
+
+    @property
+    def raw_inputs(self) -> list[str]:
+        return [*self.numeric, *(n for n, _ in self.categorical)]
+
+    def levels(self, name: str) -> tuple[str, ...]:
+        return dict(self.categorical)[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "numeric": list(self.numeric),
+            "categorical": {n: list(lv) for n, lv in self.categorical},
+            "derived": list(self.derived),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> FeatureSpec:
+        return cls(
+            numeric=tuple(raw["numeric"]),
+            categorical=tuple((n, tuple(lv)) for n, lv in raw["categorical"].items()),
+            derived=tuple(raw["derived"]),
+        )
+
+
+def build_spec(numeric: Iterable[str], categorical: Mapping[str, Iterable[str]]) -> FeatureSpec:
+    """The spec for a table with these raw columns: derived features whose inputs all exist."""
+    numeric = tuple(numeric)
+    available = set(numeric)
+    derived = tuple(name for name, d in DERIVED.items() if set(d.inputs) <= available)
+    cats = tuple((name, tuple(levels)) for name, levels in categorical.items())
+    return FeatureSpec(numeric=numeric, categorical=cats, derived=derived)
+
+
+def transform(spec: FeatureSpec, columns: Columns) -> np.ndarray:
+    """The model matrix (rows x ``spec.names``) from raw columns as float arrays.
+
+    Numeric columns are taken as they are, except DAYS_EMPLOYED whose sentinel becomes missing
+    (flagged by DAYS_EMPLOYED_ANOM). Categoricals must already be level codes (NaN if missing).
+    """
+    clean = dict(columns)
+    if "DAYS_EMPLOYED" in clean:
+        days = np.asarray(clean["DAYS_EMPLOYED"], dtype=np.float64)
+        sentinel = days == SENTINEL_DAYS_EMPLOYED
+        clean["DAYS_EMPLOYED"] = np.where(sentinel, np.nan, days)
+        clean["_DAYS_EMPLOYED_SENTINEL"] = sentinel.astype(np.float64)
+    n = len(next(iter(columns.values())))
+    out = np.empty((n, len(spec.names)), dtype=np.float64)
+    i = 0
+    for name in spec.raw_inputs:
+        out[:, i] = clean[name]
+        i += 1
+    for name in spec.derived:
+        out[:, i] = DERIVED[name].compute(clean)
+        i += 1
+    return out
+
+
+def columns_from_records(spec: FeatureSpec, records: Iterable[Mapping[str, Any]]) -> Columns:
+    """Raw columns from JSON-like records (absent or null -> missing; unknown level -> missing).
+
+    The API validates records against the bundle's contract before this point, so an unknown
+    level here can only come from a caller that skipped validation.
+    """
+    records = list(records)
+    cols: dict[str, np.ndarray] = {}
+    for name in spec.numeric:
+        cols[name] = np.array([_number(r.get(name)) for r in records], dtype=np.float64)
+    for name, _ in spec.categorical:
+        codes = spec._codes[name]
+        cols[name] = np.array([codes.get(r.get(name), np.nan) for r in records], dtype=np.float64)
+    return cols
+
+
+def _number(value: Any) -> float:
+    return np.nan if value is None else float(value)

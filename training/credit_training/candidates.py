@@ -1,0 +1,168 @@
+"""Model candidates, imbalance strategies and their grids, per training profile.
+
+Every (candidate, strategy) is an imbalanced-learn Pipeline, so a resampler runs inside each
+training fold only, never before the split. SMOTE needs complete rows: it interpolates on
+median-imputed values, then the original rows get their missing values back, so LightGBM still
+learns from missingness and the fitted booster consumes the same raw matrix as the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from imblearn import FunctionSampler
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import Pipeline
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+STRATEGIES = ("none", "class_weight", "undersample", "smote")
+CANDIDATES = ("dummy", "logreg", "lightgbm")
+SERVABLE = "lightgbm"  # the API scores with a native LightGBM booster
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    folds: int
+    grids: dict[str, list[dict[str, list[Any]]]]
+    champion_grid: dict[str, list[Any]]
+    strategies: tuple[str, ...] = STRATEGIES
+    shap_rows: int = 2000
+    reference_rows: int = 50_000
+    holdout: float = 0.2
+    seed: int = 42
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+PROFILES = {
+    "fast": Profile(
+        name="fast",
+        folds=3,
+        grids={
+            "dummy": [{}],
+            "logreg": [{"model__model__C": [0.05]}],
+            "lightgbm": [{"model__num_leaves": [15, 31], "model__n_estimators": [120]}],
+        },
+        champion_grid={
+            "model__num_leaves": [15, 31],
+            "model__n_estimators": [200],
+            "model__learning_rate": [0.05],
+            "model__min_child_samples": [100],
+        },
+        reference_rows=20_000,
+    ),
+    "full": Profile(
+        name="full",
+        folds=5,
+        grids={
+            "dummy": [{}],
+            "logreg": [{"model__model__C": [0.01, 0.1]}],
+            "lightgbm": [{"model__num_leaves": [15, 31], "model__n_estimators": [150]}],
+        },
+        champion_grid={
+            "model__num_leaves": [15, 31, 63],
+            "model__n_estimators": [400],
+            "model__learning_rate": [0.03],
+            "model__min_child_samples": [100, 400],
+            "model__colsample_bytree": [0.5],
+        },
+        shap_rows=5000,
+    ),
+}
+
+
+def smote_keep_missing(x: np.ndarray, y: np.ndarray, seed: int = 0):
+    """SMOTE on imputed values; the original rows keep their missing values."""
+    filled = SimpleImputer(strategy="median", keep_empty_features=True).fit_transform(x)
+    x_res, y_res = SMOTE(random_state=seed).fit_resample(filled, y)
+    x_res[: len(x)] = x  # imblearn appends the synthetic rows after the originals
+    return x_res, y_res
+
+
+def sampler(strategy: str, seed: int):
+    if strategy == "undersample":
+        return RandomUnderSampler(random_state=seed)
+    if strategy == "smote":
+        return FunctionSampler(func=smote_keep_missing, kw_args={"seed": seed}, validate=False)
+    return None
+
+
+def estimator(candidate: str, strategy: str, categorical: list[int], n_features: int, seed: int):
+    weight = "balanced" if strategy == "class_weight" else None
+    if candidate == "dummy":
+        return DummyClassifier(strategy="prior")
+    if candidate == "logreg":
+        numeric = [i for i in range(n_features) if i not in set(categorical)]
+        prep = ColumnTransformer(
+            [
+                (
+                    "num",
+                    Pipeline(
+                        [
+                            (
+                                "impute",
+                                SimpleImputer(
+                                    strategy="median", add_indicator=True, keep_empty_features=True
+                                ),
+                            ),
+                            ("scale", StandardScaler()),
+                        ]
+                    ),
+                    numeric,
+                ),
+                (
+                    "cat",
+                    Pipeline(
+                        [
+                            ("impute", SimpleImputer(strategy="constant", fill_value=-1)),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=50)),
+                        ]
+                    ),
+                    categorical,
+                ),
+            ]
+        )
+        model = LogisticRegression(max_iter=300, class_weight=weight)
+        return Pipeline([("prep", prep), ("model", model)])
+    if candidate == "lightgbm":
+        return lgb.LGBMClassifier(
+            class_weight=weight,
+            learning_rate=0.08,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.7,
+            min_child_samples=100,
+            reg_lambda=1.0,
+            random_state=seed,
+            n_jobs=2,
+            verbose=-1,
+        )
+    raise ValueError(f"unknown candidate {candidate!r}")
+
+
+def pipeline(candidate: str, strategy: str, categorical: list[int], n_features: int, seed: int):
+    steps = []
+    s = sampler(strategy, seed)
+    if s is not None:
+        steps.append(("sampler", s))
+    steps.append(("model", estimator(candidate, strategy, categorical, n_features, seed)))
+    return Pipeline(steps)
+
+
+def fit_params(candidate: str, categorical: list[int]) -> dict[str, Any]:
+    """LightGBM learns the categoricals natively from their level codes."""
+    return {"model__categorical_feature": categorical} if candidate == "lightgbm" else {}
+
+
+def combinations(profile: Profile) -> list[tuple[str, str]]:
+    out = [("dummy", "none")]
+    out += [(c, s) for c in ("logreg", "lightgbm") for s in profile.strategies]
+    return out

@@ -1,0 +1,46 @@
+"""The training side of the shared feature module: DataFrame -> raw columns -> model matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from credit_core.features import FeatureSpec, build_spec, transform
+
+
+def spec_for_frame(df: pd.DataFrame, exclude: tuple[str, ...]) -> FeatureSpec:
+    """Raw numeric and categorical inputs of a training table (levels from its categories)."""
+    numeric, categorical = [], {}
+    for name in df.columns:
+        if name in exclude:
+            continue
+        dtype = df[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categorical[name] = [str(c) for c in dtype.categories]
+        elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            numeric.append(name)
+        else:
+            categorical[name] = sorted(str(v) for v in df[name].dropna().unique())
+    return build_spec(numeric, categorical)
+
+
+def columns_from_frame(spec: FeatureSpec, df: pd.DataFrame) -> dict[str, np.ndarray]:
+    cols: dict[str, np.ndarray] = {}
+    for name in spec.numeric:
+        cols[name] = df[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    for name, levels in spec.categorical:
+        values = df[name]
+        if not (
+            isinstance(values.dtype, pd.CategoricalDtype) and tuple(values.cat.categories) == levels
+        ):
+            values = pd.Categorical(values.astype("string"), categories=list(levels))
+        else:
+            values = values.array
+        codes = np.asarray(values.codes, dtype=np.float64)
+        codes[codes < 0] = np.nan
+        cols[name] = codes
+    return cols
+
+
+def feature_matrix(spec: FeatureSpec, df: pd.DataFrame) -> np.ndarray:
+    return transform(spec, columns_from_frame(spec, df))

@@ -1,0 +1,359 @@
+"""`credit train`: select, calibrate, explain, register. One function per step, one run per call.
+
+Data: a directory with application_train.csv (schema-checked Home Credit loader) or any CSV with
+a binary target. A stratified holdout is set aside first and used for nothing but the final
+report and the champion comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+from sklearn.model_selection import train_test_split
+
+from credit_core.features import FeatureSpec
+from credit_core.model import ScoringModel
+from credit_training import candidates, registry
+from credit_training.calibration import fit_platt, margin_from_probability
+from credit_training.contract import build_contract, required_fields
+from credit_training.cost import CostWeights, best_threshold, business_cost, cost_curve
+from credit_training.data import load_application
+from credit_training.explain import (
+    global_importance,
+    save_plots,
+    save_threshold_curve,
+    shap_values,
+)
+from credit_training.featurize import feature_matrix, spec_for_frame
+from credit_training.metrics import evaluate
+from credit_training.selection import CandidateResult, compare, grid_search, oof_probabilities
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: Path
+    profile: candidates.Profile
+    data_dir: Path = Path("data")
+    tracking_uri: str | None = None
+    experiment: str = registry.EXPERIMENT
+    model_name: str = registry.MODEL_NAME
+    target_col: str = "TARGET"
+    id_col: str = "SK_ID_CURR"
+    weights: CostWeights = field(default_factory=CostWeights)
+    promote: bool = False
+
+
+def load_table(path: Path, target_col: str, id_col: str) -> pd.DataFrame:
+    """Home Credit files through the schema-checked loader, any other CSV as it comes."""
+    if path.is_dir():
+        return load_application(path, "train")
+    df = pd.read_csv(path)
+    if target_col not in df:
+        raise ValueError(f"{path}: no target column {target_col!r}")
+    if not df[target_col].dropna().isin([0, 1]).all() or df[target_col].isna().any():
+        raise ValueError(f"{path}: target column {target_col!r} must be 0/1 without gaps")
+    for name in df.columns:
+        if df[name].dtype == object:
+            df[name] = df[name].astype("category")
+    return df
+
+
+def fingerprint(df: pd.DataFrame) -> str:
+    return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy()).hexdigest()
+
+
+logger = logging.getLogger("credit.train")
+
+
+def _log(msg: str) -> None:
+    logger.info(msg)
+
+
+def _comparison_table(results: list[CandidateResult]) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in asdict(r).items() if k != "grid"} | {"grid_points": len(r.grid)}
+        for r in results
+    ]
+
+
+def _reference_sample(df: pd.DataFrame, p: np.ndarray, target: str, rows: int, seed: int):
+    """Stratified raw training rows with their calibrated scores (the drift reference)."""
+    rows = min(rows, len(df))
+    if rows < len(df):
+        idx, _ = train_test_split(
+            np.arange(len(df)), train_size=rows, stratify=df[target], random_state=seed
+        )
+        idx = np.sort(idx)
+    else:
+        idx = np.arange(len(df))
+    return df.iloc[idx].assign(score=p[idx])
+
+
+def _champion_cost_on(holdout: pd.DataFrame, y: np.ndarray, cfg: TrainConfig) -> float | None:
+    """Holdout cost of the current champion on this very holdout (None if none or unusable)."""
+    client = MlflowClient()
+    version = registry.alias_version(client, cfg.model_name, registry.CHAMPION)
+    if version is None:
+        return None
+    current = registry.load_registered(cfg.model_name, version)
+    spec = FeatureSpec.from_dict(current.card["features"])
+    if not set(spec.raw_inputs) <= set(holdout.columns):
+        return None
+    model = ScoringModel(
+        current.booster,
+        spec,
+        float(current.card["threshold"]),
+        float(current.card["calibration"]["a"]),
+        float(current.card["calibration"]["b"]),
+    )
+    p = model.probability(feature_matrix(spec, holdout))
+    weights = CostWeights(**current.card["cost_weights"])
+    return business_cost(y, p, model.threshold, weights)
+
+
+def run_training(cfg: TrainConfig) -> dict[str, Any]:
+    start = time.perf_counter()
+    profile, w = cfg.profile, cfg.weights
+    df = load_table(cfg.data, cfg.target_col, cfg.id_col)
+    train_df, hold_df = train_test_split(
+        df, test_size=profile.holdout, stratify=df[cfg.target_col], random_state=profile.seed
+    )
+    data_fp = fingerprint(df)
+    exclude = (cfg.target_col, cfg.id_col)
+    spec = spec_for_frame(train_df, exclude)
+    x, y = feature_matrix(spec, train_df), train_df[cfg.target_col].to_numpy().astype(int)
+    x_hold = feature_matrix(spec, hold_df)
+    y_hold = hold_df[cfg.target_col].to_numpy().astype(int)
+    categorical = spec.categorical_indices
+    _log(
+        f"data: {len(df):,} rows ({y.mean():.2%} positive); training part {len(train_df):,}, "
+        f"holdout {len(hold_df):,}; {len(spec.names)} features "
+        f"({len(spec.derived)} derived); profile {profile.name}, {profile.folds}-fold CV"
+    )
+
+    tracking_uri = cfg.tracking_uri or registry.default_tracking_uri(cfg.data_dir)
+    experiment_id = registry.setup(tracking_uri, cfg.experiment, cfg.data_dir)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{profile.name}") as parent:
+        mlflow.log_params(
+            {
+                "profile": profile.name,
+                "folds": profile.folds,
+                "rows": len(df),
+                "holdout_rows": len(hold_df),
+                "fn_cost": w.fn,
+                "fp_cost": w.fp,
+                "data": str(cfg.data),
+                "data_fingerprint": data_fp,
+                "n_features": len(spec.names),
+            }
+        )
+        _log("stage 1: candidates x imbalance strategies")
+        results = compare(x, y, categorical, profile, w, log=_log)
+        for r in results:
+            with mlflow.start_run(run_name=f"{r.candidate}/{r.strategy}", nested=True):
+                mlflow.set_tags({"candidate": r.candidate, "strategy": r.strategy, "stage": "1"})
+                mlflow.log_params({k: str(v) for k, v in r.best_params.items()})
+                mlflow.log_metrics(
+                    {
+                        "cv_roc_auc": r.cv_auc,
+                        "cv_roc_auc_std": r.cv_auc_std,
+                        "cv_business_cost": r.cv_cost,
+                        "cv_business_cost_std": r.cv_cost_std,
+                        "seconds": r.seconds,
+                    }
+                )
+                mlflow.log_dict({"grid": r.grid}, "grid_results.json")
+        table = _comparison_table(results)
+        mlflow.log_dict({"comparison": table}, "comparison.json")
+
+        servable = [r for r in results if r.candidate == candidates.SERVABLE]
+        chosen = min(servable, key=lambda r: r.cv_cost)
+        _log(f"stage 2: tuning {chosen.candidate} with strategy {chosen.strategy}")
+        tuned = grid_search(
+            chosen.candidate, chosen.strategy, profile.champion_grid, x, y, categorical, profile, w
+        )
+        _log(f"  best {tuned.best_params}: CV AUC {tuned.cv_auc:.4f} cost {tuned.cv_cost:.4f}")
+        if chosen.cv_cost < tuned.cv_cost:  # the larger grid did not beat stage 1's best point
+            tuned = chosen
+            _log(f"  keeping the stage-1 configuration {tuned.best_params}")
+
+        summary = _fit_and_register(
+            cfg,
+            spec,
+            train_df,
+            hold_df,
+            x,
+            y,
+            x_hold,
+            y_hold,
+            chosen.strategy,
+            tuned,
+            table,
+            data_fp,
+        )
+        mlflow.log_metrics({f"holdout_{k}": v for k, v in summary["holdout"].items()})
+        mlflow.set_tag("registered_version", summary["registered_version"])
+        summary.update(
+            parent_run_id=parent.info.run_id, seconds=round(time.perf_counter() - start, 1)
+        )
+    return summary
+
+
+def _fit_and_register(
+    cfg: TrainConfig,
+    spec: FeatureSpec,
+    train_df: pd.DataFrame,
+    hold_df: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_hold: np.ndarray,
+    y_hold: np.ndarray,
+    strategy: str,
+    tuned: CandidateResult,
+    table: list[dict[str, Any]],
+    data_fp: str,
+) -> dict[str, Any]:
+    profile, w = cfg.profile, cfg.weights
+    categorical = spec.categorical_indices
+    model = candidates.pipeline(
+        candidates.SERVABLE, strategy, categorical, x.shape[1], profile.seed
+    )
+    model.set_params(**tuned.best_params)
+
+    oof = oof_probabilities(model, x, y, categorical, profile, candidates.SERVABLE)
+    platt = fit_platt(margin_from_probability(oof), y)
+    oof_cal = platt(margin_from_probability(oof))
+    threshold, oof_cost = best_threshold(y, oof_cal, w)
+    _log(
+        f"threshold on OOF (calibrated a={platt.a:.3f} b={platt.b:.3f}): {threshold:.4f}, "
+        f"OOF cost {oof_cost:.4f}"
+    )
+
+    model.fit(x, y, **candidates.fit_params(candidates.SERVABLE, categorical))
+    booster: lgb.Booster = model.named_steps["model"].booster_
+    scoring = ScoringModel(booster, spec, threshold, platt.a, platt.b)
+    p_hold = scoring.probability(x_hold)
+    holdout = evaluate(y_hold, p_hold, threshold, w)
+    uncalibrated = evaluate(y_hold, booster.predict(x_hold), threshold, w)
+    _log(
+        "holdout: AUC {roc_auc:.4f} accuracy {accuracy:.4f} cost {business_cost:.4f} "
+        "(at 0.5: {business_cost_at_0_5:.4f}) ECE {ece:.4f} (uncalibrated ECE "
+        f"{uncalibrated['ece']:.4f})".format(**holdout)
+    )
+
+    rng = np.random.default_rng(profile.seed)
+    sample = x[rng.choice(len(x), size=min(profile.shap_rows, len(x)), replace=False)]
+    values, _ = shap_values(booster, sample)
+    importance = global_importance(values, spec.names)
+    required = required_fields(train_df, spec, importance)
+    p_train = scoring.probability(x)
+    reference = _reference_sample(
+        train_df, p_train, cfg.target_col, profile.reference_rows, profile.seed
+    )
+    card = {
+        "model_name": cfg.model_name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": {
+            "source": str(cfg.data),
+            "fingerprint": data_fp,
+            "rows": len(train_df) + len(hold_df),
+            "target_col": cfg.target_col,
+            "id_col": cfg.id_col,
+        },
+        "contract": build_contract(train_df, spec, required),
+        "features": spec.to_dict() | {"names": spec.names},
+        "threshold": threshold,
+        "cost_weights": {"fn": w.fn, "fp": w.fp},
+        "calibration": {"method": "platt_on_oof_raw_score", "a": platt.a, "b": platt.b},
+        "strategy": strategy,
+        "params": {k: v for k, v in tuned.best_params.items()},
+        "metrics": {
+            "holdout": holdout,
+            "holdout_uncalibrated": uncalibrated,
+            "cv": {
+                "roc_auc": tuned.cv_auc,
+                "business_cost": tuned.cv_cost,
+                "oof_business_cost": oof_cost,
+            },
+        },
+        "comparison": table,
+        "library_versions": {
+            "python": platform.python_version(),
+            "lightgbm": lgb.__version__,
+            "numpy": np.__version__,
+            "mlflow": mlflow.__version__,
+        },
+    }
+
+    champion_cost = _champion_cost_on(hold_df, y_hold, cfg)
+    with mlflow.start_run(run_name="champion-candidate", nested=True) as run:
+        mlflow.set_tags({"candidate": candidates.SERVABLE, "strategy": strategy, "stage": "2"})
+        mlflow.log_params({k: str(v) for k, v in tuned.best_params.items()})
+        mlflow.log_metrics({f"holdout_{k}": v for k, v in holdout.items()})
+        mlflow.log_metrics(
+            {
+                "threshold": threshold,
+                "oof_business_cost": oof_cost,
+                "cv_roc_auc": tuned.cv_auc,
+                "cv_business_cost": tuned.cv_cost,
+            }
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            thresholds, costs = cost_curve(y, oof_cal, w)
+            mlflow.log_artifact(
+                str(save_threshold_curve(thresholds, costs, threshold, out)), "plots"
+            )
+            for path in save_plots(values, sample, spec.names, out):
+                mlflow.log_artifact(str(path), "plots")
+            (out / "bundle").mkdir()
+            (out / "bundle" / "importance.json").write_text(json.dumps(importance, indent=1))
+            reference.to_csv(out / "bundle" / "reference_sample.csv.gz", index=False)
+            card["run_id"] = run.info.run_id
+            (out / "bundle" / "model_card.json").write_text(json.dumps(card, indent=1))
+            mlflow.log_artifacts(str(out / "bundle"), "bundle")
+        info = mlflow.lightgbm.log_model(
+            booster,
+            name="model",
+            registered_model_name=cfg.model_name,
+            pip_requirements=[f"lightgbm=={lgb.__version__}"],  # skips slow env inference
+        )
+        version = str(info.registered_model_version)
+
+    client = MlflowClient()
+    client.set_registered_model_alias(cfg.model_name, registry.CHALLENGER, version)
+    promoted = registry.should_promote(holdout["business_cost"], champion_cost, cfg.promote)
+    if promoted:
+        client.set_registered_model_alias(cfg.model_name, registry.CHAMPION, version)
+    aliases = [registry.CHALLENGER] + ([registry.CHAMPION] if promoted else [])
+    _log(
+        f"registered {cfg.model_name} v{version} as {', '.join(aliases)}"
+        + ("" if champion_cost is None else f" (champion holdout cost {champion_cost:.4f})")
+    )
+    return {
+        "run_id": run.info.run_id,
+        "model_name": cfg.model_name,
+        "registered_version": version,
+        "aliases": aliases,
+        "champion_holdout_cost_before": champion_cost,
+        "strategy": strategy,
+        "params": {k: str(v) for k, v in tuned.best_params.items()},
+        "threshold": threshold,
+        "cv": {"roc_auc": tuned.cv_auc, "business_cost": tuned.cv_cost},
+        "holdout": holdout,
+        "comparison": table,
+    }
