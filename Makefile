@@ -16,8 +16,10 @@ DATA_DIR ?= data
 TWIN_DIR ?= $(DATA_DIR)/twin
 DEMO_TRAIN_ROWS ?= 100000
 DEMO_TEST_ROWS ?= 20000
+BUNDLE_DIR ?= $(DATA_DIR)/bundles
+PROFILE ?= fast
 
-.PHONY: help install lint test test-fast bench demo twin clean
+.PHONY: help install lint test test-fast bench demo twin train export clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,11 +48,20 @@ twin: install  ## Build the Home Credit twin into $(TWIN_DIR)
 bench: install  ## Heavy measurements (full-size twin time and memory, twin AUC, fidelity table)
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
 
-demo: twin  ## Install, build the twin and show where everything is
+train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the local MLflow store
+	$(RUN) credit train --data $(TWIN_DIR) --profile $(PROFILE) --data-dir $(DATA_DIR)
+
+export: install  ## Export the champion as a versioned bundle into $(BUNDLE_DIR)
+	$(RUN) credit export --to $(BUNDLE_DIR) --data-dir $(DATA_DIR)
+
+demo: twin train export  ## Install, build the twin, train, export, and show where everything is
 	@echo
 	@echo "Demo outputs:"
 	@echo "  twin data      $(abspath $(TWIN_DIR))/application_train.csv, application_test.csv"
 	@echo "  drift manifest $(abspath $(TWIN_DIR))/drift_manifest.json"
+	@echo "  MLflow store   sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
+	@echo "                 browse: $(RUN) mlflow ui --backend-store-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
+	@echo "  model bundle   $(abspath $(BUNDLE_DIR))/ (current.json points to the served version)"
 	@echo "  CLI            $(RUN) credit --help"
 
 clean:  ## Remove generated data and environments

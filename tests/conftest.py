@@ -33,3 +33,50 @@ def shared_stats() -> dict:
 def twin() -> Twin:
     """A twin large enough for the fidelity tolerances (generated in a few seconds)."""
     return generate_twin(FIDELITY_TRAIN_ROWS, FIDELITY_TEST_ROWS, SEED)
+
+
+# --- a small trained model, shared by the training, export and explanation tests -------------
+
+TINY_TRAIN_ROWS = 8000
+
+
+@pytest.fixture(scope="session")
+def tiny_profile():
+    from credit_training.candidates import Profile
+
+    return Profile(
+        name="tiny",
+        folds=2,
+        grids={
+            "dummy": [{}],
+            "logreg": [{"model__model__C": [0.1]}],
+            "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
+        },
+        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [40]},
+        shap_rows=300,
+        reference_rows=1000,
+    )
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, tiny_profile):
+    """One training run on an 8,000-row twin into a throw-away MLflow store."""
+    from credit_training.train import TrainConfig, run_training
+    from credit_training.twin.generate import write_twin
+
+    root = tmp_path_factory.mktemp("trained")
+    write_twin(root / "twin", TINY_TRAIN_ROWS, 1000, seed=5)
+    cfg = TrainConfig(data=root / "twin", profile=tiny_profile, data_dir=root)
+    summary = run_training(cfg)
+    return {"root": root, "cfg": cfg, "summary": summary}
+
+
+@pytest.fixture
+def trained_store(trained):
+    """Point MLflow at the shared run's store (another test may have moved the global URI)."""
+    import mlflow
+
+    from credit_training.registry import default_tracking_uri
+
+    mlflow.set_tracking_uri(default_tracking_uri(trained["root"]))
+    return trained

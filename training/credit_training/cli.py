@@ -44,6 +44,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from credit_training import registry
     from credit_training.candidates import PROFILES
     from credit_training.cost import CostWeights
     from credit_training.train import TrainConfig, run_training
@@ -52,7 +53,7 @@ def _train(args: argparse.Namespace) -> int:
         data=Path(args.data),
         profile=PROFILES[args.profile],
         data_dir=Path(args.data_dir),
-        tracking_uri=args.tracking_uri,
+        tracking_uri=registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir)),
         experiment=args.experiment,
         model_name=args.model_name,
         target_col=args.target_col,
@@ -70,7 +71,7 @@ def _export(args: argparse.Namespace) -> int:
     from credit_training.export import export_bundle
 
     registry.setup(
-        args.tracking_uri or registry.default_tracking_uri(Path(args.data_dir)),
+        registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir)),
         registry.EXPERIMENT,
         Path(args.data_dir),
     )

@@ -23,15 +23,20 @@ CARD_ARTIFACT = "bundle/model_card.json"
 
 
 def default_tracking_uri(data_dir: Path) -> str:
-    """Local SQLite store in the data directory (MLFLOW_TRACKING_URI overrides it)."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or (
-        f"sqlite:///{(data_dir / 'mlflow' / 'mlflow.db').resolve()}"
-    )
+    """Local SQLite store in the data directory."""
+    return f"sqlite:///{(data_dir / 'mlflow' / 'mlflow.db').resolve()}"
+
+
+def tracking_uri_from(cli_value: str | None, data_dir: Path) -> str:
+    """--tracking-uri, else MLFLOW_TRACKING_URI, else the local store (read at the CLI only:
+    MLflow itself exports the variable once a URI is set, so libraries must not trust it)."""
+    return cli_value or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(data_dir)
 
 
 def setup(tracking_uri: str, experiment: str, data_dir: Path) -> str:
     """Point MLflow at the store and return the experiment id (created with a local artifact root
     when the store is a local file)."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if tracking_uri.startswith("sqlite:///"):
         Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(tracking_uri)
