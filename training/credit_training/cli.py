@@ -81,6 +81,24 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import os
+    import secrets
+
+    import uvicorn
+
+    os.environ["MODEL_URI"] = args.bundle
+    os.environ.setdefault("LOG_URI", args.log_uri)
+    if not os.environ.get("CREDIT_API_KEY"):
+        os.environ["CREDIT_API_KEY"] = secrets.token_urlsafe(24)
+        print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
+    from credit_api.handler import app
+
+    print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="credit", description="Prêt à Dépenser credit scoring: data, training and serving."
@@ -118,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", default=None, help="a registry version (instead of --alias)")
     _mlflow_args(export)
     export.set_defaults(func=_export)
+
+    serve = sub.add_parser("serve", help="run the scoring API locally (same app as the Lambda)")
+    serve.add_argument("--bundle", default="data/bundles", help="bundle folder or s3:// URI")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--log-uri", default="data/requests", help="where scored requests go")
+    serve.set_defaults(func=_serve)
     return parser
 
 

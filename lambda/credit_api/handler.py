@@ -1,0 +1,40 @@
+"""AWS Lambda entry point: wiring only.
+
+The bundle is loaded here, at import, i.e. during Lambda's init phase (Mangum would run an ASGI
+lifespan on every invocation). If loading fails the function still starts and says why.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mangum import Mangum
+
+from credit_api import auth
+from credit_api.app import create_app
+from credit_api.observability import logger, metrics, tracer
+from credit_api.settings import Settings
+from credit_api.state import load_state
+
+settings = Settings.from_env()
+state = load_state(settings)
+key_provider = (
+    auth.ssm_hash_provider(settings.api_key_parameter)
+    if settings.api_key_parameter
+    else auth.static_hash_provider(settings.api_key)
+)
+stage = os.environ.get("STAGE_PREFIX", "")
+app = create_app(settings, state, key_provider, root_path=stage)
+asgi = Mangum(
+    app,
+    lifespan="off",
+    api_gateway_base_path=stage or "/",
+    text_mime_types=["application/json", "application/problem+json", "text/"],
+)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event, context):
+    return asgi(event, context)

@@ -1,0 +1,32 @@
+"""One settings object for the API, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    model_uri: str = "data/bundles"  # local folder or s3://bucket/prefix
+    model_version: str | None = None  # pin a version; default: the pointer's current version
+    log_uri: str = "data/requests"  # where scored requests go (folder or s3://bucket/prefix)
+    cache_dir: str = "/tmp/credit-bundle"
+    api_key_parameter: str | None = None  # SSM parameter holding the key's sha256 (Lambda)
+    api_key: str | None = field(default=None, repr=False)  # plain key (local use only)
+    max_batch: int = 1000
+    max_body_bytes: int = 5 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ.get
+        return cls(
+            model_uri=env("MODEL_URI", cls.model_uri),
+            model_version=env("MODEL_VERSION") or None,
+            log_uri=env("LOG_URI", cls.log_uri),
+            cache_dir=env("BUNDLE_CACHE_DIR", cls.cache_dir),
+            api_key_parameter=env("API_KEY_PARAMETER") or None,
+            api_key=env("CREDIT_API_KEY") or None,
+            max_batch=int(env("MAX_BATCH", str(cls.max_batch))),
+            max_body_bytes=int(env("MAX_BODY_BYTES", str(cls.max_body_bytes))),
+        )

@@ -1,0 +1,157 @@
+"""API fixtures: an exported bundle, moto S3/SSM, the real Lambda handler and v2 events."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pandas as pd
+import pytest
+from moto import mock_aws
+
+from credit_api.auth import key_hash
+from credit_core import storage
+
+API_KEY = "test-key-0123456789"
+REGION = "eu-west-3"
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(trained, tmp_path_factory):
+    """The trained tiny model exported with the real exporter to a local folder."""
+    import mlflow
+
+    from credit_training.export import export_bundle
+    from credit_training.registry import default_tracking_uri
+
+    mlflow.set_tracking_uri(default_tracking_uri(trained["root"]))
+    out = tmp_path_factory.mktemp("bundle")
+    export_bundle(str(out), version=trained["summary"]["registered_version"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def applications(trained) -> list[dict]:
+    """Raw application_test rows as JSON objects (missing fields left out)."""
+    df = pd.read_csv(trained["root"] / "twin" / "application_test.csv").head(50)
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append(
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items() if not pd.isna(v)}
+        )
+    return json.loads(json.dumps(rows))
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "credit-scoring-api"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:credit-scoring-api"
+    aws_request_id: str = "lambda-request"
+
+
+def v2_event(
+    method: str, path: str, body=None, headers: dict | None = None, raw_body: str | None = None
+) -> dict:
+    """An API Gateway HTTP API (payload format 2.0) event."""
+    hdrs = {"content-type": "application/json", "host": "api.example.com"} | (headers or {})
+    text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": hdrs,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
+            "requestId": f"req-{uuid.uuid4().hex[:12]}",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1795860000000,
+        },
+        "body": text,
+        "isBase64Encoded": False,
+    }
+
+
+@dataclass
+class Api:
+    module: object
+    log_bucket: str
+
+    def call(self, method, path, body=None, key: str | None = API_KEY, headers=None, **kw):
+        """Invoke the real handler; return (status, JSON body or text, headers)."""
+        headers = ({"x-api-key": key} if key else {}) | (headers or {})
+        out = self.module.handler(v2_event(method, path, body, headers, **kw), LambdaContext())
+        text = out.get("body") or ""
+        if out.get("isBase64Encoded"):
+            text = base64.b64decode(text).decode()
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError:
+            payload = text
+        return out["statusCode"], payload, out.get("headers", {})
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        storage.s3_client.cache_clear()
+        yield
+    storage.s3_client.cache_clear()
+
+
+def upload_bundle(bundle_dir: Path, bucket: str, prefix: str) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for path in bundle_dir.rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(bundle_dir)}")
+
+
+def load_handler(monkeypatch, tmp_path, **env) -> object:
+    """Import the Lambda handler module afresh (its init phase reads the environment)."""
+    base = {"BUNDLE_CACHE_DIR": str(tmp_path / "cache"), "POWERTOOLS_DEV": "false"}
+    for k, v in (base | env).items():
+        monkeypatch.setenv(k, v)
+    sys.modules.pop("credit_api.handler", None)
+    return importlib.import_module("credit_api.handler")
+
+
+@pytest.fixture
+def api(aws, bundle_dir, monkeypatch, tmp_path) -> Api:
+    """Bundle in moto S3, the key's hash in moto SSM, requests logged to moto S3."""
+    upload_bundle(bundle_dir, "models", "credit")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="requests", CreateBucketConfiguration={"LocationConstraint": REGION})
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name="/credit/api-key-hash", Value=key_hash(API_KEY), Type="SecureString"
+    )
+    module = load_handler(
+        monkeypatch,
+        tmp_path,
+        MODEL_URI="s3://models/credit",
+        LOG_URI="s3://requests/log",
+        API_KEY_PARAMETER="/credit/api-key-hash",
+    )
+    return Api(module, "requests")

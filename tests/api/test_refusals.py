@@ -1,0 +1,164 @@
+"""Bad input gets a 4xx problem+json naming the field; no model gives 503; nothing is lost."""
+
+import json
+
+import boto3
+import pytest
+
+from tests.api.conftest import API_KEY, REGION, Api, load_handler, upload_bundle
+
+pytestmark = pytest.mark.slow
+
+
+def _problem(status, body, headers, expected_status):
+    assert status == expected_status, body
+    assert headers["content-type"] == "application/problem+json"
+    assert body["status"] == expected_status and body["title"] and body["type"]
+    return body
+
+
+def _fields(body):
+    return {e["field"]: e for e in body["errors"]}
+
+
+def test_unknown_fields_are_listed(api, applications):
+    bad = applications[0] | {"FAVOURITE_COLOUR": "blue", "SALARY": 3}
+    body = _problem(*api.call("POST", "/v1/score", bad), 422)
+    errors = _fields(body)
+    assert errors["FAVOURITE_COLOUR"]["message"] == "unknown field"
+    assert "SALARY" in errors and "FAVOURITE_COLOUR" in body["detail"]
+
+
+def test_wrong_type_names_the_field(api, applications):
+    body = _problem(*api.call("POST", "/v1/score", applications[0] | {"AMT_CREDIT": "lots"}), 422)
+    assert _fields(body)["AMT_CREDIT"]["message"] == "Input should be a valid number"
+
+
+def test_out_of_range_names_the_field_and_bound(api, applications):
+    body = _problem(*api.call("POST", "/v1/score", applications[0] | {"EXT_SOURCE_2": 7.5}), 422)
+    assert "less than or equal to" in _fields(body)["EXT_SOURCE_2"]["message"]
+
+
+def test_unknown_level_names_the_allowed_values(api, applications):
+    bad = applications[0] | {"NAME_CONTRACT_TYPE": "Mortgage"}
+    body = _problem(*api.call("POST", "/v1/score", bad), 422)
+    assert _fields(body)["NAME_CONTRACT_TYPE"]["allowed"] == ["Cash loans", "Revolving loans"]
+
+
+def test_missing_required_field(api, applications):
+    card = json.loads(api.module.state.bundle.directory.joinpath("model_card.json").read_text())
+    required = card["contract"]["required"]
+    assert required, "the contract declares required fields"
+    bad = {k: v for k, v in applications[0].items() if k != required[0]}
+    body = _problem(*api.call("POST", "/v1/score", bad), 422)
+    assert _fields(body)[required[0]]["message"] == "required field is missing"
+
+
+def test_absent_optional_fields_are_missing_values(api, applications):
+    card = api.module.state.bundle.card
+    required = set(card["contract"]["required"])
+    minimal = {k: v for k, v in applications[0].items() if k in required}
+    status, body, _ = api.call("POST", "/v1/score", minimal)
+    assert status == 200 and 0 < body["probability"] < 1
+
+
+def test_invalid_json_is_a_422_not_a_500(api):
+    body = _problem(*api.call("POST", "/v1/score", raw_body="{not json"), 422)
+    assert body["errors"][0]["field"] == "body"
+
+
+def test_batch_limits(api, applications):
+    body = _problem(*api.call("POST", "/v1/score/batch", {"applications": []}), 422)
+    assert "applications" in _fields(body)
+    too_many = {"applications": [applications[0]] * 1001}
+    body = _problem(*api.call("POST", "/v1/score/batch", too_many), 422)
+    assert "at most 1000" in _fields(body)["applications"]["message"]
+    bad_item = {"applications": [applications[0], applications[1] | {"AMT_CREDIT": -5.0e9}]}
+    body = _problem(*api.call("POST", "/v1/score/batch", bad_item), 422)
+    assert "applications[1].AMT_CREDIT" in _fields(body)
+
+
+def test_oversized_body_is_refused(aws, bundle_dir, monkeypatch, tmp_path, applications):
+    upload_bundle(bundle_dir, "models", "credit")
+    module = load_handler(
+        monkeypatch,
+        tmp_path,
+        MODEL_URI="s3://models/credit",
+        LOG_URI=str(tmp_path / "log"),
+        CREDIT_API_KEY=API_KEY,
+        MAX_BODY_BYTES="2000",
+    )
+    api = Api(module, "")
+    body = _problem(
+        *api.call("POST", "/v1/score", applications[0], headers={"content-length": "5000"}), 413
+    )
+    assert "2000 bytes" in body["detail"]
+
+
+def test_missing_bundle_gives_503_with_the_reason(aws, monkeypatch, tmp_path, applications):
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket="empty", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    module = load_handler(
+        monkeypatch,
+        tmp_path,
+        MODEL_URI="s3://empty/credit",
+        CREDIT_API_KEY=API_KEY,
+        LOG_URI=str(tmp_path / "log"),
+    )
+    api = Api(module, "")
+    body = _problem(*api.call("GET", "/health", key=None), 503)
+    assert "current.json" in body["detail"] and body["model_loaded"] is False
+    body = _problem(*api.call("POST", "/v1/score", applications[0]), 503)
+    assert body["title"] == "Model unavailable"
+
+
+def test_corrupt_bundle_gives_503(aws, bundle_dir, monkeypatch, tmp_path, applications):
+    upload_bundle(bundle_dir, "models", "credit")
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket="models", Key="credit/1/model.txt", Body=b"tree\ncorrupted"
+    )
+    module = load_handler(
+        monkeypatch,
+        tmp_path,
+        MODEL_URI="s3://models/credit",
+        CREDIT_API_KEY=API_KEY,
+        LOG_URI=str(tmp_path / "log"),
+    )
+    api = Api(module, "")
+    body = _problem(*api.call("POST", "/v1/explain", applications[0]), 503)
+    assert "checksum mismatch for model.txt" in body["detail"]
+
+
+def test_log_write_failure_keeps_the_response_and_the_record(
+    aws, bundle_dir, monkeypatch, tmp_path, applications, capsys
+):
+    upload_bundle(bundle_dir, "models", "credit")
+    module = load_handler(
+        monkeypatch,
+        tmp_path,
+        MODEL_URI="s3://models/credit",
+        CREDIT_API_KEY=API_KEY,
+        LOG_URI="s3://no-such-bucket/log",
+    )
+    api = Api(module, "")
+    import sys
+
+    from credit_api.observability import logger
+
+    for handler in logger.handlers:  # the logger was created under an earlier test's capture
+        handler.setStream(sys.stdout)
+    capsys.readouterr()
+    status, body, _ = api.call("POST", "/v1/score", applications[4])
+    assert status == 200 and 0 < body["probability"] < 1
+    out = capsys.readouterr().out
+    fallback = [json.loads(line) for line in out.splitlines() if '"request_log_fallback"' in line]
+    assert len(fallback) == 1
+    record = fallback[0]["record"]
+    assert record["request_id"] == body["request_id"]
+    assert record["inputs"]["SK_ID_CURR"] == applications[4]["SK_ID_CURR"]
+    assert record["probability"] == pytest.approx(body["probability"])
+    emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    assert any(
+        m.get("LogWriteFailures") == [1.0] or m.get("LogWriteFailures") == 1.0 for m in emf
+    ), emf
