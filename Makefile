@@ -19,7 +19,7 @@ DEMO_TEST_ROWS ?= 20000
 BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
 
-.PHONY: help install lint test test-fast bench demo twin train export clean
+.PHONY: help install lint test test-fast bench bench-api demo twin train export serve package clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -64,5 +64,44 @@ demo: twin train export  ## Install, build the twin, train, export, and show whe
 	@echo "  model bundle   $(abspath $(BUNDLE_DIR))/ (current.json points to the served version)"
 	@echo "  CLI            $(RUN) credit --help"
 
+LAMBDA_BUILD := build/lambda
+# provided by the Lambda python3.12 runtime (boto3 and what it needs): not packaged
+RUNTIME_PROVIDED := botocore|boto3|s3transfer
+# LightGBM imports scipy.sparse only (bench/lambda_smoke.py prints what is loaded): drop the rest
+SCIPY_UNUSED := optimize stats io spatial signal interpolate fft fftpack ndimage integrate odr \
+	misc differentiate datasets cluster
+
+package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels) and report its size
+	rm -rf $(LAMBDA_BUILD) && mkdir -p $(LAMBDA_BUILD)
+	$(UV) export --locked --only-group lambda --no-emit-project --no-hashes --format requirements-txt \
+		| grep -vE '^($(RUNTIME_PROVIDED))==' > build/lambda-requirements.txt
+	$(UV) pip install --quiet --target $(LAMBDA_BUILD) --python-platform x86_64-manylinux_2_28 \
+		--python-version 3.12 --only-binary :all: --no-deps -r build/lambda-requirements.txt
+	cp -r lambda/credit_core lambda/credit_api $(LAMBDA_BUILD)/
+	cd $(LAMBDA_BUILD)/scipy && rm -rf $(SCIPY_UNUSED)
+	# LightGBM links libgomp.so.1, absent from the Lambda runtime: ship the manylinux build that
+	# scikit-learn's wheel vendors, in lib/ (on Lambda's LD_LIBRARY_PATH)
+	$(TOOLS)/bin/python -m pip download --quiet --no-deps --only-binary :all: --dest build/wheels \
+		--platform manylinux_2_28_x86_64 --python-version 3.12 \
+		"scikit-learn==$$($(UV) export --locked --no-hashes --format requirements-txt | sed -n 's/^scikit-learn==\([^ ;]*\).*/\1/p' | head -1)"
+	mkdir -p $(LAMBDA_BUILD)/lib
+	$(PYTHON) -c 'import glob, zipfile, sys; w = zipfile.ZipFile(glob.glob("build/wheels/scikit_learn-*.whl")[0]); \
+		name = next(n for n in w.namelist() if "libgomp" in n); \
+		open(sys.argv[1], "wb").write(w.read(name))' $(LAMBDA_BUILD)/lib/libgomp.so.1
+	find $(LAMBDA_BUILD) -depth \( -name tests -o -name __pycache__ -o -name '*.pyi' \) -type d -exec rm -rf {} +
+	find $(LAMBDA_BUILD) -name '*.pyc' -delete
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), "bytecode must be built by python3.12"'
+	$(PYTHON) -m compileall -q -j 0 $(LAMBDA_BUILD)
+	$(PYTHON) bench/lambda_package_report.py $(LAMBDA_BUILD)
+
+bench-api: install  ## API latency/throughput/cold-init benchmark (after make demo) + package smoke
+	$(RUN) python bench/api_bench.py --data $(DATA_DIR)
+	test -d $(LAMBDA_BUILD) || $(MAKE) package
+	LD_LIBRARY_PATH=$(LAMBDA_BUILD)/lib $(PYTHON) -I -S bench/lambda_smoke.py $(LAMBDA_BUILD) \
+		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages
+
+serve: install  ## Serve the scoring API locally on the exported bundle
+	$(RUN) credit serve --bundle $(BUNDLE_DIR)
+
 clean:  ## Remove generated data and environments
-	rm -rf $(DATA_DIR) .venv $(TOOLS) .pytest_cache .ruff_cache
+	rm -rf $(DATA_DIR) build .venv $(TOOLS) .pytest_cache .ruff_cache

@@ -1,0 +1,212 @@
+"""Scoring API benchmark (not a test): handler paths vs bare LightGBM, vs the common public
+design, and cold init vs an mlflow.pyfunc load. All figures come from one run, side by side.
+
+    make bench-api       # needs `make demo` first (data/bundles, data/mlflow, data/twin)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def timings(fn, n: int, warmup: int = 20) -> np.ndarray:
+    for _ in range(warmup):
+        fn()
+    out = np.empty(n)
+    for i in range(n):
+        t = time.perf_counter_ns()
+        fn()
+        out[i] = time.perf_counter_ns() - t
+    return out / 1e6  # ms
+
+
+def summary(ms: np.ndarray) -> str:
+    return f"p50 {np.median(ms):.3f} ms  p99 {np.percentile(ms, 99):.3f} ms"
+
+
+def v2_event(path: str, body: dict, key: str) -> dict:
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "x-api-key": key},
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "bench",
+            },
+            "requestId": "bench",
+            "stage": "$default",
+            "routeKey": "$default",
+            "accountId": "1",
+            "apiId": "a",
+            "domainName": "d",
+            "domainPrefix": "d",
+            "time": "",
+            "timeEpoch": 0,
+        },
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+class Ctx:
+    function_name, memory_limit_in_mb, aws_request_id = "bench", 1024, "bench"
+    invoked_function_arn = "arn:aws:lambda:eu-west-3:1:function:bench"
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items() if not pd.isna(v)}
+        for r in df.to_dict("records")
+    ]
+
+
+INIT_HANDLER = """
+import os, sys, time
+t = time.perf_counter()
+import credit_api.handler as h
+assert h.state.bundle is not None, h.state.error
+print(time.perf_counter() - t)
+"""
+INIT_PYFUNC = """
+import sys, time
+t = time.perf_counter()
+import mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+m = mlflow.pyfunc.load_model("models:/credit-scoring@champion")
+print(time.perf_counter() - t)
+"""
+
+
+def cold(code: str, env: dict, args: list[str], repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        res = subprocess.run(
+            [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
+        )
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="data")
+    parser.add_argument("-n", type=int, default=2000)
+    parser.add_argument("--cold-repeats", type=int, default=5)
+    args = parser.parse_args()
+    data = Path(args.data).resolve()
+    log_dir = tempfile.mkdtemp(prefix="bench-requests-")
+    os.environ.update(
+        MODEL_URI=str(data / "bundles"),
+        LOG_URI=log_dir,
+        CREDIT_API_KEY="bench",
+        BUNDLE_CACHE_DIR=tempfile.mkdtemp(prefix="bench-cache-"),
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    import credit_api.handler as h
+    from credit_training.data import load_application
+    from credit_training.featurize import feature_matrix
+
+    bundle = h.state.bundle
+    model, booster = bundle.model, bundle.model.booster
+    test = load_application(data / "twin", "test").head(1000)
+    recs = records(test)
+    x = feature_matrix(model.spec, test)
+    one = x[:1]
+    print(f"bundle v{bundle.version}: {booster.num_trees()} trees, {x.shape[1]} features")
+
+    # the common public design: pickled sklearn Pipeline(imputer, scaler, LGBMClassifier) on a
+    # one-row pandas DataFrame
+    import lightgbm as lgb
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    train = load_application(data / "twin", "train", nrows=20000)
+    xt = pd.DataFrame(feature_matrix(model.spec, train), columns=model.spec.names)
+    peer = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median")),
+            ("scale", StandardScaler()),
+            ("model", lgb.LGBMClassifier(n_estimators=booster.num_trees(), verbose=-1)),
+        ]
+    )
+    peer.fit(xt, train["TARGET"])
+    peer = pickle.loads(pickle.dumps(peer))
+    row_df = pd.DataFrame(one, columns=model.spec.names)
+
+    score_event = v2_event("/v1/score", recs[0], "bench")
+    explain_event = v2_event("/v1/explain", recs[0], "bench")
+    batch_event = v2_event("/v1/score/batch", {"applications": recs}, "bench")
+    assert h.handler(score_event, Ctx())["statusCode"] == 200
+    assert h.handler(explain_event, Ctx())["statusCode"] == 200
+    assert h.handler(batch_event, Ctx())["statusCode"] == 200
+
+    n = args.n
+    res = {
+        "bare booster.predict (1 row)": timings(lambda: booster.predict(one), n),
+        "handler /v1/score (Mangum v2 + log write)": timings(
+            lambda: h.handler(score_event, Ctx()), n
+        ),
+        "peer: pickled sklearn Pipeline, 1-row DataFrame": timings(
+            lambda: peer.predict_proba(row_df), n
+        ),
+        "bare pred_contrib (1 row)": timings(lambda: booster.predict(one, pred_contrib=True), n),
+        "handler /v1/explain": timings(lambda: h.handler(explain_event, Ctx()), n),
+        "bare booster.predict (1,000 rows)": timings(lambda: booster.predict(x), max(20, n // 40)),
+        "handler /v1/score/batch (1,000 rows)": timings(
+            lambda: h.handler(batch_event, Ctx()), max(20, n // 40)
+        ),
+    }
+    for name, ms in res.items():
+        print(f"  {name:52s} {summary(ms)}")
+    med = {k: float(np.median(v)) for k, v in res.items()}
+    print("ratios (medians):")
+    print(
+        f"  /v1/score vs peer baseline: {med['peer: pickled sklearn Pipeline, 1-row DataFrame'] / med['handler /v1/score (Mangum v2 + log write)']:.2f}x faster"
+    )
+    print(
+        f"  /v1/explain / bare pred_contrib: {med['handler /v1/explain'] / med['bare pred_contrib (1 row)']:.2f}"
+    )
+    print(
+        f"  batch throughput / bare batch throughput: {med['bare booster.predict (1,000 rows)'] / med['handler /v1/score/batch (1,000 rows)']:.2%}"
+    )
+
+    env = dict(os.environ)
+    handler_init = cold(INIT_HANDLER, env, [], args.cold_repeats)
+    pyfunc_init = cold(
+        INIT_PYFUNC, env, [f"sqlite:///{data / 'mlflow' / 'mlflow.db'}"], args.cold_repeats
+    )
+    hi, pi = statistics.median(handler_init), statistics.median(pyfunc_init)
+    print(
+        f"cold init, fresh python {sys.version.split()[0]} process, median of {args.cold_repeats}:"
+    )
+    print(
+        f"  import handler + load bundle (local folder): {hi:.3f} s {[round(t, 3) for t in handler_init]}"
+    )
+    print(
+        f"  mlflow.pyfunc.load_model (registry alias):    {pi:.3f} s {[round(t, 3) for t in pyfunc_init]}"
+    )
+    print(f"  ratio handler / pyfunc: {hi / pi:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Run the built Lambda package in a bare python3.12 (no site-packages): import, init, score.
+
+    python3.12 -I -S bench/lambda_smoke.py build/lambda data/bundles .venv/lib/python3.12/site-packages
+Proves the package holds everything scoring needs; prints which scipy modules were loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # in the Lambda python3.12 runtime
+
+
+def runtime_provided(site_packages: str) -> str:
+    """A folder exposing only what the Lambda runtime provides (boto3), like /var/runtime."""
+    folder = tempfile.mkdtemp(prefix="lambda-runtime-")
+    for name in RUNTIME_PROVIDED:
+        os.symlink(os.path.abspath(os.path.join(site_packages, name)), os.path.join(folder, name))
+    return folder
+
+
+def _inside(field: dict) -> float | int:
+    mid = (field["min"] + field["max"]) / 2
+    return round(mid) if field["type"] == "integer" else mid
+
+
+def main(package: str, bundle: str, site_packages: str) -> int:
+    sys.path.insert(0, os.path.abspath(package))
+    sys.path.append(runtime_provided(site_packages))
+    os.environ.update(
+        MODEL_URI=os.path.abspath(bundle),
+        LOG_URI=tempfile.mkdtemp(prefix="lambda-smoke-"),
+        CREDIT_API_KEY="smoke",
+        BUNDLE_CACHE_DIR=tempfile.mkdtemp(prefix="lambda-cache-"),
+    )
+    start = time.perf_counter()
+    import credit_api.handler as h
+
+    init = time.perf_counter() - start
+    if h.state.bundle is None:
+        print(f"model not loaded: {h.state.error}")
+        return 1
+    fields = h.state.bundle.card["contract"]["fields"]
+    app = {
+        n: f["levels"][0] if f["type"] == "category" else _inside(f)
+        for n, f in fields.items()
+        if f["required"]
+    }
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/v1/score",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "x-api-key": "smoke"},
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": "/v1/score",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "smoke",
+            },
+            "requestId": "smoke-1",
+            "stage": "$default",
+            "routeKey": "$default",
+            "accountId": "1",
+            "apiId": "a",
+            "domainName": "d",
+            "domainPrefix": "d",
+            "time": "",
+            "timeEpoch": 0,
+        },
+        "body": json.dumps(app),
+        "isBase64Encoded": False,
+    }
+
+    class Ctx:
+        function_name, memory_limit_in_mb, aws_request_id = "smoke", 1024, "smoke"
+        invoked_function_arn = "arn:aws:lambda:eu-west-3:1:function:smoke"
+
+    out = h.handler(event, Ctx())
+    scipy_mods = sorted({m.split(".")[1] for m in sys.modules if m.startswith("scipy.")})
+    print(f"init {init * 1000:.0f} ms; /v1/score -> {out['statusCode']} {out['body'][:120]}")
+    print(f"scipy subpackages loaded: {scipy_mods}")
+    with open("/proc/self/maps") as maps:
+        gomp = sorted({line.split()[-1] for line in maps if "libgomp" in line})
+    print(f"libgomp loaded from: {gomp}")
+    return 0 if out["statusCode"] == 200 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1], sys.argv[2], sys.argv[3]))
