@@ -18,6 +18,7 @@ DEMO_TRAIN_ROWS ?= 100000
 DEMO_TEST_ROWS ?= 20000
 BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
+API_PORT ?= 8000
 
 .PHONY: help install lint test test-fast bench bench-api demo twin train export serve package clean
 
@@ -54,7 +55,7 @@ train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the lo
 export: install  ## Export the champion as a versioned bundle into $(BUNDLE_DIR)
 	$(RUN) credit export --to $(BUNDLE_DIR) --data-dir $(DATA_DIR)
 
-demo: twin train export  ## Install, build the twin, train, export, and show where everything is
+demo: twin train export  ## Install, build the twin, train, export, then serve the API (Ctrl-C stops)
 	@echo
 	@echo "Demo outputs:"
 	@echo "  twin data      $(abspath $(TWIN_DIR))/application_train.csv, application_test.csv"
@@ -63,6 +64,9 @@ demo: twin train export  ## Install, build the twin, train, export, and show whe
 	@echo "                 browse: $(RUN) mlflow ui --backend-store-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
 	@echo "  model bundle   $(abspath $(BUNDLE_DIR))/ (current.json points to the served version)"
 	@echo "  CLI            $(RUN) credit --help"
+	@echo "  API            http://127.0.0.1:$(API_PORT)  (docs: http://127.0.0.1:$(API_PORT)/docs; key printed below)"
+	@echo
+	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
 
 LAMBDA_BUILD := build/lambda
 # provided by the Lambda python3.12 runtime (boto3 and what it needs): not packaged
@@ -101,7 +105,7 @@ bench-api: install  ## API latency/throughput/cold-init benchmark (after make de
 		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages
 
 serve: install  ## Serve the scoring API locally on the exported bundle
-	$(RUN) credit serve --bundle $(BUNDLE_DIR)
+	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
 
 clean:  ## Remove generated data and environments
 	rm -rf $(DATA_DIR) build .venv $(TOOLS) .pytest_cache .ruff_cache

@@ -155,3 +155,21 @@ def api(aws, bundle_dir, monkeypatch, tmp_path) -> Api:
         API_KEY_PARAMETER="/credit/api-key-hash",
     )
     return Api(module, "requests")
+
+
+@pytest.fixture
+def make_api(aws, bundle_dir, monkeypatch, tmp_path):
+    """Build the handler with a variant environment (bundle uploaded to s3://models/credit;
+    key from CREDIT_API_KEY; requests logged to a folder unless LOG_URI says otherwise)."""
+
+    def make(upload: bool = True, **env) -> Api:
+        if upload:
+            upload_bundle(bundle_dir, "models", "credit")
+        base = {
+            "MODEL_URI": "s3://models/credit",
+            "CREDIT_API_KEY": API_KEY,
+            "LOG_URI": str(tmp_path / "log"),
+        }
+        return Api(load_handler(monkeypatch, tmp_path, **(base | env)), "")
+
+    return make

@@ -5,7 +5,7 @@ import json
 import boto3
 import pytest
 
-from tests.api.conftest import API_KEY, REGION, load_handler, upload_bundle
+from tests.api.conftest import API_KEY, REGION
 
 pytestmark = pytest.mark.slow
 
@@ -85,19 +85,8 @@ def test_docs_stay_open(api):
     assert status == 200 and "/v1/score" in body["paths"]
 
 
-def test_docs_work_behind_a_stage_prefix(aws, bundle_dir, monkeypatch, tmp_path):
-    upload_bundle(bundle_dir, "models", "credit")
-    module = load_handler(
-        monkeypatch,
-        tmp_path,
-        MODEL_URI="s3://models/credit",
-        LOG_URI=str(tmp_path / "log"),
-        CREDIT_API_KEY=API_KEY,
-        STAGE_PREFIX="/prod",
-    )
-    from tests.api.conftest import Api
-
-    api = Api(module, "")
+def test_docs_work_behind_a_stage_prefix(make_api):
+    api = make_api(STAGE_PREFIX="/prod")
     status, html, _ = api.call("GET", "/prod/docs", key=None)
     assert status == 200 and "/prod/openapi.json" in html
     status, spec, _ = api.call("GET", "/prod/openapi.json", key=None)

@@ -5,7 +5,7 @@ import json
 import boto3
 import pytest
 
-from tests.api.conftest import API_KEY, REGION, Api, load_handler, upload_bundle
+from tests.api.conftest import REGION, upload_bundle
 
 pytestmark = pytest.mark.slow
 
@@ -78,70 +78,37 @@ def test_batch_limits(api, applications):
     assert "applications[1].AMT_CREDIT" in _fields(body)
 
 
-def test_oversized_body_is_refused(aws, bundle_dir, monkeypatch, tmp_path, applications):
-    upload_bundle(bundle_dir, "models", "credit")
-    module = load_handler(
-        monkeypatch,
-        tmp_path,
-        MODEL_URI="s3://models/credit",
-        LOG_URI=str(tmp_path / "log"),
-        CREDIT_API_KEY=API_KEY,
-        MAX_BODY_BYTES="2000",
-    )
-    api = Api(module, "")
+def test_oversized_body_is_refused(make_api, applications):
+    api = make_api(MAX_BODY_BYTES="2000")
     body = _problem(
         *api.call("POST", "/v1/score", applications[0], headers={"content-length": "5000"}), 413
     )
     assert "2000 bytes" in body["detail"]
 
 
-def test_missing_bundle_gives_503_with_the_reason(aws, monkeypatch, tmp_path, applications):
+def test_missing_bundle_gives_503_with_the_reason(make_api, applications):
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket="empty", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
-    module = load_handler(
-        monkeypatch,
-        tmp_path,
-        MODEL_URI="s3://empty/credit",
-        CREDIT_API_KEY=API_KEY,
-        LOG_URI=str(tmp_path / "log"),
-    )
-    api = Api(module, "")
+    api = make_api(upload=False, MODEL_URI="s3://empty/credit")
     body = _problem(*api.call("GET", "/health", key=None), 503)
     assert "current.json" in body["detail"] and body["model_loaded"] is False
     body = _problem(*api.call("POST", "/v1/score", applications[0]), 503)
     assert body["title"] == "Model unavailable"
 
 
-def test_corrupt_bundle_gives_503(aws, bundle_dir, monkeypatch, tmp_path, applications):
+def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications):
     upload_bundle(bundle_dir, "models", "credit")
     boto3.client("s3", region_name=REGION).put_object(
         Bucket="models", Key="credit/1/model.txt", Body=b"tree\ncorrupted"
     )
-    module = load_handler(
-        monkeypatch,
-        tmp_path,
-        MODEL_URI="s3://models/credit",
-        CREDIT_API_KEY=API_KEY,
-        LOG_URI=str(tmp_path / "log"),
-    )
-    api = Api(module, "")
+    api = make_api(upload=False)
     body = _problem(*api.call("POST", "/v1/explain", applications[0]), 503)
     assert "checksum mismatch for model.txt" in body["detail"]
 
 
-def test_log_write_failure_keeps_the_response_and_the_record(
-    aws, bundle_dir, monkeypatch, tmp_path, applications, capsys
-):
-    upload_bundle(bundle_dir, "models", "credit")
-    module = load_handler(
-        monkeypatch,
-        tmp_path,
-        MODEL_URI="s3://models/credit",
-        CREDIT_API_KEY=API_KEY,
-        LOG_URI="s3://no-such-bucket/log",
-    )
-    api = Api(module, "")
+def test_log_write_failure_keeps_the_response_and_the_record(make_api, applications, capsys):
+    api = make_api(LOG_URI="s3://no-such-bucket/log")
     import sys
 
     from credit_api.observability import logger

@@ -64,13 +64,13 @@ PROFILES = {
         folds=5,
         grids={
             "dummy": [{}],
-            "logreg": [{"model__model__C": [0.01, 0.1]}],
-            "lightgbm": [{"model__num_leaves": [15, 31], "model__n_estimators": [150]}],
+            "logreg": [{"model__model__C": [0.05]}],
+            "lightgbm": [{"model__num_leaves": [31], "model__n_estimators": [150]}],
         },
         champion_grid={
             "model__num_leaves": [15, 31, 63],
-            "model__n_estimators": [400],
-            "model__learning_rate": [0.03],
+            "model__n_estimators": [300],
+            "model__learning_rate": [0.05],
             "model__min_child_samples": [100, 400],
             "model__colsample_bytree": [0.5],
         },
