@@ -89,6 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     os.environ["MODEL_URI"] = args.bundle
     os.environ.setdefault("LOG_URI", args.log_uri)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch locally
     if not os.environ.get("CREDIT_API_KEY"):
         os.environ["CREDIT_API_KEY"] = secrets.token_urlsafe(24)
         print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
