@@ -98,9 +98,8 @@ package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels) 
 	$(PYTHON) -m compileall -q -j 0 $(LAMBDA_BUILD)
 	$(PYTHON) bench/lambda_package_report.py $(LAMBDA_BUILD)
 
-bench-api: install  ## API latency/throughput/cold-init benchmark (after make demo) + package smoke
-	$(RUN) python bench/api_bench.py --data $(DATA_DIR)
-	test -d $(LAMBDA_BUILD) || $(MAKE) package
+bench-api: install package  ## API latency/throughput/cold-init benchmark (after make demo) + package smoke
+	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON)
 	LD_LIBRARY_PATH=$(LAMBDA_BUILD)/lib $(PYTHON) -I -S bench/lambda_smoke.py $(LAMBDA_BUILD) \
 		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages
 

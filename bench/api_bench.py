@@ -7,7 +7,6 @@ design, and cold init vs an mlflow.pyfunc load. All figures come from one run, s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 import statistics
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from events import Context, v2_event
+from lambda_smoke import runtime_provided
 
 
 def timings(fn, n: int, warmup: int = 20) -> np.ndarray:
@@ -36,41 +37,6 @@ def summary(ms: np.ndarray) -> str:
     return f"p50 {np.median(ms):.3f} ms  p99 {np.percentile(ms, 99):.3f} ms"
 
 
-def v2_event(path: str, body: dict, key: str) -> dict:
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "x-api-key": key},
-        "requestContext": {
-            "http": {
-                "method": "POST",
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "bench",
-            },
-            "requestId": "bench",
-            "stage": "$default",
-            "routeKey": "$default",
-            "accountId": "1",
-            "apiId": "a",
-            "domainName": "d",
-            "domainPrefix": "d",
-            "time": "",
-            "timeEpoch": 0,
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-class Ctx:
-    function_name, memory_limit_in_mb, aws_request_id = "bench", 1024, "bench"
-    invoked_function_arn = "arn:aws:lambda:eu-west-3:1:function:bench"
-
-
 def records(df: pd.DataFrame) -> list[dict]:
     return [
         {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items() if not pd.isna(v)}
@@ -81,6 +47,8 @@ def records(df: pd.DataFrame) -> list[dict]:
 INIT_HANDLER = """
 import os, sys, time
 t = time.perf_counter()
+sys.path[:0] = [sys.argv[1]]
+sys.path.append(sys.argv[2])
 import credit_api.handler as h
 assert h.state.bundle is not None, h.state.error
 print(time.perf_counter() - t)
@@ -95,12 +63,11 @@ print(time.perf_counter() - t)
 """
 
 
-def cold(code: str, env: dict, args: list[str], repeats: int) -> list[float]:
+def cold(cmd: list[str], env: dict, repeats: int) -> list[float]:
+    """Seconds to import and load, each in a fresh process."""
     out = []
     for _ in range(repeats):
-        res = subprocess.run(
-            [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
-        )
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
         out.append(float(res.stdout.strip().splitlines()[-1]))
     return out
 
@@ -110,6 +77,8 @@ def main() -> None:
     parser.add_argument("--data", default="data")
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--cold-repeats", type=int, default=5)
+    parser.add_argument("--package", default="build/lambda")
+    parser.add_argument("--python312", default=sys.executable)
     args = parser.parse_args()
     data = Path(args.data).resolve()
     log_dir = tempfile.mkdtemp(prefix="bench-requests-")
@@ -156,24 +125,24 @@ def main() -> None:
     score_event = v2_event("/v1/score", recs[0], "bench")
     explain_event = v2_event("/v1/explain", recs[0], "bench")
     batch_event = v2_event("/v1/score/batch", {"applications": recs}, "bench")
-    assert h.handler(score_event, Ctx())["statusCode"] == 200
-    assert h.handler(explain_event, Ctx())["statusCode"] == 200
-    assert h.handler(batch_event, Ctx())["statusCode"] == 200
+    assert h.handler(score_event, Context())["statusCode"] == 200
+    assert h.handler(explain_event, Context())["statusCode"] == 200
+    assert h.handler(batch_event, Context())["statusCode"] == 200
 
     n = args.n
     res = {
         "bare booster.predict (1 row)": timings(lambda: booster.predict(one), n),
         "handler /v1/score (Mangum v2 + log write)": timings(
-            lambda: h.handler(score_event, Ctx()), n
+            lambda: h.handler(score_event, Context()), n
         ),
         "peer: pickled sklearn Pipeline, 1-row DataFrame": timings(
             lambda: peer.predict_proba(row_df), n
         ),
         "bare pred_contrib (1 row)": timings(lambda: booster.predict(one, pred_contrib=True), n),
-        "handler /v1/explain": timings(lambda: h.handler(explain_event, Ctx()), n),
+        "handler /v1/explain": timings(lambda: h.handler(explain_event, Context()), n),
         "bare booster.predict (1,000 rows)": timings(lambda: booster.predict(x), max(20, n // 40)),
         "handler /v1/score/batch (1,000 rows)": timings(
-            lambda: h.handler(batch_event, Ctx()), max(20, n // 40)
+            lambda: h.handler(batch_event, Context()), max(20, n // 40)
         ),
     }
     for name, ms in res.items():
@@ -191,16 +160,21 @@ def main() -> None:
     )
 
     env = dict(os.environ)
-    handler_init = cold(INIT_HANDLER, env, [], args.cold_repeats)
-    pyfunc_init = cold(
-        INIT_PYFUNC, env, [f"sqlite:///{data / 'mlflow' / 'mlflow.db'}"], args.cold_repeats
-    )
+    # the handler as Lambda runs it: the built package in a bare python3.12 (no site-packages),
+    # boto3 from the "runtime"; the peer path needs the full training environment (MLflow)
+    package = str(Path(args.package).resolve())
+    site = str(Path(sys.prefix, "lib", "python3.12", "site-packages"))
+    env["LD_LIBRARY_PATH"] = str(Path(package, "lib"))
+    handler_cmd = [args.python312, "-I", "-S", "-c", INIT_HANDLER, package, runtime_provided(site)]
+    pyfunc_cmd = [sys.executable, "-c", INIT_PYFUNC, f"sqlite:///{data / 'mlflow' / 'mlflow.db'}"]
+    handler_init = cold(handler_cmd, env, args.cold_repeats)
+    pyfunc_init = cold(pyfunc_cmd, env, args.cold_repeats)
     hi, pi = statistics.median(handler_init), statistics.median(pyfunc_init)
     print(
         f"cold init, fresh python {sys.version.split()[0]} process, median of {args.cold_repeats}:"
     )
     print(
-        f"  import handler + load bundle (local folder): {hi:.3f} s {[round(t, 3) for t in handler_init]}"
+        f"  Lambda package: import handler + load bundle (local folder): {hi:.3f} s {[round(t, 3) for t in handler_init]}"
     )
     print(
         f"  mlflow.pyfunc.load_model (registry alias):    {pi:.3f} s {[round(t, 3) for t in pyfunc_init]}"

@@ -6,11 +6,13 @@ Proves the package holds everything scoring needs; prints which scipy modules we
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I drops the script's folder
+from events import Context, v2_event
 
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # in the Lambda python3.12 runtime
 
@@ -50,39 +52,8 @@ def main(package: str, bundle: str, site_packages: str) -> int:
         for n, f in fields.items()
         if f["required"]
     }
-    event = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/v1/score",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "x-api-key": "smoke"},
-        "requestContext": {
-            "http": {
-                "method": "POST",
-                "path": "/v1/score",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "smoke",
-            },
-            "requestId": "smoke-1",
-            "stage": "$default",
-            "routeKey": "$default",
-            "accountId": "1",
-            "apiId": "a",
-            "domainName": "d",
-            "domainPrefix": "d",
-            "time": "",
-            "timeEpoch": 0,
-        },
-        "body": json.dumps(app),
-        "isBase64Encoded": False,
-    }
-
-    class Ctx:
-        function_name, memory_limit_in_mb, aws_request_id = "smoke", 1024, "smoke"
-        invoked_function_arn = "arn:aws:lambda:eu-west-3:1:function:smoke"
-
-    out = h.handler(event, Ctx())
+    event = v2_event("/v1/score", app, "smoke")
+    out = h.handler(event, Context())
     scipy_mods = sorted({m.split(".")[1] for m in sys.modules if m.startswith("scipy.")})
     print(f"init {init * 1000:.0f} ms; /v1/score -> {out['statusCode']} {out['body'][:120]}")
     print(f"scipy subpackages loaded: {scipy_mods}")

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from aws_lambda_powertools.metrics import MetricUnit
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request, Response
 from pydantic import BaseModel
 
 from credit_api import auth, problems, request_log, scoring
@@ -58,9 +59,46 @@ class Health(BaseModel):
     model_version: str | None
 
 
-def _request_id(request: Request) -> str:
-    event = request.scope.get("aws.event") or {}
+def _request_id(scope: dict) -> str:
+    event = scope.get("aws.event") or {}
     return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
+
+
+def _json(body: Any) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+class Observability:
+    """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path): body-size limit,
+    request id (API Gateway's, else a UUID) as log correlation id and response header, latency
+    metric. Routes are async: scoring is short CPU work, a thread hop per call would cost more."""
+
+    def __init__(self, app, max_body_bytes: int):
+        self.app, self.max_body_bytes = app, max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            response = problems.problem_response(
+                413, "Payload too large", f"body exceeds {self.max_body_bytes} bytes"
+            )
+            return await response(scope, receive, send)
+        rid = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = rid
+        logger.set_correlation_id(rid)
+        start = time.perf_counter()
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+        elapsed = (time.perf_counter() - start) * 1000
+        metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)
 
 
 def create_app(
@@ -88,30 +126,15 @@ def create_app(
         Application = AnyApplication
     Batch = batch_model(Application, settings.max_batch)
 
-    @app.middleware("http")
-    async def limits_and_timing(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return problems.problem_response(
-                413, "Payload too large", f"body exceeds {settings.max_body_bytes} bytes"
-            )
-        rid = _request_id(request)
-        request.state.request_id = rid
-        logger.set_correlation_id(rid)
-        start = time.perf_counter()
-        response = await call_next(request)
-        elapsed = (time.perf_counter() - start) * 1000
-        metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)
-        response.headers["X-Request-Id"] = rid
-        return response
+    app.add_middleware(Observability, max_body_bytes=settings.max_body_bytes)
 
-    def require_key(
+    async def require_key(
         x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None,
     ) -> None:
         if not auth.verify(x_api_key, key_hash()):
             raise Problem(401, "Unauthorized", "a valid X-API-Key header is required")
 
-    def require_model() -> ModelState:
+    async def require_model() -> ModelState:
         if state.bundle is None:
             raise Problem(503, "Model unavailable", state.error or "no model loaded")
         return state
@@ -119,8 +142,9 @@ def create_app(
     Guard = Annotated[ModelState, Depends(require_model)]
     Key = Depends(require_key)
 
-    def _respond(request: Request, records: list[dict], scored: scoring.Scored) -> list[Score]:
-        """Log the scored applications, count decisions, build the per-item results."""
+    def _respond(request: Request, records: list[dict], scored: scoring.Scored) -> list[dict]:
+        """Log the scored applications, count decisions, build the per-item results (plain dicts:
+        they are serialised once with orjson; the response schemas document them)."""
         b = state.bundle
         rid = request.state.request_id
         now = datetime.now(UTC)
@@ -139,16 +163,17 @@ def create_app(
             n = int((scored.decision == outcome).sum())
             if n:
                 metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
+        probabilities, decisions = scored.probability.tolist(), scored.decision.tolist()
         return [
-            Score(
-                request_id=rid,
-                sk_id_curr=r.get(id_col),
-                probability=float(scored.probability[i]),
-                decision=str(scored.decision[i]),
-                risk_grade=scored.grade[i],
-                threshold=b.model.threshold,
-                model_version=b.version,
-            )
+            {
+                "request_id": rid,
+                "sk_id_curr": r.get(id_col),
+                "probability": probabilities[i],
+                "decision": decisions[i],
+                "risk_grade": scored.grade[i],
+                "threshold": b.model.threshold,
+                "model_version": b.version,
+            }
             for i, r in enumerate(records)
         ]
 
@@ -156,7 +181,7 @@ def create_app(
         return [a.model_dump(exclude_none=True) for a in apps]
 
     @app.get("/health", response_model=Health, responses={503: {"description": "no model"}})
-    def health() -> Any:
+    async def health() -> Any:
         if state.bundle is None:
             return problems.problem_response(
                 503,
@@ -168,7 +193,7 @@ def create_app(
         return Health(status="ok", model_loaded=True, model_version=state.bundle.version)
 
     @app.get("/v1/model")
-    def model_card(s: Guard) -> dict[str, Any]:
+    async def model_card(s: Guard) -> dict[str, Any]:
         card = s.bundle.card
         keys = (
             "model_name",
@@ -187,30 +212,43 @@ def create_app(
             "importance": s.bundle.importance[:20],
         }
 
-    @app.post("/v1/score", response_model=Score, dependencies=[Key])
-    def score_one(application: Application, request: Request, s: Guard) -> Score:  # type: ignore[valid-type]
+    @app.post(
+        "/v1/score", response_model=None, responses={200: {"model": Score}}, dependencies=[Key]
+    )
+    async def score_one(application: Application, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
         records = _records([application])
-        return _respond(request, records, scoring.score(s.bundle, records))[0]
+        return _json(_respond(request, records, scoring.score(s.bundle, records))[0])
 
-    @app.post("/v1/score/batch", response_model=BatchScore, dependencies=[Key])
-    def score_batch(batch: Batch, request: Request, s: Guard) -> BatchScore:  # type: ignore[valid-type]
+    @app.post(
+        "/v1/score/batch",
+        response_model=None,
+        responses={200: {"model": BatchScore}},
+        dependencies=[Key],
+    )
+    async def score_batch(batch: Batch, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
         records = _records(batch.applications)
         results = _respond(request, records, scoring.score(s.bundle, records))
-        return BatchScore(
-            request_id=request.state.request_id, model_version=s.bundle.version, results=results
-        )
+        rid = request.state.request_id
+        return _json({"request_id": rid, "model_version": s.bundle.version, "results": results})
 
-    @app.post("/v1/explain", response_model=Explanation, dependencies=[Key])
-    def explain(application: Application, request: Request, s: Guard) -> Explanation:  # type: ignore[valid-type]
+    @app.post(
+        "/v1/explain",
+        response_model=None,
+        responses={200: {"model": Explanation}},
+        dependencies=[Key],
+    )
+    async def explain(application: Application, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
         (record,) = _records([application])
         result = scoring.explain(s.bundle, record)
         base = _respond(request, [record], result["scored"])[0]
-        return Explanation(
-            **base.model_dump(),
-            base_value=result["base_value"],
-            contributions=result["contributions"],
-            reasons_against=result["reasons_against"],
-            reasons_for=result["reasons_for"],
+        return _json(
+            base
+            | {
+                "base_value": result["base_value"],
+                "contributions": result["contributions"],
+                "reasons_against": result["reasons_against"],
+                "reasons_for": result["reasons_for"],
+            }
         )
 
     return app

@@ -8,20 +8,15 @@ log query on ``request_log_fallback``) and the LogWriteFailures metric counts th
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from aws_lambda_powertools.metrics import MetricUnit
 
 from credit_api.observability import logger, metrics
 from credit_core import storage
-
-
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def build_records(
@@ -41,9 +36,7 @@ def build_records(
             "timestamp": when.isoformat(timespec="milliseconds"),
             "model_version": model_version,
             "inputs": inputs[i],
-            "features": {
-                n: _clean(float(v)) for n, v in zip(feature_names, features[i], strict=True)
-            },
+            "features": dict(zip(feature_names, features[i].tolist(), strict=True)),
             "probability": float(probabilities[i]),
             "decision": str(decisions[i]),
         }
@@ -57,11 +50,10 @@ def key_for(log_uri: str, request_id: str, when: datetime) -> str:
 
 def write(log_uri: str, request_id: str, when: datetime, records: list[dict[str, Any]]) -> bool:
     """Write the records; on failure log them for recovery and count the failure."""
-    body = "\n".join(json.dumps(r, separators=(",", ":")) for r in records) + "\n"
+    # orjson writes NaN (a missing feature) as null, which json.dumps would not
+    body = b"".join(orjson.dumps(r) + b"\n" for r in records)
     try:
-        storage.write_bytes(
-            key_for(log_uri, request_id, when), body.encode(), "application/x-ndjson"
-        )
+        storage.write_bytes(key_for(log_uri, request_id, when), body, "application/x-ndjson")
     except Exception as exc:  # any storage failure: the scored applications must not be lost
         metrics.add_metric(name="LogWriteFailures", unit=MetricUnit.Count, value=1)
         for record in records:

@@ -77,10 +77,15 @@ def score(bundle: Bundle, records: Sequence[dict[str, Any]]) -> Scored:
     )
 
 
+def _label(name: str) -> str:
+    label = LABELS.get(name)
+    return label if label is not None else name.replace("_", " ").lower()
+
+
 def _shown(value: float, raw: Any) -> Any:
     if raw is not None:
         return raw
-    return None if np.isnan(value) else round(float(value), 6)
+    return None if value != value else round(value, 6)  # NaN: a missing feature
 
 
 def explain(bundle: Bundle, record: dict[str, Any], top: int = 5) -> dict[str, Any]:
@@ -89,13 +94,14 @@ def explain(bundle: Bundle, record: dict[str, Any], top: int = 5) -> dict[str, A
     scored = score(bundle, [record])
     contrib, base = model.contributions(scored.features)
     names = model.spec.names
-    values = scored.features[0]
+    values = scored.features[0].tolist()
+    contributions = contrib[0].tolist()
     rows = [
         {
             "feature": name,
-            "label": LABELS.get(name, name.replace("_", " ").lower()),
+            "label": _label(name),
             "value": _shown(values[i], record.get(name)),
-            "contribution": float(contrib[0, i]),
+            "contribution": contributions[i],
         }
         for i, name in enumerate(names)
     ]

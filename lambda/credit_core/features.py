@@ -195,18 +195,17 @@ def transform(spec: FeatureSpec, columns: Columns) -> np.ndarray:
 def columns_from_records(spec: FeatureSpec, records: Iterable[Mapping[str, Any]]) -> Columns:
     """Raw columns from JSON-like records (absent or null -> missing; unknown level -> missing).
 
-    The API validates records against the bundle's contract before this point, so an unknown
-    level here can only come from a caller that skipped validation.
+    Row-wise gathering then one NumPy conversion (None becomes NaN) is several times faster than
+    a Python loop per column on large batches. The API validates records against the bundle's
+    contract first, so an unknown level here only comes from a caller that skipped validation.
     """
     records = list(records)
-    cols: dict[str, np.ndarray] = {}
-    for name in spec.numeric:
-        cols[name] = np.array([_number(r.get(name)) for r in records], dtype=np.float64)
+    numeric = spec.numeric
+    matrix = np.array([[r.get(n) for n in numeric] for r in records], dtype=np.float64).reshape(
+        len(records), len(numeric)
+    )
+    cols: dict[str, np.ndarray] = {name: matrix[:, j] for j, name in enumerate(numeric)}
     for name, _ in spec.categorical:
         codes = spec._codes[name]
         cols[name] = np.array([codes.get(r.get(name), np.nan) for r in records], dtype=np.float64)
     return cols
-
-
-def _number(value: Any) -> float:
-    return np.nan if value is None else float(value)
