@@ -53,7 +53,9 @@ def write(log_uri: str, request_id: str, when: datetime, records: list[dict[str,
     # orjson writes NaN (a missing feature) as null, which json.dumps would not
     body = b"".join(orjson.dumps(r) + b"\n" for r in records)
     try:
-        storage.write_bytes(key_for(log_uri, request_id, when), body, "application/x-ndjson")
+        storage.write_bytes(
+            key_for(log_uri, request_id, when), body, "application/x-ndjson", atomic=False
+        )
     except Exception as exc:  # any storage failure: the scored applications must not be lost
         metrics.add_metric(name="LogWriteFailures", unit=MetricUnit.Count, value=1)
         for record in records:

@@ -43,13 +43,22 @@ def read_bytes(uri: str) -> bytes:
     return Path(uri).read_bytes()
 
 
-def write_bytes(uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+def write_bytes(
+    uri: str, data: bytes, content_type: str = "application/octet-stream", atomic: bool = True
+) -> None:
+    """Write one object. Locally ``atomic`` writes a temporary file then renames it, so readers
+    never see half a file (the bundle pointer needs that); an object written once under a unique
+    key (a request log) can skip the rename, which costs more than the write itself."""
     if is_s3(uri):
         bucket, key = split_s3(uri)
         s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         return
     path = Path(uri)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not atomic:
+        with path.open("wb") as fh:
+            fh.write(data)
+        return
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)  # readers never see a half-written file
