@@ -10,6 +10,7 @@ import numpy as np
 
 from credit_core.bundle import Bundle
 from credit_core.features import columns_from_records, transform
+from credit_core.model import sigmoid
 
 GRADES = (("A", 0.25), ("B", 0.5), ("C", 1.0), ("D", 2.0))  # cut points as multiples of threshold
 LABELS = {
@@ -68,7 +69,11 @@ def grade(p: float, threshold: float) -> str:
 def score(bundle: Bundle, records: Sequence[dict[str, Any]]) -> Scored:
     model = bundle.model
     x = transform(model.spec, columns_from_records(model.spec, records))
-    p = model.probability(x)
+    return _scored(bundle, x, model.probability(x))
+
+
+def _scored(bundle: Bundle, x: np.ndarray, p: np.ndarray) -> Scored:
+    model = bundle.model
     return Scored(
         probability=p,
         decision=model.decide(p),
@@ -91,8 +96,10 @@ def _shown(value: float, raw: Any) -> Any:
 def explain(bundle: Bundle, record: dict[str, Any], top: int = 5) -> dict[str, Any]:
     """Score plus TreeSHAP contributions (calibrated log-odds) and the top reasons each way."""
     model = bundle.model
-    scored = score(bundle, [record])
-    contrib, base = model.contributions(scored.features)
+    x = transform(model.spec, columns_from_records(model.spec, [record]))
+    contrib, base = model.contributions(x)
+    # the contributions add up to the calibrated log-odds: no second pass through the trees
+    scored = _scored(bundle, x, sigmoid(contrib.sum(axis=1) + base))
     names = model.spec.names
     values = scored.features[0].tolist()
     contributions = contrib[0].tolist()
@@ -106,8 +113,8 @@ def explain(bundle: Bundle, record: dict[str, Any], top: int = 5) -> dict[str, A
         for i, name in enumerate(names)
     ]
     ranked = sorted(rows, key=lambda r: -abs(r["contribution"]))
-    against = [r for r in sorted(rows, key=lambda r: -r["contribution"]) if r["contribution"] > 0]
-    for_ = [r for r in sorted(rows, key=lambda r: r["contribution"]) if r["contribution"] < 0]
+    against = [r for r in ranked if r["contribution"] > 0]  # largest first
+    for_ = [r for r in ranked if r["contribution"] < 0]
     return {
         "scored": scored,
         "base_value": float(base[0]),

@@ -1,2 +1,3 @@
-"""Definitions shared by training, serving and monitoring: the application schema (and, later,
-the feature engineering). Pure Python + NumPy only, so the Lambda package can carry it."""
+"""Code shared by training, serving and monitoring: the application schema, the feature
+engineering, the model bundle and scoring. NumPy and LightGBM only (boto3 when a URI is on S3),
+so the Lambda package carries it without pandas or scikit-learn."""

@@ -90,8 +90,11 @@ def _comparison_table(results: list[CandidateResult]) -> list[dict[str, Any]]:
     ]
 
 
-def _reference_sample(df: pd.DataFrame, p: np.ndarray, target: str, rows: int, seed: int):
-    """Stratified raw training rows with their calibrated scores (the drift reference)."""
+def _reference_sample(
+    df: pd.DataFrame, x: np.ndarray, model: ScoringModel, target: str, rows: int, seed: int
+) -> pd.DataFrame:
+    """Stratified raw training rows with their calibrated scores (the drift reference); only the
+    sampled rows are scored."""
     rows = min(rows, len(df))
     if rows < len(df):
         idx, _ = train_test_split(
@@ -100,7 +103,7 @@ def _reference_sample(df: pd.DataFrame, p: np.ndarray, target: str, rows: int, s
         idx = np.sort(idx)
     else:
         idx = np.arange(len(df))
-    return df.iloc[idx].assign(score=p[idx])
+    return df.iloc[idx].assign(score=model.probability(x[idx]))
 
 
 def _champion_cost_on(holdout: pd.DataFrame, y: np.ndarray, cfg: TrainConfig) -> float | None:
@@ -260,9 +263,8 @@ def _fit_and_register(
     values, _ = shap_values(booster, sample)
     importance = global_importance(values, spec.names)
     required = required_fields(train_df, spec, importance)
-    p_train = scoring.probability(x)
     reference = _reference_sample(
-        train_df, p_train, cfg.target_col, profile.reference_rows, profile.seed
+        train_df, x, scoring, cfg.target_col, profile.reference_rows, profile.seed
     )
     card = {
         "model_name": cfg.model_name,
