@@ -1,24 +1,24 @@
-"""The FastAPI application: thin routes over ``scoring`` and ``request_log``.
+"""The FastAPI application: docs, health, model card, and thin POST routes over the service.
 
 ``create_app`` takes its collaborators (settings, loaded model, key provider) as parameters, so
-tests and the Lambda handler build the same app with different wiring.
+tests, ``credit serve`` and the Lambda handler build the same app with different wiring.
 """
 
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import orjson
 from aws_lambda_powertools.metrics import MetricUnit
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Request, Response, Security
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from credit_api import auth, problems, request_log, scoring
-from credit_api.contract import AnyApplication, application_model, batch_model
+from credit_api import problems
+from credit_api.contract import AnyApplication
 from credit_api.observability import logger, metrics
 from credit_api.problems import Problem
+from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
 
@@ -64,10 +64,6 @@ def _request_id(scope: dict) -> str:
     return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
 
 
-def _json(body: Any) -> Response:
-    return Response(orjson.dumps(body), media_type="application/json")
-
-
 class Observability:
     """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path): body-size limit,
     request id (API Gateway's, else a UUID) as log correlation id and response header, latency
@@ -101,38 +97,54 @@ class Observability:
         metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)
 
 
+def _request_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI request body: the routes read raw bytes (the service validates them), so the
+    schema generated from the contract is declared here for the docs and for clients."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _batch_schema(application: dict[str, Any], max_batch: int) -> dict[str, Any]:
+    items = {"type": "array", "items": application, "minItems": 1, "maxItems": max_batch}
+    return {
+        "title": "ApplicationBatch",
+        "type": "object",
+        "properties": {"applications": items},
+        "required": ["applications"],
+        "additionalProperties": False,
+    }
+
+
 def create_app(
     settings: Settings,
     state: ModelState,
     key_hash: Callable[[], str | None],
     root_path: str = "",
 ) -> FastAPI:
+    """The app; ``app.state.service`` is the scoring service its POST routes delegate to."""
     bundle = state.bundle
+    service = ScoringService(settings, state, key_hash)
     app = FastAPI(
         title="Prêt à Dépenser credit scoring",
         version=bundle.version if bundle else "unavailable",
         description="Probability of default, decision and explanations for loan applications.",
         root_path=root_path,
     )
+    app.state.service = service
     problems.install(app)
-    if bundle is not None:
-        id_col = bundle.card["data"]["id_col"]
-        Application = application_model(bundle.card["contract"], id_col)
-        app.state.levels = {
-            n: f["levels"] for n, f in bundle.card["contract"]["fields"].items() if "levels" in f
-        }
-    else:
-        id_col = "SK_ID_CURR"
-        Application = AnyApplication
-    Batch = batch_model(Application, settings.max_batch)
-
+    application = (
+        service.decoder.model.model_json_schema()
+        if service.decoder
+        else AnyApplication.model_json_schema()
+    )
+    one = _request_body(application)
+    many = _request_body(_batch_schema(application, settings.max_batch))
     app.add_middleware(Observability, max_body_bytes=settings.max_body_bytes)
+    api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+    Key = Annotated[str | None, Security(api_key)]
 
-    async def require_key(
-        x_api_key: Annotated[str | None, Header(alias="X-API-Key")] = None,
-    ) -> None:
-        if not auth.verify(x_api_key, key_hash()):
-            raise Problem(401, "Unauthorized", "a valid X-API-Key header is required")
+    async def call(route: Route, request: Request, key: str | None) -> Response:
+        reply = service.handle(route, await request.body(), key, request.state.request_id)
+        return Response(reply.body, reply.status, reply.headers, reply.content_type)
 
     async def require_model() -> ModelState:
         if state.bundle is None:
@@ -140,45 +152,6 @@ def create_app(
         return state
 
     Guard = Annotated[ModelState, Depends(require_model)]
-    Key = Depends(require_key)
-
-    def _respond(request: Request, records: list[dict], scored: scoring.Scored) -> list[dict]:
-        """Log the scored applications, count decisions, build the per-item results (plain dicts:
-        they are serialised once with orjson; the response schemas document them)."""
-        b = state.bundle
-        rid = request.state.request_id
-        now = datetime.now(UTC)
-        logged = request_log.build_records(
-            rid,
-            now,
-            b.version,
-            records,
-            b.model.spec.names,
-            scored.features,
-            scored.probability,
-            scored.decision,
-        )
-        request_log.write(settings.log_uri, rid, now, logged)
-        for outcome in ("accept", "refuse"):
-            n = int((scored.decision == outcome).sum())
-            if n:
-                metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
-        probabilities, decisions = scored.probability.tolist(), scored.decision.tolist()
-        return [
-            {
-                "request_id": rid,
-                "sk_id_curr": r.get(id_col),
-                "probability": probabilities[i],
-                "decision": decisions[i],
-                "risk_grade": scored.grade[i],
-                "threshold": b.model.threshold,
-                "model_version": b.version,
-            }
-            for i, r in enumerate(records)
-        ]
-
-    def _records(apps: list[BaseModel]) -> list[dict]:
-        return [a.model_dump(exclude_none=True) for a in apps]
 
     @app.get("/health", response_model=Health, responses={503: {"description": "no model"}})
     async def health() -> Any:
@@ -212,43 +185,27 @@ def create_app(
             "importance": s.bundle.importance[:20],
         }
 
-    @app.post(
-        "/v1/score", response_model=None, responses={200: {"model": Score}}, dependencies=[Key]
-    )
-    async def score_one(application: Application, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
-        records = _records([application])
-        return _json(_respond(request, records, scoring.score(s.bundle, records))[0])
+    @app.post("/v1/score", responses=_ERRORS | {200: {"model": Score}}, openapi_extra=one)
+    async def score_one(request: Request, key: Key) -> Response:
+        return await call("score", request, key)
 
     @app.post(
-        "/v1/score/batch",
-        response_model=None,
-        responses={200: {"model": BatchScore}},
-        dependencies=[Key],
+        "/v1/score/batch", responses=_ERRORS | {200: {"model": BatchScore}}, openapi_extra=many
     )
-    async def score_batch(batch: Batch, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
-        records = _records(batch.applications)
-        results = _respond(request, records, scoring.score(s.bundle, records))
-        rid = request.state.request_id
-        return _json({"request_id": rid, "model_version": s.bundle.version, "results": results})
+    async def score_batch(request: Request, key: Key) -> Response:
+        return await call("batch", request, key)
 
-    @app.post(
-        "/v1/explain",
-        response_model=None,
-        responses={200: {"model": Explanation}},
-        dependencies=[Key],
-    )
-    async def explain(application: Application, request: Request, s: Guard) -> Response:  # type: ignore[valid-type]
-        (record,) = _records([application])
-        result = scoring.explain(s.bundle, record)
-        base = _respond(request, [record], result["scored"])[0]
-        return _json(
-            base
-            | {
-                "base_value": result["base_value"],
-                "contributions": result["contributions"],
-                "reasons_against": result["reasons_against"],
-                "reasons_for": result["reasons_for"],
-            }
-        )
+    @app.post("/v1/explain", responses=_ERRORS | {200: {"model": Explanation}}, openapi_extra=one)
+    async def explain(request: Request, key: Key) -> Response:
+        return await call("explain", request, key)
 
     return app
+
+
+_PROBLEM = {"content": {problems.MEDIA_TYPE: {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API key"} | _PROBLEM,
+    413: {"description": "body too large"} | _PROBLEM,
+    422: {"description": "invalid application: every refused field is named"} | _PROBLEM,
+    503: {"description": "no model loaded"} | _PROBLEM,
+}

@@ -1,7 +1,8 @@
 """AWS Lambda entry point: wiring only.
 
 The bundle is loaded here, at import, i.e. during Lambda's init phase (Mangum would run an ASGI
-lifespan on every invocation). If loading fails the function still starts and says why.
+lifespan on every invocation). If loading fails the function still starts and says why. Scoring
+events take the direct path of ``gateway``; the rest (docs, health, model card) goes to Mangum.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 
 from mangum import Mangum
 
-from credit_api import auth
+from credit_api import auth, gateway
 from credit_api.app import create_app
 from credit_api.observability import logger, metrics, tracer
 from credit_api.settings import Settings
@@ -23,8 +24,9 @@ key_provider = (
     if settings.api_key_parameter
     else auth.static_hash_provider(settings.api_key)
 )
-stage = os.environ.get("STAGE_PREFIX", "")
+stage = os.environ.get("STAGE_PREFIX", "").rstrip("/")
 app = create_app(settings, state, key_provider, root_path=stage)
+service = app.state.service
 asgi = Mangum(
     app,
     lifespan="off",
@@ -37,4 +39,7 @@ asgi = Mangum(
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event, context):
-    return asgi(event, context)
+    route = gateway.route_of(event, stage)
+    if route is None:
+        return asgi(event, context)
+    return gateway.serve(service, route, event)

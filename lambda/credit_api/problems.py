@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credit_api.observability import logger
+from credit_api.validation import field_errors
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://pret-a-depenser.example/problems/"
@@ -21,59 +22,43 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
-def problem_response(
-    status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    body = {
+def problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {
         "type": TYPE_BASE + title.lower().replace(" ", "-"),
         "title": title,
         "status": status,
         "detail": detail,
         **extra,
     }
+
+
+def invalid(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 422 body: every refused field, named in the detail too."""
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return problem(422, "Invalid application", f"invalid field(s): {fields}", errors=errors)
+
+
+UNAUTHORIZED = problem(401, "Unauthorized", "a valid X-API-Key header is required")
+CHALLENGE = {"WWW-Authenticate": "ApiKey"}
+
+
+def problem_response(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = problem(status, title, detail, **extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [p for p in loc if p != "body"]
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "body"
-
-
-def validation_errors(
-    exc: RequestValidationError, levels: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    errors = []
-    for err in exc.errors():
-        item: dict[str, Any] = {"field": _field(tuple(err.get("loc", ()))), "message": err["msg"]}
-        kind = err.get("type", "")
-        if kind == "extra_forbidden":
-            item["message"] = "unknown field"
-        elif kind == "missing":
-            item["message"] = "required field is missing"
-        elif kind == "literal_error":
-            item["allowed"] = levels.get(str(err["loc"][-1]), [])
-        elif kind == "json_invalid":
-            item = {"field": "body", "message": "the body is not valid JSON"}
-        errors.append(item)
-    return errors
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        headers = {"WWW-Authenticate": "ApiKey"} if exc.status == 401 else None
+        headers = CHALLENGE if exc.status == 401 else None
         return problem_response(exc.status, exc.title, exc.detail, headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc, getattr(request.app.state, "levels", {}))
-        fields = ", ".join(sorted({e["field"] for e in errors}))
-        return problem_response(
-            422, "Invalid application", f"invalid field(s): {fields}", errors=errors
-        )
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        body = invalid(field_errors(list(exc.errors()), {}))
+        return JSONResponse(body, status_code=422, media_type=MEDIA_TYPE)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

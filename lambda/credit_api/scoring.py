@@ -1,16 +1,16 @@
-"""Scoring and explaining applications: pure functions of a loaded bundle and JSON records."""
+"""Scoring and explaining applications: pure functions of a model and a raw-input matrix."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from credit_core.bundle import Bundle
-from credit_core.features import columns_from_records, transform
-from credit_core.model import sigmoid
+from credit_core.features import transform_raw
+from credit_core.model import ScoringModel, sigmoid
 
 GRADES = (("A", 0.25), ("B", 0.5), ("C", 1.0), ("D", 2.0))  # cut points as multiples of threshold
 LABELS = {
@@ -54,76 +54,74 @@ LABELS = {
 @dataclass(frozen=True)
 class Scored:
     probability: np.ndarray
-    decision: np.ndarray
+    decision: list[str]
     grade: list[str]
     features: np.ndarray
 
 
-def grade(p: float, threshold: float) -> str:
-    for label, multiple in GRADES:
-        if p < multiple * threshold:
-            return label
-    return "E"
+def grades(p: np.ndarray, threshold: float) -> list[str]:
+    """Risk grade per probability: A below a quarter of the threshold ... E above twice it."""
+    cuts = np.array([m * threshold for _, m in GRADES])
+    letters = np.array([g for g, _ in GRADES] + ["E"])
+    return letters[np.searchsorted(cuts, p, side="right")].tolist()
 
 
-def score(bundle: Bundle, records: Sequence[dict[str, Any]]) -> Scored:
-    model = bundle.model
-    x = transform(model.spec, columns_from_records(model.spec, records))
-    return _scored(bundle, x, model.probability(x))
+def labels(names: Sequence[str]) -> list[str]:
+    """Plain-words names of the features (computed once per bundle)."""
+    return [LABELS.get(n) or n.replace("_", " ").lower() for n in names]
 
 
-def _scored(bundle: Bundle, x: np.ndarray, p: np.ndarray) -> Scored:
-    model = bundle.model
-    return Scored(
-        probability=p,
-        decision=model.decide(p),
-        grade=[grade(float(v), model.threshold) for v in p],
-        features=x,
-    )
+def _scored(model: ScoringModel, x: np.ndarray, p: np.ndarray) -> Scored:
+    return Scored(p, model.decide(p).tolist(), grades(p, model.threshold), x)
 
 
-def _label(name: str) -> str:
-    label = LABELS.get(name)
-    return label if label is not None else name.replace("_", " ").lower()
+def score(model: ScoringModel, raw: np.ndarray) -> Scored:
+    """Score applications given as the raw-input matrix (rows x ``spec.raw_inputs``)."""
+    x = transform_raw(model.spec, raw)
+    return _scored(model, x, model.probability(x))
 
 
-def _shown(value: float, raw: Any) -> Any:
-    if raw is not None:
-        return raw
-    return None if value != value else round(value, 6)  # NaN: a missing feature
-
-
-def explain(bundle: Bundle, record: dict[str, Any], top: int = 5) -> dict[str, Any]:
-    """Score plus TreeSHAP contributions (calibrated log-odds) and the top reasons each way."""
-    model = bundle.model
-    x = transform(model.spec, columns_from_records(model.spec, [record]))
+def explain(
+    model: ScoringModel,
+    raw: np.ndarray,
+    values: Sequence[Any],
+    feature_labels: Sequence[str],
+    top: int = 5,
+) -> tuple[Scored, dict[str, Any]]:
+    """Score one application plus its TreeSHAP contributions (calibrated log-odds), ranked by
+    size, and the top reasons each way. ``values`` are the raw inputs as sent (None if absent)."""
+    x = transform_raw(model.spec, raw)
     contrib, base = model.contributions(x)
     # the contributions add up to the calibrated log-odds: no second pass through the trees
-    scored = _scored(bundle, x, sigmoid(contrib.sum(axis=1) + base))
-    names = model.spec.names
-    values = scored.features[0].tolist()
-    contributions = contrib[0].tolist()
-    rows = [
-        {
-            "feature": name,
-            "label": _label(name),
-            "value": _shown(values[i], record.get(name)),
-            "contribution": contributions[i],
-        }
-        for i, name in enumerate(names)
+    scored = _scored(model, x, sigmoid(contrib.sum(axis=1) + base))
+    names, c = model.spec.names, contrib[0]
+    # shown: the value as sent for raw inputs, the computed one for derived features (NaN is
+    # written as null: a missing value)
+    shown = x[0].tolist()
+    for i, v in enumerate(values[:-1]):  # the last value is the id
+        if v is not None:
+            shown[i] = v
+    order = np.argsort(-np.abs(c), kind="stable").tolist()
+    cs = c.tolist()
+    ranked = [
+        {"feature": names[i], "label": feature_labels[i], "value": shown[i], "contribution": cs[i]}
+        for i in order
     ]
-    ranked = sorted(rows, key=lambda r: -abs(r["contribution"]))
-    against = [r for r in ranked if r["contribution"] > 0]  # largest first
-    for_ = [r for r in ranked if r["contribution"] < 0]
-    return {
-        "scored": scored,
+    against = [_sentence(r, "raises") for r in _first(ranked, top, lambda v: v > 0)]
+    for_ = [_sentence(r, "lowers") for r in _first(ranked, top, lambda v: v < 0)]
+    return scored, {
         "base_value": float(base[0]),
         "contributions": ranked,
-        "reasons_against": [_sentence(r, "raises") for r in against[:top]],
-        "reasons_for": [_sentence(r, "lowers") for r in for_[:top]],
+        "reasons_against": against,
+        "reasons_for": for_,
     }
 
 
+def _first(rows: list[dict[str, Any]], n: int, keep: Any) -> list[dict[str, Any]]:
+    return list(islice((r for r in rows if keep(r["contribution"])), n))
+
+
 def _sentence(row: dict[str, Any], verb: str) -> str:
-    value = "missing" if row["value"] is None else row["value"]
+    v = row["value"]
+    value = "missing" if v is None or v != v else (round(v, 6) if isinstance(v, float) else v)
     return f"{row['label'].capitalize()} ({value}) {verb} the risk of default."

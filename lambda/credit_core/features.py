@@ -24,8 +24,7 @@ Columns = Mapping[str, np.ndarray]
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = a / b
+    r = a / b  # transform_raw silences the division warnings once for all derived features
     r[~np.isfinite(r)] = np.nan
     return r
 
@@ -37,8 +36,7 @@ def _ext_stack(c: Columns) -> np.ndarray:
 def _ext_mean(c: Columns) -> np.ndarray:
     s = _ext_stack(c)
     count = (~np.isnan(s)).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(count > 0, np.nansum(s, axis=0) / count, np.nan)
+    return np.where(count > 0, np.nansum(s, axis=0) / count, np.nan)
 
 
 def _ext_min(c: Columns) -> np.ndarray:
@@ -171,24 +169,31 @@ def build_spec(numeric: Iterable[str], categorical: Mapping[str, Iterable[str]])
 def transform(spec: FeatureSpec, columns: Columns) -> np.ndarray:
     """The model matrix (rows x ``spec.names``) from raw columns as float arrays.
 
-    Numeric columns are taken as they are, except DAYS_EMPLOYED whose sentinel becomes missing
-    (flagged by DAYS_EMPLOYED_ANOM). Categoricals must already be level codes (NaN if missing).
+    Categoricals must already be level codes (NaN if missing). See :func:`transform_raw`.
     """
-    clean = dict(columns)
+    raw = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in spec.raw_inputs])
+    return transform_raw(spec, raw)
+
+
+def transform_raw(spec: FeatureSpec, raw: np.ndarray) -> np.ndarray:
+    """The model matrix from the raw-input matrix (rows x ``spec.raw_inputs``, float64).
+
+    Raw inputs are taken as they are, except DAYS_EMPLOYED whose sentinel becomes missing
+    (flagged by DAYS_EMPLOYED_ANOM); derived features are computed on column views. One block
+    copy instead of a copy per column: the API featurises one row in microseconds.
+    """
+    n, k = raw.shape
+    out = np.empty((n, k + len(spec.derived)), dtype=np.float64)
+    out[:, :k] = raw
+    clean: dict[str, np.ndarray] = dict(zip(spec.raw_inputs, out[:, :k].T, strict=True))
     if "DAYS_EMPLOYED" in clean:
-        days = np.asarray(clean["DAYS_EMPLOYED"], dtype=np.float64)
+        days = clean["DAYS_EMPLOYED"]
         sentinel = days == SENTINEL_DAYS_EMPLOYED
-        clean["DAYS_EMPLOYED"] = np.where(sentinel, np.nan, days)
+        days[sentinel] = np.nan  # a view of ``out``: the model sees the sentinel as missing
         clean["_DAYS_EMPLOYED_SENTINEL"] = sentinel.astype(np.float64)
-    n = len(next(iter(columns.values())))
-    out = np.empty((n, len(spec.names)), dtype=np.float64)
-    i = 0
-    for name in spec.raw_inputs:
-        out[:, i] = clean[name]
-        i += 1
-    for name in spec.derived:
-        out[:, i] = DERIVED[name].compute(clean)
-        i += 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, name in enumerate(spec.derived, start=k):
+            out[:, i] = DERIVED[name].compute(clean)
     return out
 
 

@@ -54,11 +54,16 @@ def write_bytes(
         s3_client().put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         return
     path = Path(uri)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not atomic:
-        with path.open("wb") as fh:
+        try:  # the folder usually exists: no mkdir per request
+            fh = open(uri, "wb")  # noqa: SIM115
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(uri, "wb")  # noqa: SIM115
+        with fh:
             fh.write(data)
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)  # readers never see a half-written file

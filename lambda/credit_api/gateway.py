@@ -1,0 +1,60 @@
+"""API Gateway HTTP API (payload 2.0) events for the scoring routes, served without ASGI.
+
+Mangum + Starlette routing cost about a millisecond per call, several times the scoring itself.
+POST /v1/score, /v1/score/batch and /v1/explain go straight to the same
+:class:`~credit_api.service.ScoringService` the FastAPI routes use; every other event (docs,
+health, model card, other methods, payload 1.0) is left to Mangum.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from credit_api.observability import metrics
+from credit_api.service import Route, ScoringService
+
+ROUTES: dict[str, Route] = {
+    "/v1/score": "score",
+    "/v1/score/batch": "batch",
+    "/v1/explain": "explain",
+}
+
+
+def route_of(event: dict[str, Any], stage: str = "") -> Route | None:
+    """The scoring route an event asks for, or None if Mangum should serve it."""
+    if event.get("version") != "2.0":
+        return None
+    http = (event.get("requestContext") or {}).get("http") or {}
+    if http.get("method") != "POST":
+        return None
+    path = event.get("rawPath") or ""
+    if stage and path.startswith(stage + "/"):
+        path = path[len(stage) :]
+    return ROUTES.get(path)  # exact paths, as FastAPI routes them
+
+
+def body_of(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+
+
+def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[str, Any]:
+    """Answer a scoring event with the service; the response as API Gateway expects it."""
+    start = time.perf_counter()
+    request_id = (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
+    headers = event.get("headers") or {}
+    reply = service.handle(route, body_of(event), headers.get("x-api-key"), request_id)
+    out = {
+        "statusCode": reply.status,
+        "headers": {"content-type": reply.content_type, "x-request-id": request_id} | reply.headers,
+        "body": reply.body.decode(),
+        "isBase64Encoded": False,
+    }
+    elapsed = (time.perf_counter() - start) * 1000
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)
+    return out

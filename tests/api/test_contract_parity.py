@@ -1,0 +1,86 @@
+"""The two renderings of the contract (msgspec for speed, pydantic for docs and error lists)
+accept exactly the same bodies, and a refusal names the field that was changed."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from credit_api.validation import Invalid, RequestDecoder
+from credit_core.bundle import load_bundle
+
+pytestmark = pytest.mark.slow
+
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=4),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@pytest.fixture(scope="module")
+def decoder(bundle_dir, tmp_path_factory):
+    bundle = load_bundle(str(bundle_dir), None, tmp_path_factory.mktemp("cache"))
+    card = bundle.card
+    return RequestDecoder(card["contract"], card["data"]["id_col"], bundle.model.spec, 5)
+
+
+def test_msgspec_and_pydantic_accept_the_same_applications(decoder, applications):
+    fields = list(decoder.model.model_fields)
+    levels = [lv for values in decoder.levels.values() for lv in values]
+    adapter = TypeAdapter(decoder.model)
+
+    @given(
+        base=st.sampled_from(applications),
+        edits=st.lists(
+            st.tuples(
+                st.sampled_from([*fields, "UNKNOWN_FIELD"]),
+                st.one_of(VALUES, st.sampled_from(levels), st.just("<drop>")),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+    )
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    def check(base, edits):
+        app = dict(base)
+        for name, value in edits:
+            if value == "<drop>":
+                app.pop(name, None)
+            else:
+                app[name] = value
+        body = json.dumps(app).encode()
+        try:
+            adapter.validate_json(body)
+            pydantic_ok = True
+        except ValidationError:
+            pydantic_ok = False
+        try:
+            decoder.one(body)
+            msgspec_ok = True
+        except Invalid as exc:
+            msgspec_ok = False
+            named = {e["field"] for e in exc.errors}
+            assert named <= {*fields, "UNKNOWN_FIELD"}, named
+            assert named & {name for name, _ in edits}, (named, edits)
+        assert msgspec_ok == pydantic_ok, app
+
+    check()
+
+
+def test_a_batch_refusal_names_the_item_and_field(decoder, applications):
+    bad = [applications[0], applications[1] | {"AMT_CREDIT": "x"}, applications[2] | {"Q": 1}]
+    with pytest.raises(Invalid) as exc:
+        decoder.batch(json.dumps({"applications": bad}).encode())
+    assert {e["field"] for e in exc.value.errors} == {
+        "applications[1].AMT_CREDIT",
+        "applications[2].Q",
+    }
+    with pytest.raises(Invalid) as exc:
+        decoder.batch(json.dumps({"applications": applications[:6]}).encode())
+    assert "at most 5" in exc.value.errors[0]["message"]
