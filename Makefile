@@ -20,7 +20,7 @@ BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
 API_PORT ?= 8000
 
-.PHONY: help install lint test test-fast bench bench-api demo twin train export serve package clean
+.PHONY: help install lint test test-fast bench bench-twin bench-api demo twin train export serve package clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,9 @@ test-fast: install  ## Unit tests only (skips the slow data/model tests)
 twin: install  ## Build the Home Credit twin into $(TWIN_DIR)
 	$(RUN) credit twin --out $(TWIN_DIR) --train-rows $(DEMO_TRAIN_ROWS) --test-rows $(DEMO_TEST_ROWS)
 
-bench: install  ## Heavy measurements (full-size twin time and memory, twin AUC, fidelity table)
+bench: bench-twin bench-api  ## All heavy measurements (twin, then the scoring API)
+
+bench-twin: install  ## Full-size twin: time and memory, plain LightGBM AUC, fidelity table
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
 
 train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the local MLflow store
@@ -98,7 +100,11 @@ package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels) 
 	$(PYTHON) -m compileall -q -j 0 $(LAMBDA_BUILD)
 	$(PYTHON) bench/lambda_package_report.py $(LAMBDA_BUILD)
 
-bench-api: install package  ## API latency/throughput/cold-init benchmark (after make demo) + package smoke
+# the API benchmark needs an exported bundle: the demo's steps, without serving
+$(BUNDLE_DIR)/current.json:
+	$(MAKE) twin train export
+
+bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughput, cold init; package smoke
 	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON)
 	LD_LIBRARY_PATH=$(LAMBDA_BUILD)/lib $(PYTHON) -I -S bench/lambda_smoke.py $(LAMBDA_BUILD) \
 		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages

@@ -128,10 +128,10 @@ def main() -> None:
     batch_event = v2_event("/v1/score/batch", {"applications": recs}, "bench")
     ids = itertools.count()
 
-    def invoke(event: dict) -> dict:
+    def invoke(event: dict, entry=h.handler) -> dict:
         """A fresh API Gateway request id per call, as in Lambda (each log object is new)."""
         event["requestContext"]["requestId"] = f"bench-{next(ids)}"
-        return h.handler(event, Context())
+        return entry(event, Context())
 
     for event in (score_event, explain_event, batch_event):
         assert invoke(event)["statusCode"] == 200
@@ -145,7 +145,7 @@ def main() -> None:
         "handler /v1/score (v2 event, direct path, log write)": timings(
             lambda: invoke(score_event), n
         ),
-        "same event through Mangum + FastAPI": timings(lambda: h.asgi(score_event, Context()), n),
+        "same event through Mangum + FastAPI": timings(lambda: invoke(score_event, h.asgi), n),
         "peer: pickled sklearn Pipeline, 1-row DataFrame": timings(
             lambda: peer.predict_proba(row_df), n
         ),

@@ -77,11 +77,12 @@ class RequestDecoder:
 
     def _gather(self, raw: list[bytes], apps: list[msgspec.Struct]) -> Applications:
         values = [astuple(a) for a in apps]
+        columns = list(zip(*values, strict=True))  # one C-level transpose
         k = self._n_numeric
         matrix = np.empty((len(values), k + len(self._codes)), dtype=np.float64)
-        matrix[:, :k] = np.array([v[:k] for v in values], dtype=np.float64)  # None -> NaN
+        matrix[:, :k] = np.array(columns[:k], dtype=np.float64).T  # None -> NaN
         for j, codes in enumerate(self._codes, start=k):
-            matrix[:, j] = np.array([codes.get(v[j]) for v in values], dtype=np.float64)
+            matrix[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
         return Applications(raw, values, matrix)
 
     def _errors(self, adapter: TypeAdapter, body: bytes, exc: Exception) -> list[dict[str, Any]]:
