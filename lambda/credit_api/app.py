@@ -75,23 +75,23 @@ class Observability:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            response = problems.problem_response(
-                413, "Payload too large", f"body exceeds {self.max_body_bytes} bytes"
-            )
-            return await response(scope, receive, send)
         rid = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
         logger.set_correlation_id(rid)
-        start = time.perf_counter()
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            response = problems.problem_response(
+                413, "Payload too large", f"body exceeds {self.max_body_bytes} bytes"
+            )
+            return await response(scope, receive, send_with_id)
+        start = time.perf_counter()
         await self.app(scope, receive, send_with_id)
         elapsed = (time.perf_counter() - start) * 1000
         metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)

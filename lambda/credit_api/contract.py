@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+ID_MAX = 2**63 - 1  # the client id is echoed and logged as a JSON integer: keep it in int64
+
 
 def _field_type(spec: dict[str, Any]) -> Any:
     if spec["type"] == "category":
@@ -27,7 +29,9 @@ def _field_type(spec: dict[str, Any]) -> Any:
 
 def application_model(contract: dict[str, Any], id_col: str) -> type[BaseModel]:
     """One application: the contract's fields (absent optional fields are missing values)."""
-    fields: dict[str, Any] = {id_col: (Annotated[int, Field(strict=True)] | None, None)}
+    fields: dict[str, Any] = {
+        id_col: (Annotated[int, Field(strict=True, ge=0, le=ID_MAX)] | None, None)
+    }
     for name, spec in contract["fields"].items():
         kind = _field_type(spec)
         fields[name] = (kind, ...) if spec.get("required") else (kind | None, None)
@@ -74,7 +78,7 @@ def application_struct(contract: dict[str, Any], id_col: str) -> type[msgspec.St
     for name, spec in contract["fields"].items():
         kind = _struct_type(spec)
         fields.append((name, kind) if spec.get("required") else (name, kind | None, None))
-    fields.append((id_col, int | None, None))
+    fields.append((id_col, Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)] | None, None))
     return msgspec.defstruct(
         "Application", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
     )

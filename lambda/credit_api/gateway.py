@@ -9,14 +9,16 @@ health, model card, other methods, payload 1.0) is left to Mangum.
 from __future__ import annotations
 
 import base64
+import binascii
 import time
 import uuid
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from credit_api.observability import metrics
-from credit_api.service import Route, ScoringService
+from credit_api import problems
+from credit_api.observability import logger, metrics
+from credit_api.service import Route, ScoringService, problem_reply
 
 ROUTES: dict[str, Route] = {
     "/v1/score": "score",
@@ -43,12 +45,26 @@ def body_of(event: dict[str, Any]) -> bytes:
     return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
 
 
+def api_key_of(event: dict[str, Any]) -> str | None:
+    """API Gateway lowercases header names; hand-built events may not."""
+    headers = event.get("headers") or {}
+    key = headers.get("x-api-key")
+    if key is None:
+        key = next((v for k, v in headers.items() if k.lower() == "x-api-key"), None)
+    return key
+
+
 def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[str, Any]:
     """Answer a scoring event with the service; the response as API Gateway expects it."""
     start = time.perf_counter()
     request_id = (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
-    headers = event.get("headers") or {}
-    reply = service.handle(route, body_of(event), headers.get("x-api-key"), request_id)
+    try:
+        reply = service.handle(route, body_of(event), api_key_of(event), request_id)
+    except binascii.Error:
+        reply = problem_reply(problems.problem(400, "Bad request", "the body is not valid base64"))
+    except Exception:  # as FastAPI's last-resort handler does: a logged 500, never a bare crash
+        logger.exception("unhandled error")
+        reply = problem_reply(problems.UNEXPECTED)
     out = {
         "statusCode": reply.status,
         "headers": {"content-type": reply.content_type, "x-request-id": request_id} | reply.headers,

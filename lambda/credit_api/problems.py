@@ -39,6 +39,7 @@ def invalid(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 UNAUTHORIZED = problem(401, "Unauthorized", "a valid X-API-Key header is required")
+UNEXPECTED = problem(500, "Internal error", "unexpected error; it has been logged")
 CHALLENGE = {"WWW-Authenticate": "ApiKey"}
 
 
@@ -67,7 +68,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
-        return problem_response(500, "Internal error", "unexpected error; it has been logged")
+        return JSONResponse(UNEXPECTED, status_code=500, media_type=MEDIA_TYPE)
 
 
 def _title(status: int) -> str:

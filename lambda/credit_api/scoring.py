@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -117,7 +117,9 @@ def explain(
     }
 
 
-def _first(rows: list[dict[str, Any]], n: int, keep: Any) -> list[dict[str, Any]]:
+def _first(
+    rows: list[dict[str, Any]], n: int, keep: Callable[[float], bool]
+) -> list[dict[str, Any]]:
     return list(islice((r for r in rows if keep(r["contribution"])), n))
 
 

@@ -27,13 +27,15 @@ JSON = "application/json"
 
 @dataclass(frozen=True)
 class Reply:
+    """What a route answers, independent of the transport (ASGI or an API Gateway event)."""
+
     status: int
     body: bytes
     content_type: str = JSON
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _problem(body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
+def problem_reply(body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
     return Reply(body["status"], orjson.dumps(body), problems.MEDIA_TYPE, headers or {})
 
 
@@ -55,20 +57,21 @@ class ScoringService:
             self.labels = scoring.labels(model.spec.names)
 
     def handle(self, route: Route, body: bytes, api_key: str | None, request_id: str) -> Reply:
+        """One call of a scoring route; refusals are problem+json replies, never exceptions."""
         limit = self.settings.max_body_bytes
         if len(body) > limit:
-            return _problem(
+            return problem_reply(
                 problems.problem(413, "Payload too large", f"body exceeds {limit} bytes")
             )
         if not auth.verify(api_key, self.key_hash()):
-            return _problem(problems.UNAUTHORIZED, problems.CHALLENGE)
+            return problem_reply(problems.UNAUTHORIZED, problems.CHALLENGE)
         if self.decoder is None or self.state.bundle is None:
             detail = self.state.error or "no model loaded"
-            return _problem(problems.problem(503, "Model unavailable", detail))
+            return problem_reply(problems.problem(503, "Model unavailable", detail))
         try:
             apps = self.decoder.batch(body) if route == "batch" else self.decoder.one(body)
         except Invalid as exc:
-            return _problem(problems.invalid(exc.errors))
+            return problem_reply(problems.invalid(exc.errors))
         if route == "explain":
             return self._explain(apps, request_id)
         results = self._score(apps, request_id)

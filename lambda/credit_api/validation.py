@@ -19,6 +19,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from credit_api.contract import application_model, application_struct, batch_model, batch_struct
 from credit_core.features import FeatureSpec
 
+# what msgspec raises on a body it refuses: bad JSON or contract, bad UTF-8, absurd nesting
+REFUSED = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
 
 class Invalid(Exception):
     """A refused body: the errors name each field (``applications[3].AMT_CREDIT``)."""
@@ -58,21 +61,27 @@ class RequestDecoder:
         self._one = msgspec.json.Decoder(application_struct(contract, id_col))
         self._batch = msgspec.json.Decoder(batch_struct(max_batch))
         self._n_numeric = len(spec.numeric)
-        self._codes = [spec._codes[name] for name, _ in spec.categorical]
+        self._codes = [spec.level_codes(name) for name, _ in spec.categorical]
 
     def one(self, body: bytes) -> Applications:
         try:
             app = self._one.decode(body)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except REFUSED as exc:
             raise Invalid(self._errors(TypeAdapter(self.model), body, exc)) from None
         return self._gather([one_line(body)], [app])
 
     def batch(self, body: bytes) -> Applications:
+        adapter = TypeAdapter(self.batch_model)
         try:
             items = self._batch.decode(body).applications
-            apps = [self._one.decode(item) for item in items]
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            raise Invalid(self._errors(TypeAdapter(self.batch_model), body, exc)) from None
+        except REFUSED as exc:
+            raise Invalid(self._errors(adapter, body, exc)) from None
+        apps = []
+        for i, item in enumerate(items):
+            try:
+                apps.append(self._one.decode(item))
+            except REFUSED as exc:
+                raise Invalid(self._errors(adapter, body, exc, f"applications[{i}]")) from None
         return self._gather([one_line(bytes(item)) for item in items], apps)
 
     def _gather(self, raw: list[bytes], apps: list[msgspec.Struct]) -> Applications:
@@ -85,14 +94,21 @@ class RequestDecoder:
             matrix[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
         return Applications(raw, values, matrix)
 
-    def _errors(self, adapter: TypeAdapter, body: bytes, exc: Exception) -> list[dict[str, Any]]:
+    def _errors(
+        self, adapter: TypeAdapter, body: bytes, exc: Exception, item: str = ""
+    ) -> list[dict[str, Any]]:
         try:
             adapter.validate_json(body)
         except ValidationError as full:
             return field_errors(full.errors(), self.levels)
-        # both renderings come from one contract and a test keeps them in step; should they
-        # ever disagree, the body is still refused with msgspec's own reason
-        return [{"field": _msgspec_field(str(exc)), "message": str(exc)}]
+        except Exception:  # e.g. nesting too deep for pydantic too: msgspec's reason below
+            pass
+        # both renderings come from one contract and a test keeps them in step; they differ on
+        # duplicate keys (msgspec checks each value, pydantic keeps the last): still refused
+        path = _msgspec_field(str(exc))
+        if item:
+            path = item if path == "body" else f"{item}.{path}"
+        return [{"field": path, "message": str(exc) or type(exc).__name__}]
 
 
 def field_errors(errors: list[dict[str, Any]], levels: dict[str, list[str]]) -> list[dict]:
@@ -123,4 +139,4 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 def _msgspec_field(message: str) -> str:
     found = re.search(r"at `\$\.?(.*)`", message)
-    return found.group(1) or "body" if found else "body"
+    return (found.group(1) or "body") if found else "body"

@@ -151,6 +151,10 @@ class FeatureSpec:
     def levels(self, name: str) -> tuple[str, ...]:
         return dict(self.categorical)[name]
 
+    def level_codes(self, name: str) -> dict[str, float]:
+        """Level -> the code the model was trained on (its position in ``levels``)."""
+        return self._codes[name]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "numeric": list(self.numeric),

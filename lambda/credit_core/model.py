@@ -26,6 +26,9 @@ class OneRow:
     Results are identical (tests compare them with ``Booster.predict``)."""
 
     def __init__(self, booster: lgb.Booster, predict_type: int, width: int) -> None:
+        if booster.num_model_per_iteration() != 1:
+            raise ValueError("one-row predictions are sized for binary or regression models")
+        self._booster = booster  # the fast config points into it: keep it alive as long
         self.width = width
         outputs = width + 1 if predict_type == CONTRIB else 1
         self._out = np.empty(outputs, dtype=np.float64)

@@ -66,3 +66,57 @@ def test_base64_bodies_are_decoded(api, applications):
     event["isBase64Encoded"] = True
     out = api.module.handler(event, LambdaContext())
     assert out["statusCode"] == 200 and 0 < json.loads(out["body"])["probability"] < 1
+
+
+def _base64_event(raw: bytes) -> dict:
+    import base64
+
+    from tests.api.conftest import API_KEY
+
+    event = v2_event("POST", "/v1/score", headers={"x-api-key": API_KEY})
+    event["body"] = base64.b64encode(raw).decode()
+    event["isBase64Encoded"] = True
+    return event
+
+
+def test_odd_bodies_are_refused_the_same_way_on_both_paths(api, applications):
+    """Found by review: bytes that are not UTF-8, absurd nesting, a client id beyond int64."""
+    latin1 = b'{"CAF\xc9": 1, ' + json.dumps(applications[0]).encode()[1:]  # not UTF-8
+    deep = b'{"applications":[' + b"[" * 3000 + b"]" * 3000 + b"]}"
+    huge_id = json.dumps(applications[0] | {"SK_ID_CURR": 10**30}).encode()
+    for path, raw in (("/v1/score", latin1), ("/v1/score/batch", deep), ("/v1/score", huge_id)):
+        event = _base64_event(raw) | {"rawPath": path}
+        event["requestContext"]["http"]["path"] = path
+        direct = api.module.handler(event, LambdaContext())
+        via_asgi = api.module.asgi(event, LambdaContext())
+        assert direct["statusCode"] == via_asgi["statusCode"] == 422, (path, direct["body"][:300])
+        assert json.loads(direct["body"]) == json.loads(via_asgi["body"])
+    assert "SK_ID_CURR" in json.loads(direct["body"])["detail"]
+
+
+def test_an_unexpected_error_is_a_logged_problem_not_a_crash(api, applications, monkeypatch):
+    from tests.api.conftest import API_KEY
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api.module.service, "handle", broken)
+    out = api.module.handler(
+        v2_event("POST", "/v1/score", applications[0], {"x-api-key": API_KEY}), LambdaContext()
+    )
+    assert out["statusCode"] == 500
+    assert out["headers"]["content-type"] == "application/problem+json"
+    assert "boom" not in out["body"] and json.loads(out["body"])["title"] == "Internal error"
+
+
+def test_bad_base64_is_a_400(api):
+    event = _base64_event(b"") | {"body": "%%% not base64"}
+    out = api.module.handler(event, LambdaContext())
+    assert out["statusCode"] == 400 and "base64" in json.loads(out["body"])["detail"]
+
+
+def test_the_key_header_is_found_whatever_its_case(api, applications):
+    from tests.api.conftest import API_KEY
+
+    event = v2_event("POST", "/v1/score", applications[0], {"X-API-Key": API_KEY})
+    assert api.module.handler(event, LambdaContext())["statusCode"] == 200

@@ -48,3 +48,29 @@ def test_many_rows_use_the_batch_path(model):
     np.testing.assert_array_equal(
         model.raw_score(rows), model.booster.predict(rows, raw_score=True)
     )
+
+
+def test_the_fast_config_keeps_its_booster_alive():
+    import gc
+
+    from credit_core.model import RAW_SCORE, OneRow
+
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(300, 4)), rng.integers(0, 2, 300)
+    booster = lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(x, y), 10)
+    expected = booster.predict(x[:1], raw_score=True)
+    one = OneRow(booster, RAW_SCORE, 4)
+    del booster
+    gc.collect()
+    np.testing.assert_array_equal(one(x[:1]), expected)
+
+
+def test_multiclass_boosters_are_refused():
+    from credit_core.model import RAW_SCORE, OneRow
+
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(300, 4)), rng.integers(0, 3, 300)
+    params = {"objective": "multiclass", "num_class": 3, "verbose": -1}
+    booster = lgb.train(params, lgb.Dataset(x, y), 5)
+    with pytest.raises(ValueError, match="binary"):
+        OneRow(booster, RAW_SCORE, 4)
