@@ -40,6 +40,8 @@ def problem_reply(body: dict[str, Any], headers: dict[str, str] | None = None) -
 
 
 class ScoringService:
+    """The loaded model's decoders and labels, built once; ``handle`` serves each call."""
+
     def __init__(
         self, settings: Settings, state: ModelState, key_hash: Callable[[], str | None]
     ) -> None:
