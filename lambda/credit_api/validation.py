@@ -57,6 +57,7 @@ class RequestDecoder:
             raise ValueError("the contract's fields must be the model's raw inputs, in order")
         self.model: type[BaseModel] = application_model(contract, id_col)
         self.batch_model: type[BaseModel] = batch_model(self.model, max_batch)
+        self._full_one, self._full_batch = TypeAdapter(self.model), TypeAdapter(self.batch_model)
         self.levels = {n: f["levels"] for n, f in contract["fields"].items() if "levels" in f}
         self._one = msgspec.json.Decoder(application_struct(contract, id_col))
         self._batch = msgspec.json.Decoder(batch_struct(max_batch))
@@ -67,21 +68,21 @@ class RequestDecoder:
         try:
             app = self._one.decode(body)
         except REFUSED as exc:
-            raise Invalid(self._errors(TypeAdapter(self.model), body, exc)) from None
+            raise Invalid(self._errors(self._full_one, body, exc)) from None
         return self._gather([one_line(body)], [app])
 
     def batch(self, body: bytes) -> Applications:
-        adapter = TypeAdapter(self.batch_model)
         try:
             items = self._batch.decode(body).applications
         except REFUSED as exc:
-            raise Invalid(self._errors(adapter, body, exc)) from None
+            raise Invalid(self._errors(self._full_batch, body, exc)) from None
         apps = []
         for i, item in enumerate(items):
             try:
                 apps.append(self._one.decode(item))
             except REFUSED as exc:
-                raise Invalid(self._errors(adapter, body, exc, f"applications[{i}]")) from None
+                where = f"applications[{i}]"
+                raise Invalid(self._errors(self._full_batch, body, exc, where)) from None
         return self._gather([one_line(bytes(item)) for item in items], apps)
 
     def _gather(self, raw: list[bytes], apps: list[msgspec.Struct]) -> Applications:
