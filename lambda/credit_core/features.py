@@ -183,22 +183,32 @@ def build_spec(numeric: Iterable[str], categorical: Mapping[str, Iterable[str]])
 def transform(spec: FeatureSpec, columns: Columns) -> np.ndarray:
     """The model matrix (rows x ``spec.names``) from raw columns as float arrays.
 
-    Categoricals must already be level codes (NaN if missing). See :func:`transform_raw`.
+    Categoricals must already be level codes (NaN if missing). Each column is copied once,
+    straight into the model matrix (no intermediate raw matrix: training tables are large).
     """
-    raw = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in spec.raw_inputs])
-    return transform_raw(spec, raw)
+    n = len(columns[spec.raw_inputs[0]])
+    out = np.empty((n, len(spec.raw_inputs) + len(spec.derived)), dtype=np.float64)
+    for j, name in enumerate(spec.raw_inputs):
+        out[:, j] = columns[name]
+    return _complete(spec, out)
 
 
 def transform_raw(spec: FeatureSpec, raw: np.ndarray) -> np.ndarray:
     """The model matrix from the raw-input matrix (rows x ``spec.raw_inputs``, float64).
 
-    Raw inputs are taken as they are, except DAYS_EMPLOYED whose sentinel becomes missing
-    (flagged by DAYS_EMPLOYED_ANOM); derived features are computed on column views. One block
-    copy instead of a copy per column: the API featurises one row in microseconds.
+    One block copy instead of a copy per column: the API featurises one row in microseconds.
     """
     n, k = raw.shape
     out = np.empty((n, k + len(spec.derived)), dtype=np.float64)
     out[:, :k] = raw
+    return _complete(spec, out)
+
+
+def _complete(spec: FeatureSpec, out: np.ndarray) -> np.ndarray:
+    """Finish a model matrix whose raw-input block is filled, in place: DAYS_EMPLOYED's sentinel
+    becomes missing (flagged by DAYS_EMPLOYED_ANOM), then the derived features are computed on
+    column views of the raw block."""
+    k = len(spec.raw_inputs)
     clean = {name: out[:, j] for name, j in spec._inputs.items()}  # views of ``out``
     if "DAYS_EMPLOYED" in spec.numeric:
         days = out[:, spec.numeric.index("DAYS_EMPLOYED")]
