@@ -25,7 +25,7 @@ def test_credit_serve_answers_health_and_scores(bundle_dir, applications, tmp_pa
     cmd = [
         sys.executable,
         "-m",
-        "credit_training.cli",
+        "credit_core.cli",
         "serve",
         "--bundle",
         str(bundle_dir),

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from credit_training.cli import main
+from credit_core.cli import main
 
 
 def test_help_lists_the_subcommands(capsys):

@@ -1,4 +1,4 @@
-"""The ``credit`` command line: one entry point, one subcommand per product stage.
+"""The data and training subcommands of ``credit``: ``twin``, ``validate``, ``train``, ``export``.
 
 Handlers stay thin: they parse arguments, call one library function and report where the
 outputs are.
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
+
+from credit_core.cli import UsageError
 
 
 def _twin(args: argparse.Namespace) -> int:
@@ -38,8 +37,7 @@ def _validate(args: argparse.Namespace) -> int:
             frame = load_application(Path(args.data), kind)
             print(f"{kind}: {len(frame):,} rows x {frame.shape[1]} columns, schema OK")
     except (SchemaError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
     return 0
 
 
@@ -81,30 +79,8 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import os
-    import secrets
-
-    import uvicorn
-
-    os.environ["MODEL_URI"] = args.bundle
-    os.environ.setdefault("LOG_URI", args.log_uri)
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch locally
-    if not os.environ.get("CREDIT_API_KEY"):
-        os.environ["CREDIT_API_KEY"] = secrets.token_urlsafe(24)
-        print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
-    from credit_api.handler import app
-
-    print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="credit", description="Prêt à Dépenser credit scoring: data, training and serving."
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the data and training subcommands to the ``credit`` dispatcher."""
 
     twin = sub.add_parser("twin", help="generate the Home Credit data twin (CSV + drift manifest)")
     twin.add_argument("--out", required=True, help="output directory")
@@ -138,28 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     _mlflow_args(export)
     export.set_defaults(func=_export)
 
-    serve = sub.add_parser("serve", help="run the scoring API locally (same app as the Lambda)")
-    serve.add_argument("--bundle", default="data/bundles", help="bundle folder or s3:// URI")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--log-uri", default="data/requests", help="where scored requests go")
-    serve.set_defaults(func=_serve)
-    return parser
-
 
 def _mlflow_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tracking-uri", default=None, help="MLflow store (default: local SQLite)")
     p.add_argument("--data-dir", default="data", help="where the local MLflow store lives")
     p.add_argument("--model-name", default="credit-scoring")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    for noisy in ("mlflow", "alembic", "urllib3", "botocore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
