@@ -129,8 +129,7 @@ class RequestDecoder:
         numeric = fields[:k]
         self._lo = np.array([_nan(f.training_min) for f in numeric], dtype=np.float64)
         self._hi = np.array([_nan(f.training_max) for f in numeric], dtype=np.float64)
-        self._integer = np.array([f.domain.integer for f in numeric], dtype=bool)
-        self._any_integer = bool(self._integer.any())
+        self._int_idx = np.array([j for j, f in enumerate(numeric) if f.domain.integer], dtype=int)
         self._sentinels = [(j, f.domain) for j, f in enumerate(numeric) if f.domain.sentinels]
         self._checked = [j for j, f in enumerate(numeric) if needs_check(f.domain)]
         position = {n: j for j, n in enumerate(self._names)}
@@ -164,8 +163,6 @@ class RequestDecoder:
             items = self._batch.decode(body).applications
         except REFUSED as exc:
             raise Invalid(self._envelope_errors(body, exc)) from None
-        if body.count(b'"applications"') > 1 and "applications" in duplicate_keys(body):
-            raise Invalid([{"field": "applications", "message": "duplicate key"}])
         raw, values, index, refused = [], [], [], []
         refused_colons = 0
         for i, item in enumerate(items):
@@ -181,6 +178,8 @@ class RequestDecoder:
         # duplicate keys: one colon count for the whole body settles the common case
         colons = body.count(b":") - 1 - refused_colons  # 1: the envelope's own key
         if b"\\" in body or colons != self._expected_colons(values):
+            if "applications" in duplicate_keys(body):  # the envelope's own key, repeated
+                raise Invalid([{"field": "applications", "message": "duplicate key"}])
             dups = [r for r in range(len(values)) if self._has_dups(raw[r], values[r])]
             for r in dups:
                 refused.append(
@@ -214,46 +213,53 @@ class RequestDecoder:
             return Applications(raw, values, matrix, [], index)
         columns = list(zip(*values, strict=True))  # one C-level transpose
         matrix[:, :k] = np.array(columns[:k], dtype=np.float64).T  # None -> NaN
-        for j, codes in enumerate(self._codes, start=k):
-            matrix[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
+        # level -> code (no code: NaN, i.e. missing), through C-level maps
+        codes = self._codes
+        if n == 1:
+            row = values[0][k : k + len(codes)]
+            matrix[0, k:] = np.array(list(map(dict.get, codes, row)), dtype=np.float64)
+        else:
+            for j, code in enumerate(codes, start=k):
+                matrix[:, j] = np.array(list(map(code.get, columns[j])), dtype=np.float64)
         return Applications(raw, values, matrix, self._warnings(values, columns, matrix), index)
 
     def _domain_refusals(self, apps: Applications) -> set[int]:
-        """Rows outside the domain in a way the Struct could not state."""
-        m, k = apps.matrix, self._n_numeric
+        """Rows outside the domain in a way the Struct could not state (comparisons with NaN,
+        a missing value, are False: missing values pass)."""
+        m = apps.matrix
         if not len(m):
             return set()
-        bad = np.zeros(len(m), dtype=bool)
-        if self._any_integer:
-            block = m[:, :k][:, self._integer]
-            with np.errstate(invalid="ignore"):
-                bad |= (np.isfinite(block) & (np.floor(block) != block)).any(axis=1)
+        block = m[:, self._int_idx]
+        bad = (block - np.floor(block) > 0).any(axis=1)  # a fraction in a whole-number field
         for j, domain in self._sentinels:
             col = m[:, j]
-            inside = np.isnan(col) | np.isin(col, domain.sentinels) | _in_bounds(col, domain)
-            bad |= ~inside
+            outside = ~_in_bounds(col, domain)
+            for code in domain.sentinels:
+                outside &= col != code
+            bad |= outside
         for rule, cols in self._rules:
             bad |= ~rule.holds(*(m[:, j] for j in cols))
-        return set(np.flatnonzero(bad).tolist())
+        return set(np.flatnonzero(bad).tolist()) if bad.any() else set()
 
     def _warnings(
         self, values: list[tuple[Any, ...]], columns: list[tuple[Any, ...]], m: np.ndarray
     ) -> list[list[dict]]:
         """Per row: numbers outside the training range, levels training never saw."""
         k = self._n_numeric
-        with np.errstate(invalid="ignore"):
-            outside = (m[:, :k] < self._lo) | (m[:, :k] > self._hi)
+        num = m[:, :k]
+        outside = (num < self._lo) | (num > self._hi)
         for j, domain in self._sentinels:
-            outside[:, j] &= ~np.isin(m[:, j], domain.sentinels)
+            for code in domain.sentinels:
+                outside[:, j] &= num[:, j] != code
         out: list[list[dict]] = [[] for _ in values]
-        for r, j in zip(*np.nonzero(outside), strict=True):
-            out[r].append(self._outside(int(j), values[r][j]))
-        for j in range(k, m.shape[1]):
-            missing = np.isnan(m[:, j])
-            sent_missing = columns[j].count(None) + columns[j].count(ABSENT)
-            if missing.sum() > sent_missing:  # a level that has no code was sent
-                for r in np.flatnonzero(missing).tolist():
-                    if isinstance(values[r][j], str):
+        if outside.any():
+            for r, j in zip(*np.nonzero(outside), strict=True):
+                out[r].append(self._outside(int(j), values[r][j]))
+        nan = np.isnan(m[:, k:]).sum(axis=0).tolist()
+        for j, count in enumerate(nan, start=k):
+            if count and count > columns[j].count(None) + columns[j].count(ABSENT):
+                for r in range(len(values)):  # a level that has no code was sent
+                    if isinstance(values[r][j], str) and values[r][j] not in self._codes[j - k]:
                         out[r].append(self._unseen(j, values[r][j]))
         return out
 
@@ -384,13 +390,13 @@ def _client_id(data: bytes, id_col: str) -> Any:
 
 
 def _in_bounds(col: np.ndarray, d: Domain) -> np.ndarray:
+    """Within the interval, or missing (NaN)."""
     ok = np.ones(len(col), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        if d.min is not None:
-            ok &= col > d.min if d.min_exclusive else col >= d.min
-        if d.max is not None:
-            ok &= col < d.max if d.max_exclusive else col <= d.max
-    return ok
+    if d.min is not None:
+        ok &= col > d.min if d.min_exclusive else col >= d.min
+    if d.max is not None:
+        ok &= col < d.max if d.max_exclusive else col <= d.max
+    return ok | np.isnan(col)
 
 
 def _nan(x: float | None) -> float:

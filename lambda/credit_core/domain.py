@@ -136,8 +136,7 @@ class Rule:
 def _employment_within_life(employed: np.ndarray, birth: np.ndarray) -> np.ndarray:
     # both count days back from the application (negative): a job cannot start before birth;
     # NaN and the no-employer code compare False, so they pass
-    with np.errstate(invalid="ignore"):
-        return ~((employed < birth) & (employed != SENTINEL_NO_EMPLOYER))
+    return ~((employed < birth) & (employed != SENTINEL_NO_EMPLOYER))
 
 
 SENTINEL_NO_EMPLOYER = 365243.0  # DAYS_EMPLOYED of pensioners and the unemployed

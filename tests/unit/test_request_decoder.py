@@ -134,3 +134,11 @@ def test_a_problem_lists_at_most_50_errors_and_counts_them():
     body = problems.invalid(errors)
     assert len(body["errors"]) == 50 and body["error_count"] == 80
     assert "30 more" in body["detail"]
+
+
+def test_a_repeated_envelope_key_refuses_the_batch(decoder, setup):
+    item = json.dumps(setup[2][0])
+    body = '{"applications": [' + item + '], "applications": [' + item + "]}"
+    with pytest.raises(Invalid) as exc:
+        decoder.batch(body.encode())
+    assert exc.value.errors == [{"field": "applications", "message": "duplicate key"}]
