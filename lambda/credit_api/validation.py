@@ -29,7 +29,6 @@ from credit_api.contract import (
     application_struct,
     batch_struct,
     envelope_model,
-    needs_check,
     read_contract,
 )
 from credit_core.domain import Domain
@@ -131,7 +130,6 @@ class RequestDecoder:
         self._hi = np.array([_nan(f.training_max) for f in numeric], dtype=np.float64)
         self._int_idx = np.array([j for j, f in enumerate(numeric) if f.domain.integer], dtype=int)
         self._sentinels = [(j, f.domain) for j, f in enumerate(numeric) if f.domain.sentinels]
-        self._checked = [j for j, f in enumerate(numeric) if needs_check(f.domain)]
         position = {n: j for j, n in enumerate(self._names)}
         self._rules = [(r, [position[n] for n in r.inputs]) for r in self.contract.rules]
         # colons a categorical value adds to the body (the duplicate-key count, see _has_dups)
