@@ -24,6 +24,18 @@ def split_s3(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
+def check_uri(uri: str) -> str:
+    """``uri`` if it is ``s3://bucket[/prefix]`` or a filesystem path, else ValueError."""
+    if is_s3(uri):
+        split_s3(uri)
+        return uri
+    if "://" in uri:
+        raise ValueError(f"unsupported location {uri!r}: use a folder or s3://bucket/prefix")
+    if not uri.strip():
+        raise ValueError("empty location: use a folder or s3://bucket/prefix")
+    return uri
+
+
 def join(uri: str, *parts: str) -> str:
     tail = "/".join(p.strip("/") for p in parts if p)
     if is_s3(uri):

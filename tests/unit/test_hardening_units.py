@@ -35,7 +35,7 @@ def test_a_pointer_to_a_path_is_refused_before_anything_is_read(tmp_path):
 def test_s3_client_settings_fit_in_the_budget(budget):
     connect, read, attempts = storage.bounded_client_settings(budget)
     worst = attempts * (connect + read) + (storage.RETRY_BACKOFF_MAX if attempts > 1 else 0)
-    assert 0 < connect and 0 < read
+    assert connect > 0 and read > 0
     assert worst <= budget
     assert worst >= budget / 3  # and does not waste most of it
 
