@@ -23,7 +23,7 @@ UI_PORT ?= 8501
 MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint test test-fast bench bench-twin bench-api demo demo-stop twin train export serve package clean
+.PHONY: help install lint chromium test test-fast bench bench-twin bench-api demo demo-stop twin train export serve package clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,7 +40,10 @@ lint: install  ## ruff check + ruff format --check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-test: lint  ## Install, lint and run the whole test suite
+chromium:  ## Debian's Chromium for the headless docs test (installed once, when absent)
+	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
+
+test: lint chromium  ## Install, lint and run the whole test suite
 	$(RUN) pytest -n 2
 
 test-fast: install  ## Unit tests only (skips the slow data/model tests)

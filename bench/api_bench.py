@@ -54,7 +54,7 @@ t = time.perf_counter()
 sys.path[:0] = [sys.argv[1]]
 sys.path.append(sys.argv[2])
 import credit_api.handler as h
-assert h.state.bundle is not None, h.state.error
+assert h.state.bundle is not None, h.state.cause
 print(time.perf_counter() - t)
 """
 INIT_PYFUNC = """

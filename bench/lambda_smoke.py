@@ -46,7 +46,7 @@ def main(package: str, bundle: str, site_packages: str) -> int:
 
     init = time.perf_counter() - start
     if h.state.bundle is None:
-        print(f"model not loaded: {h.state.error}")
+        print(f"model not loaded: {h.state.cause}")
         return 1
     fields = h.state.bundle.card["contract"]["fields"]
     app = {

@@ -2,15 +2,23 @@
 
 ``create_app`` takes its collaborators (settings, loaded model, key provider) as parameters, so
 tests, ``credit serve`` and the Lambda handler build the same app with different wiring.
+Paths are exact (no trailing-slash redirect: behind a stage prefix it would drop the stage);
+the docs pages load Swagger UI and ReDoc from the app itself (``/static/docs/``), never a CDN;
+``/health`` and the docs are open, every ``/v1`` route needs the API key.
 """
 
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import fastapi_offline
 from aws_lambda_powertools.metrics import MetricUnit
-from fastapi import Depends, FastAPI, Query, Request, Response, Security
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, Security
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field
 
@@ -113,6 +121,21 @@ class Health(BaseModel):
     model_version: str | None
 
 
+# Swagger UI and ReDoc files shipped by fastapi-offline (the versions FastAPI's CDN links use)
+DOC_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
+ASSET_PATH = "/static/docs"
+
+
+@cache
+def doc_asset(name: str) -> bytes:
+    return (Path(fastapi_offline.__file__).parent / "static" / name).read_bytes()
+
+
 def _request_id(scope: dict) -> str:
     event = scope.get("aws.event") or {}
     return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
@@ -182,6 +205,9 @@ def create_app(
         version=bundle.version if bundle else "unavailable",
         description="Probability of default, decision and explanations for loan applications.",
         root_path=root_path,
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     problems.install(app)
@@ -196,36 +222,49 @@ def create_app(
     api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
     Key = Annotated[str | None, Security(api_key)]
 
+    def log_unavailable() -> None:
+        logger.warning("model unavailable", extra={"cause": state.cause})
+
     async def call(route: Route, request: Request, key: str | None) -> Response:
+        if state.bundle is None:
+            log_unavailable()
         reply = service.handle(route, await request.body(), key, request.state.request_id)
         return Response(reply.body, reply.status, reply.headers, reply.content_type)
 
+    async def require_key(key: Key) -> None:
+        if not auth.verify(key, key_hash()):
+            raise Problem(401, problems.UNAUTHORIZED["title"], problems.UNAUTHORIZED["detail"])
+
     async def require_model() -> ModelState:
         if state.bundle is None:
+            log_unavailable()
             raise Problem(503, "Model unavailable", state.error or "no model loaded")
         return state
 
     Guard = Annotated[ModelState, Depends(require_model)]
+    Authorized = [Depends(require_key)]
 
-    async def require_key(key: Key) -> None:
-        if not auth.verify(key, key_hash()):
-            raise Problem(401, "Unauthorized", "a valid X-API-Key header is required")
-
-    Keyed = Depends(require_key)
+    @app.head("/health", include_in_schema=False)
+    async def health_head() -> Response:
+        return Response(status_code=200 if state.bundle is not None else 503)
 
     @app.get("/health", response_model=Health, responses={503: {"description": "no model"}})
     async def health() -> Any:
+        """Status, whether a model is loaded and its version; nothing else."""
         if state.bundle is None:
+            log_unavailable()
             return problems.problem_response(
                 503,
                 "Model unavailable",
                 state.error or "no model loaded",
-                status_detail="unavailable",
                 model_loaded=False,
+                model_version=None,
             )
         return Health(status="ok", model_loaded=True, model_version=state.bundle.version)
 
-    @app.get("/v1/model", dependencies=[Keyed], responses=_READ_ERRORS)
+    _docs(app)
+
+    @app.get("/v1/model", dependencies=Authorized, responses=_READ_ERRORS)
     async def model_card(s: Guard) -> dict[str, Any]:
         card = s.bundle.card
         keys = (
@@ -247,7 +286,7 @@ def create_app(
 
     @app.get(
         "/v1/reference",
-        dependencies=[Keyed],
+        dependencies=Authorized,
         response_model=Reference,
         responses=_READ_ERRORS | {422: {"description": "unknown field"} | _PROBLEM},
     )
@@ -285,6 +324,45 @@ def create_app(
         return await call("explain", request, key)
 
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc, their files served by the app; every URL is
+    prefixed with the request's root path (the API Gateway stage)."""
+
+    def root(request: Request) -> str:
+        return request.scope.get("root_path", "").rstrip("/")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        base = root(request)
+        return get_swagger_ui_html(
+            openapi_url=base + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{base}{ASSET_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}{ASSET_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{base}{ASSET_PATH}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        base = root(request)
+        return get_redoc_html(
+            openapi_url=base + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{base}{ASSET_PATH}/redoc.standalone.js",
+            redoc_favicon_url=f"{base}{ASSET_PATH}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @app.get(ASSET_PATH + "/{name}", include_in_schema=False)
+    async def asset(name: str) -> Response:
+        media_type = DOC_ASSETS.get(name)
+        if media_type is None:  # only the listed files: no path ever reaches the filesystem
+            raise HTTPException(404, "Not Found")
+        headers = {"cache-control": "public, max-age=86400"}
+        return Response(doc_asset(name), media_type=media_type, headers=headers)
 
 
 _PROBLEM = {"content": {problems.MEDIA_TYPE: {}}}

@@ -1,23 +1,66 @@
-"""API-key check against a sha256 hash (SSM Parameter Store in Lambda, an env var locally)."""
+"""API-key check against sha256 hashes (SSM Parameter Store in Lambda, an env var locally).
+
+The stored value holds one or more hex sha256 hashes of valid keys, separated by commas or
+whitespace (newlines), so a key can be rotated with an overlap: add the new hash, move the
+clients, then remove the old one (``infra/put_api_key.sh``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import time
 from collections.abc import Callable
+from functools import lru_cache
+
+from credit_api.observability import logger
+
+SEPARATORS = re.compile(r"[\s,]+")
+SSM_RETRY_SECONDS = 30.0  # after a failed SSM read, serve the last good value this long
 
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def ssm_hash_provider(parameter: str, max_age: int = 300) -> Callable[[], str | None]:
-    """Fetch (and cache for ``max_age`` seconds) the hash with Powertools Parameters."""
+@lru_cache(maxsize=8)
+def parse_hashes(stored: str) -> tuple[bytes, ...]:
+    """The hashes in a stored value, lower-cased (hex is case-insensitive); blanks dropped."""
+    return tuple(h.lower().encode() for h in SEPARATORS.split(stored) if h)
+
+
+def ssm_hash_provider(
+    parameter: str,
+    max_age: int = 300,
+    retry_after: float = SSM_RETRY_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> Callable[[], str | None]:
+    """Fetch (and cache for ``max_age`` seconds) the hashes with Powertools Parameters.
+
+    If SSM cannot be read, the last value read is kept (and SSM is not asked again for
+    ``retry_after`` seconds, so an outage does not slow every request); with no value read yet
+    it returns None, and every key is refused (fails closed)."""
+    last: str | None = None
+    failed_at: float | None = None
 
     def provider() -> str | None:
+        nonlocal last, failed_at
+        if failed_at is not None and clock() - failed_at < retry_after:
+            return last
         from aws_lambda_powertools.utilities import parameters
 
-        return parameters.get_parameter(parameter, max_age=max_age, decrypt=True)
+        try:
+            value = parameters.get_parameter(parameter, max_age=max_age, decrypt=True)
+        except Exception as exc:  # SSM down, throttled, no permission, parameter deleted
+            failed_at = clock()
+            logger.error(
+                "api key parameter not read; keeping the last good value",
+                extra={"parameter": parameter, "error": repr(exc), "has_value": last is not None},
+            )
+            return last
+        failed_at, last = None, value
+        return value
 
     return provider
 
@@ -27,8 +70,19 @@ def static_hash_provider(plain_key: str | None) -> Callable[[], str | None]:
     return lambda: expected
 
 
-def verify(presented: str | None, expected_hash: str | None) -> bool:
-    """Constant-time comparison of hashes: the time taken says nothing about the key."""
-    if not presented or not expected_hash:
+def verify(presented: str | None, expected_hashes: str | None) -> bool:
+    """True if the presented key's hash is one of the stored hashes.
+
+    Timing-safe: every stored hash is compared in constant time, with no early exit, so the
+    time taken says nothing about the key. A key that cannot be encoded (a lone surrogate from
+    a hand-built event) is simply not valid."""
+    if not presented or not expected_hashes:
         return False
-    return hmac.compare_digest(key_hash(presented), expected_hash.strip())
+    try:
+        digest = key_hash(presented).encode()
+    except UnicodeEncodeError:
+        return False
+    ok = False
+    for expected in parse_hashes(expected_hashes):
+        ok |= hmac.compare_digest(digest, expected)
+    return ok

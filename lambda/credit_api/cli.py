@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import secrets
 
@@ -10,16 +11,27 @@ import secrets
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from credit_core import storage
+    from credit_core.cli import UsageError
+
+    try:
+        storage.check_uri(args.bundle)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     os.environ["MODEL_URI"] = args.bundle
     os.environ.setdefault("LOG_URI", args.log_uri)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch locally
-    if not os.environ.get("CREDIT_API_KEY"):
+    generated = not os.environ.get("CREDIT_API_KEY")
+    if generated:
         os.environ["CREDIT_API_KEY"] = secrets.token_urlsafe(24)
-        print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
-    from credit_api.handler import app
+    handler = importlib.import_module("credit_api.handler")  # its init loads the bundle
 
+    if handler.state.bundle is None:  # served, it would only answer 503
+        raise UsageError(f"no model to serve: {handler.state.cause}")
+    if generated:
+        print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(handler.app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

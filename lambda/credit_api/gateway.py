@@ -54,6 +54,25 @@ def api_key_of(event: dict[str, Any]) -> str | None:
     return key
 
 
+def drop_unencodable_headers(event: dict[str, Any]) -> None:
+    """Remove, in place, headers that cannot be UTF-8 encoded (a lone surrogate in a hand-made
+    event): Mangum would fail on them with a 500; without them a missing API key is a 401."""
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if not headers:
+            continue
+        for name, value in list(headers.items()):
+            try:
+                name.encode()
+                if isinstance(value, list):
+                    for v in value:
+                        v.encode()
+                elif value is not None:
+                    value.encode()
+            except (UnicodeEncodeError, AttributeError):
+                del headers[name]
+
+
 def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[str, Any]:
     """Answer a scoring event with the service; the response as API Gateway expects it."""
     start = time.perf_counter()

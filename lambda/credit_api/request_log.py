@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 from aws_lambda_powertools.metrics import MetricUnit
 
+from credit_api import deadline
 from credit_api.observability import logger, metrics
 from credit_core import storage
 
@@ -57,15 +58,26 @@ def lines(
     )
 
 
+MIN_WRITE_SECONDS = 0.25
+
+
 def key_for(log_uri: str, request_id: str, when: datetime) -> str:
     return storage.join(log_uri, f"dt={when:%Y-%m-%d}", f"{when:%H%M%S}-{request_id}.jsonl")
 
 
 def write(log_uri: str, request_id: str, when: datetime, body: bytes) -> bool:
-    """Write the lines; on failure log each record for recovery and count the failure."""
+    """Write the lines within the invocation's time budget (:mod:`credit_api.deadline`); on
+    failure or when no time is left, log each record for recovery and count the failure."""
     try:
+        timeout = deadline.budget()
+        if timeout < MIN_WRITE_SECONDS:
+            raise TimeoutError(f"{timeout:.2f} s left for the request-log write")
         storage.write_bytes(
-            key_for(log_uri, request_id, when), body, "application/x-ndjson", atomic=False
+            key_for(log_uri, request_id, when),
+            body,
+            "application/x-ndjson",
+            atomic=False,
+            timeout=timeout,
         )
     except Exception as exc:  # any storage failure: the scored applications must not be lost
         metrics.add_metric(name="LogWriteFailures", unit=MetricUnit.Count, value=1)

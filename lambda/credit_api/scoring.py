@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from credit_core import units
 from credit_core.features import transform_raw
 from credit_core.model import ScoringModel, sigmoid
 
@@ -124,6 +125,7 @@ def _first(
 
 
 def _sentence(row: dict[str, Any], verb: str) -> str:
-    v = row["value"]
-    value = "missing" if v is None or v != v else (round(v, 6) if isinstance(v, float) else v)
-    return f"{row['label'].capitalize()} ({value}) {verb} the risk of default."
+    """One reason in plain words, the value in people's units (years, thousands separators,
+    percentages; see :mod:`credit_core.units`); the contribution list keeps the raw value."""
+    value = units.format_value(row["feature"], row["value"])
+    return f"{row['label'][:1].upper()}{row['label'][1:]} ({value}) {verb} the risk of default."

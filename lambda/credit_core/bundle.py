@@ -7,13 +7,18 @@
     <root>/<v>/reference_sample.csv.gz  raw training rows with their scores (drift reference)
     <root>/<v>/checksums.json        sha256 of every file above
 
-Whoever loads a bundle verifies the checksums of the files it reads.
+Whoever loads a bundle verifies the checksums of the files it reads. A version is a plain name
+(letters, digits, ``.``, ``_``, ``-``; no ``..``), so neither the pointer nor a pinned version
+can lead outside the bundle root or the local cache. ``expected_sha256`` (the sha256 of a
+version's checksums.json, the API's ``MODEL_SHA256``) pins one exact bundle.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ IMPORTANCE = "importance.json"
 REFERENCE = "reference_sample.csv.gz"
 CHECKSUMS = "checksums.json"
 SERVING_FILES = (MODEL, CARD, IMPORTANCE)
+VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 class BundleError(RuntimeError):
@@ -41,11 +47,25 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_version(version: object) -> str:
+    """``version`` if it is a plain version name, else :class:`BundleError`."""
+    if (
+        not isinstance(version, str | int)
+        or isinstance(version, bool)
+        or not VERSION_NAME.fullmatch(str(version))
+        or ".." in str(version)
+    ):
+        raise BundleError(f"not a plain version name: {str(version)[:80]!r}")
+    return str(version)
+
+
 def current_version(root: str) -> str:
+    """The version ``current.json`` points to, checked to be a plain version name."""
     try:
-        return str(json.loads(storage.read_bytes(storage.join(root, POINTER)))["version"])
+        version = json.loads(storage.read_bytes(storage.join(root, POINTER)))["version"]
     except Exception as exc:
         raise BundleError(f"no readable {POINTER} under {root}: {exc}") from exc
+    return check_version(version)
 
 
 @dataclass(frozen=True)
@@ -57,16 +77,37 @@ class Bundle:
     directory: Path
 
 
-def fetch(root: str, version: str, names: tuple[str, ...], cache_dir: Path) -> Path:
-    """Copy ``names`` of one version into ``cache_dir`` and verify them against checksums.json."""
-    target = cache_dir / version
-    target.mkdir(parents=True, exist_ok=True)
+def fetch(
+    root: str,
+    version: str,
+    names: tuple[str, ...],
+    cache_dir: Path,
+    expected_sha256: str | None = None,
+) -> Path:
+    """Copy ``names`` of one version into ``cache_dir`` and verify them against checksums.json
+    (itself checked against ``expected_sha256`` when given)."""
+    version = check_version(version)
+    cache = Path(cache_dir).resolve()
+    target = (cache / version).resolve()
+    if target.parent != cache:  # belt and braces: the name check already rules this out
+        raise BundleError(f"version {version!r} leads outside the cache directory")
     try:
-        sums = json.loads(storage.read_bytes(storage.join(root, version, CHECKSUMS)))
+        raw_sums = storage.read_bytes(storage.join(root, version, CHECKSUMS))
+        sums = json.loads(raw_sums)
     except Exception as exc:
         raise BundleError(
             f"cannot read {CHECKSUMS} of version {version} under {root}: {exc}"
         ) from exc
+    if expected_sha256 is not None and not hmac.compare_digest(
+        sha256(raw_sums).encode(), expected_sha256.strip().lower().encode()
+    ):
+        raise BundleError(
+            f"{CHECKSUMS} of version {version} has sha256 {sha256(raw_sums)}, "
+            f"not the pinned {expected_sha256.strip().lower()} (MODEL_SHA256)"
+        )
+    if not isinstance(sums, dict):
+        raise BundleError(f"{CHECKSUMS} of version {version} is not an object")
+    target.mkdir(parents=True, exist_ok=True)
     for name in names:
         if name not in sums:
             raise BundleError(f"{name} is not listed in {CHECKSUMS} of version {version}")
@@ -84,11 +125,17 @@ def fetch(root: str, version: str, names: tuple[str, ...], cache_dir: Path) -> P
 
 
 def load_bundle(
-    root: str, version: str | None = None, cache_dir: Path | str = "/tmp/credit-bundle"
+    root: str,
+    version: str | None = None,
+    cache_dir: Path | str = "/tmp/credit-bundle",
+    expected_sha256: str | None = None,
 ) -> Bundle:
-    """Load the serving files of ``version`` (default: the pointer's) from ``root``."""
-    version = version or current_version(root)
-    directory = fetch(root, version, SERVING_FILES, Path(cache_dir))
+    """Load the serving files of ``version`` (default: the pointer's) from ``root``.
+
+    Raises :class:`BundleError` if the version is not a plain name, a file is missing or does
+    not match its checksum, or checksums.json does not have the sha256 ``expected_sha256``."""
+    version = check_version(version) if version else current_version(root)
+    directory = fetch(root, version, SERVING_FILES, Path(cache_dir), expected_sha256)
     card = json.loads((directory / CARD).read_text("utf-8"))
     spec = FeatureSpec.from_dict(card["features"])
     booster = lgb.Booster(model_file=str(directory / MODEL))

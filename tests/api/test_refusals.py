@@ -97,25 +97,38 @@ def test_oversized_body_is_refused(make_api, applications):
     assert out["statusCode"] == 413 and out["headers"]["x-request-id"]
 
 
-def test_missing_bundle_gives_503_with_the_reason(make_api, applications):
+def _capture_log():
+    import sys
+
+    from credit_api.observability import logger
+
+    for handler in logger.handlers:  # the logger was created under an earlier test's capture
+        handler.setStream(sys.stdout)
+
+
+def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications, capsys):
+    _capture_log()
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket="empty", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     api = make_api(upload=False, MODEL_URI="s3://empty/credit")
     body = _problem(*api.call("GET", "/health", key=None), 503)
-    assert "current.json" in body["detail"] and body["model_loaded"] is False
+    assert body["model_loaded"] is False and "current.json" not in body["detail"]
     body = _problem(*api.call("POST", "/v1/score", applications[0]), 503)
-    assert body["title"] == "Model unavailable"
+    assert body["title"] == "Model unavailable" and "empty" not in json.dumps(body)
+    assert "current.json" in capsys.readouterr().out  # the cause is in the log
 
 
-def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications):
+def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications, capsys):
+    _capture_log()
     upload_bundle(bundle_dir, "models", "credit")
     boto3.client("s3", region_name=REGION).put_object(
         Bucket="models", Key="credit/1/model.txt", Body=b"tree\ncorrupted"
     )
     api = make_api(upload=False)
     body = _problem(*api.call("POST", "/v1/explain", applications[0]), 503)
-    assert "checksum mismatch for model.txt" in body["detail"]
+    assert "checksum" not in body["detail"]
+    assert "checksum mismatch for model.txt" in capsys.readouterr().out
 
 
 def test_log_write_failure_keeps_the_response_and_the_record(make_api, applications, capsys):

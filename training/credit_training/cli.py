@@ -17,8 +17,13 @@ from credit_core.cli import UsageError
 def _twin(args: argparse.Namespace) -> int:
     from credit_training.twin.generate import write_twin
 
+    if args.train_rows < 1 or args.test_rows < 1:
+        raise UsageError("--train-rows and --test-rows must be at least 1")
     start = time.perf_counter()
-    paths = write_twin(Path(args.out), args.train_rows, args.test_rows, args.seed)
+    try:
+        paths = write_twin(Path(args.out), args.train_rows, args.test_rows, args.seed)
+    except OSError as exc:  # the output folder cannot be created or written
+        raise UsageError(f"cannot write the twin to {args.out}: {exc}") from exc
     elapsed = time.perf_counter() - start
     print(
         f"twin: {args.train_rows:,} train + {args.test_rows:,} test rows "
@@ -32,6 +37,7 @@ def _twin(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from credit_training.data import SchemaError, load_application
 
+    _existing_folder(args.data)
     try:
         for kind in ("train", "test"):
             frame = load_application(Path(args.data), kind)
@@ -45,8 +51,10 @@ def _train(args: argparse.Namespace) -> int:
     from credit_training import registry
     from credit_training.candidates import PROFILES
     from credit_training.cost import CostWeights
+    from credit_training.data import SchemaError
     from credit_training.train import TrainConfig, run_training
 
+    _training_table(Path(args.data), args.target_col)
     cfg = TrainConfig(
         data=Path(args.data),
         profile=PROFILES[args.profile],
@@ -59,24 +67,60 @@ def _train(args: argparse.Namespace) -> int:
         weights=CostWeights(fn=args.fn_cost, fp=args.fp_cost),
         promote=args.promote,
     )
-    summary = run_training(cfg)
+    try:
+        summary = run_training(cfg)
+    except (SchemaError, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from exc
     print(json.dumps(summary, default=str))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from credit_core import storage
     from credit_training import registry
     from credit_training.export import export_bundle
 
+    try:
+        storage.check_uri(args.to)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     registry.setup(
         registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir)),
         registry.EXPERIMENT,
         Path(args.data_dir),
     )
-    result = export_bundle(args.to, args.model_name, args.alias, args.version)
+    try:
+        result = export_bundle(args.to, args.model_name, args.alias, args.version)
+    except LookupError as exc:  # no champion, no such version
+        raise UsageError(str(exc)) from exc
+    except (OSError, BotoCoreError, ClientError) as exc:  # destination not writable
+        raise UsageError(f"cannot write the bundle to {args.to}: {exc}") from exc
     print(f"exported {args.model_name} v{result['version']} to {args.to}")
     print(json.dumps(result))
     return 0
+
+
+def _existing_folder(path: str) -> None:
+    if not Path(path).is_dir():
+        raise UsageError(f"no data folder {path}: run `credit twin --out {path}` first")
+
+
+def _training_table(path: Path, target_col: str) -> None:
+    """A folder of Home Credit files (checked on load) or a CSV with the target column."""
+    if path.is_dir():
+        return
+    if not path.is_file():
+        raise UsageError(f"no data folder or CSV file {path}: run `credit twin --out {path}` first")
+    import pandas as pd
+
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+        raise UsageError(f"{path} is not a readable CSV file: {exc}") from exc
+    if target_col not in header:
+        raise UsageError(f"{path} has no target column {target_col!r}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from credit_core import bundle, storage
 from credit_training import registry
@@ -25,11 +26,21 @@ def export_bundle(
     alias: str = registry.CHAMPION,
     version: str | None = None,
 ) -> dict[str, Any]:
+    """Export one registered version (default: the one with ``alias``) to ``to``.
+
+    Raises LookupError when there is no such version (no champion yet, a wrong number)."""
     client = MlflowClient()
     if version is None:
         version = registry.alias_version(client, model_name, alias)
         if version is None:
-            raise LookupError(f"model {model_name!r} has no version with alias {alias!r}")
+            raise LookupError(
+                f"model {model_name!r} has no version with alias {alias!r}: "
+                "train one with `credit train --promote` first"
+            )
+    try:
+        client.get_model_version(model_name, version)
+    except MlflowException as exc:
+        raise LookupError(f"model {model_name!r} has no version {version!r}") from exc
     with tempfile.TemporaryDirectory() as tmp:
         registered = registry.load_registered(model_name, version, Path(tmp))
         files: dict[str, bytes] = {bundle.MODEL: registered.model_file.read_bytes()}

@@ -1,0 +1,132 @@
+"""How a feature's value is shown to people: its unit and format, defined once beside the
+feature definitions (:mod:`credit_core.features`) for the API's reasons and the UI.
+
+The model works in the table's units (days before the application as negative integers, amounts
+in the loan's currency, ratios as fractions); people read ages and durations in years, amounts
+with thousands separators and ratios as percentages. Only the display changes: raw values stay
+as they are everywhere else. English and French (the UI's languages).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from credit_core.features import SENTINEL_DAYS_EMPLOYED
+
+Unit = Literal["age", "years_ago", "amount", "percent", "score", "count", "flag", "plain"]
+Lang = Literal["en", "fr"]
+
+DAYS_PER_YEAR = 365.25
+
+# feature -> unit; anything not listed is shown as it comes ("plain")
+UNITS: dict[str, Unit] = {
+    "DAYS_BIRTH": "age",
+    "DAYS_EMPLOYED": "years_ago",  # the 365243 sentinel reads "no current employer"
+    "DAYS_REGISTRATION": "years_ago",
+    "DAYS_ID_PUBLISH": "years_ago",
+    "DAYS_LAST_PHONE_CHANGE": "years_ago",
+    "AMT_INCOME_TOTAL": "amount",
+    "AMT_CREDIT": "amount",
+    "AMT_ANNUITY": "amount",
+    "AMT_GOODS_PRICE": "amount",
+    "INCOME_PER_PERSON": "amount",
+    "PAYMENT_RATE": "percent",
+    "CREDIT_INCOME_RATIO": "percent",
+    "ANNUITY_INCOME_RATIO": "percent",
+    "GOODS_CREDIT_RATIO": "percent",
+    "EMPLOYED_AGE_RATIO": "percent",
+    "EXT_SOURCE_1": "score",
+    "EXT_SOURCE_2": "score",
+    "EXT_SOURCE_3": "score",
+    "EXT_SOURCE_MEAN": "score",
+    "EXT_SOURCE_MIN": "score",
+    "EXT_SOURCE_MAX": "score",
+    "EXT_SOURCE_PROD": "score",
+    "EXT_SOURCE_NAN_COUNT": "count",
+    "DOCUMENT_COUNT": "count",
+    "CNT_CHILDREN": "count",
+    "CNT_FAM_MEMBERS": "count",
+    "DAYS_EMPLOYED_ANOM": "flag",
+    **{f"FLAG_DOCUMENT_{i}": "flag" for i in range(2, 22)},
+    **{
+        f"FLAG_{name}": "flag"
+        for name in ("MOBIL", "EMP_PHONE", "WORK_PHONE", "CONT_MOBILE", "PHONE", "EMAIL")
+    },
+    **{
+        f"AMT_REQ_CREDIT_BUREAU_{p}": "count"  # enquiries, not amounts
+        for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")
+    },
+}
+
+WORDS: dict[Lang, dict[str, str]] = {
+    "en": {
+        "missing": "missing",
+        "no_employer": "no current employer",
+        "years": "years",
+        "year": "year",
+        "yes": "yes",
+        "no": "no",
+        "decimal": ".",
+        "thousands": ",",
+        "percent": "%",
+    },
+    "fr": {
+        "missing": "non renseigné",
+        "no_employer": "aucun employeur actuel",
+        "years": "ans",
+        "year": "an",
+        "yes": "oui",
+        "no": "non",
+        "decimal": ",",
+        "thousands": "\u202f",  # narrow no-break space, as French typography has it
+        "percent": "\u202f%",
+    },
+}
+
+
+def unit_of(feature: str) -> Unit:
+    return UNITS.get(feature, "plain")
+
+
+def _number(x: float, decimals: int, words: dict[str, str]) -> str:
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", words["decimal"]).replace("\0", words["thousands"])
+
+
+def _years(years: float, words: dict[str, str], whole: bool) -> str:
+    value = math.floor(years) if whole else round(years, 1 if years < 10 else 0)
+    decimals = 0 if whole or years >= 10 or value == int(value) else 1
+    word = words["year"] if value == 1 else words["years"]
+    return f"{_number(value, decimals, words)} {word}"
+
+
+def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
+    """``value`` of ``feature`` as a person reads it, e.g. DAYS_BIRTH -12000 -> "32 years",
+    AMT_CREDIT 135000 -> "135,000", PAYMENT_RATE 0.052 -> "5.2%", DAYS_EMPLOYED 365243 ->
+    "no current employer", None or NaN -> "missing"."""
+    words = WORDS[lang]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return words["missing"]
+    if isinstance(value, str | bool):
+        return str(value)
+    unit = unit_of(feature)
+    x = float(value)
+    if unit == "years_ago" and feature == "DAYS_EMPLOYED" and x == SENTINEL_DAYS_EMPLOYED:
+        return words["no_employer"]
+    if unit == "age":
+        return _years(-x / DAYS_PER_YEAR, words, whole=True)
+    if unit == "years_ago":
+        return _years(abs(x) / DAYS_PER_YEAR, words, whole=False)
+    if unit == "amount":
+        return _number(x, 0 if abs(x) >= 100 else 2, words)
+    if unit == "percent":
+        pct = x * 100
+        return _number(pct, 1 if abs(pct) < 10 else 0, words) + words["percent"]
+    if unit == "score":
+        return _number(x, 2, words)
+    if unit == "count":
+        return _number(x, 0 if x == int(x) else 1, words)
+    if unit == "flag":
+        return words["yes"] if x == 1 else words["no"] if x == 0 else _number(x, 0, words)
+    return _number(x, 0, words) if x == int(x) else str(round(x, 6)).replace(".", words["decimal"])
