@@ -1,18 +1,38 @@
 """What is asked and what the bureau knows: contract, amounts, external scores, documents.
 
 Documented choices: revolving loans go to younger applicants and are smaller, with an annuity of
-5% of the limit and the goods price equal to the limit; cash-loan annuities follow an amortising
-schedule whose term grows with the amount; amounts are multiples of 4.5 and goods prices of 4,500
-as in the real files; EXT_SOURCE_1..3 follow the published correlation matrix with age.
+5% of the limit and the goods price equal to the limit; cash credits are the goods price plus
+add-ons and their annuities amortise over a term that grows with the amount; amounts are
+multiples of 4.5 and goods prices lie on round grids as in the real files; EXT_SOURCE_1..3 follow
+the published correlation matrix with age and take values from fixed point sets
+(``value_lattices.json``).
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 
 from credit_training.twin import reference
 from credit_training.twin.builder import TableBuilder
-from credit_training.twin.marginals import correlated, neg_binomial, rank_uniform, standard
+from credit_training.twin.lattice import (
+    choice,
+    fixed_points,
+    loan_payment_rates,
+    nearest_rate,
+    public_points,
+    snap,
+    snap_mixed,
+    snap_to_points,
+)
+from credit_training.twin.marginals import (
+    correlated,
+    curve_from_summary,
+    neg_binomial,
+    rank_uniform,
+    standard,
+)
 
 BUREAU_COLUMNS = tuple(
     f"AMT_REQ_CREDIT_BUREAU_{p}" for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")
@@ -35,6 +55,14 @@ def build_loan(b: TableBuilder) -> None:
 
 
 def _amounts(b: TableBuilder) -> None:
+    """Goods price on round grids; credit = goods price plus add-ons; annuity from a term and rate.
+
+    Revolving limits are multiples of 22,500 with a goods price equal to the limit and an annuity
+    of 5% of it. Cash credits are the goods price times one of a few add-on factors (insurance,
+    fees: larger loans carry larger add-ons); the annuity amortises the credit at one of a few
+    (term, rate) pairs, the pair whose payment lands closest to the public annuity marginal at
+    the loan's rank. All amounts are multiples of 4.5, as in the real files.
+    """
     age = b.latent["age"]
     b.categorical(
         "NAME_CONTRACT_TYPE", correlated(b.rng, age, 0.2), order=("Revolving loans", "Cash loans")
@@ -47,30 +75,56 @@ def _amounts(b: TableBuilder) -> None:
         + 0.15 * age
         + 0.75 * b.normal()
     )
-    credit = b.from_latent("AMT_CREDIT", z_credit)
-    credit = np.where(revolving, np.round(credit / 22500) * 22500, np.round(credit / 4.5) * 4.5)
-    credit = np.clip(credit, b.marginals.num("AMT_CREDIT").min, b.marginals.num("AMT_CREDIT").max)
-    b.cols["AMT_CREDIT"] = credit
     b.latent["credit"] = z_credit
-
+    credit_spec = b.marginals.num("AMT_CREDIT")
     goods_spec = b.marginals.num("AMT_GOODS_PRICE")
-    goods = b.from_latent("AMT_GOODS_PRICE", correlated(b.rng, standard(z_credit), 0.985))
-    goods = np.maximum(np.round(goods / 4500) * 4500, goods_spec.min)
-    goods = np.where(revolving, credit, np.minimum(goods, goods_spec.max))
+
+    limit = snap(b.from_latent("AMT_CREDIT", z_credit), 22500)
+    goods = b.from_latent("AMT_GOODS_PRICE", z_credit)
+    goods = snap_mixed(goods, _grids("AMT_GOODS_PRICE"), b.rng, goods_spec.min)
+    goods = np.minimum(goods, goods_spec.max)
+    credit = snap(goods * _add_on_factors(rank_uniform(z_credit), b.rng), 4.5)
+    credit = np.where(revolving, limit, credit)
+    credit = np.clip(credit, credit_spec.min, credit_spec.max)
+    b.cols["AMT_CREDIT"] = credit
+    goods = np.where(revolving, credit, np.minimum(goods, credit))
     b.cols["AMT_GOODS_PRICE"] = goods
     revolving_share = max(revolving.mean(), 1e-9)
     missing = revolving & (b.rng.random(b.n) < goods_spec.missing_rate / revolving_share)
     b.set_missing("AMT_GOODS_PRICE", missing)
 
-    # annuity: 5% of a revolving limit; cash loans amortise over a term that grows with the amount
+    # the public annuity marginal at each loan's rank (longer terms for larger amounts) ...
     terms = np.array([12, 18, 24, 30, 36, 48, 60])
     term = terms[np.minimum((rank_uniform(correlated(b.rng, z_credit, 0.6)) * 7).astype(int), 6)]
     monthly = 0.015 + 0.01 * b.rng.random(b.n)
-    cash_rate = monthly / (1 - (1 + monthly) ** -term.astype(float))
-    rate = np.where(revolving, 0.05, cash_rate)
-    annuity = b.from_latent("AMT_ANNUITY", credit * rate * np.exp(0.05 * b.normal()))
-    b.cols["AMT_ANNUITY"] = np.round(annuity / 4.5) * 4.5
+    guess = monthly / (1 - (1 + monthly) ** -term.astype(float))
+    revolving_rate = choice("AMT_ANNUITY")["revolving_payment_rate"]
+    # revolving rows are ranked by their own 5% payment, so cash loans fill the rest of the curve
+    key = np.where(revolving, credit * revolving_rate, credit * guess * np.exp(0.05 * b.normal()))
+    wanted = b.from_latent("AMT_ANNUITY", key)
+    # ... reached through the nearest available (term, rate) pair
+    rate = nearest_rate(wanted / credit, loan_payment_rates())
+    rate = np.where(revolving, revolving_rate, rate)
+    spec = b.marginals.num("AMT_ANNUITY")
+    b.cols["AMT_ANNUITY"] = np.clip(snap(credit * rate, 4.5), spec.min, spec.max)
     b.random_missing("AMT_ANNUITY", reference.numeric("AMT_ANNUITY").missing_rate)
+
+
+def _add_on_factors(u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Credit / goods price per loan: one of the documented factors, larger for larger loans.
+
+    ``u`` is the loan's size rank in (0, 1); returns an array of factors, shape (n,).
+    """
+    c = choice("AMT_CREDIT")
+    factors = np.array(c["add_on_factors"])
+    tilt = np.exp(c["add_on_tilt"] * (u[:, None] - 0.5) * np.linspace(0, 2, len(factors)))
+    weights = np.array(c["add_on_weights"]) * tilt
+    cum = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    return factors[(rng.random(len(u))[:, None] > cum).sum(axis=1)]
+
+
+def _grids(name: str) -> dict[float, float]:
+    return {float(step): share for step, share in choice(name)["grids"].items()}
 
 
 def _external_scores(b: TableBuilder) -> None:
@@ -84,11 +138,19 @@ def _external_scores(b: TableBuilder) -> None:
     noise = b.rng.standard_normal((3, b.n))
     for i, name in enumerate(EXT_SOURCES, start=1):
         z = chol[i, 0] * b.latent["age"] + chol[i, 1 : i + 1] @ noise[:i]
-        full = b.from_latent(name, z)
+        full = snap_to_points(b.from_latent(name, z), _score_points(name))
         b.latent[name] = full
         col = full.copy()
         col[b.rng.random(b.n) < b.marginals.num(name).missing_rate] = np.nan
         b.cols[name] = col
+
+
+@cache
+def _score_points(name: str) -> np.ndarray:
+    """The fixed set of values an external score takes (from the train curve, fixed seed)."""
+    c = choice("EXT_SOURCE")
+    curve = curve_from_summary(reference.numeric(name))
+    return fixed_points(curve, public_points(name), c["seed"] + EXT_SOURCES.index(name))
 
 
 def _history(b: TableBuilder) -> None:
@@ -97,8 +159,11 @@ def _history(b: TableBuilder) -> None:
     b.cols["DAYS_REGISTRATION"] = np.round(registration)
     b.latent["id_publish"] = z_id = -correlated(b.rng, age, 0.3)
     b.cols["DAYS_ID_PUBLISH"] = np.round(b.from_latent("DAYS_ID_PUBLISH", z_id)).astype(np.int64)
-    phone = b.from_latent("DAYS_LAST_PHONE_CHANGE", -correlated(b.rng, age, 0.1))
-    b.cols["DAYS_LAST_PHONE_CHANGE"] = np.round(phone)
+    z_phone = -correlated(b.rng, age, 0.1)
+    phone = np.round(b.from_latent("DAYS_LAST_PHONE_CHANGE", z_phone))
+    # the most frequent value is 0: the phone number given on the application day itself
+    zero_share = choice("DAYS_LAST_PHONE_CHANGE")["zero_share"]
+    b.cols["DAYS_LAST_PHONE_CHANGE"] = np.where(rank_uniform(z_phone) > 1 - zero_share, 0.0, phone)
     b.random_missing("DAYS_LAST_PHONE_CHANGE")
 
     # the social-circle block: observed contacts, a few of whom defaulted; missing together

@@ -55,7 +55,8 @@ def curve_from_summary(
     rest = (p[4] - p[3]) / 2 * s.p75 + (p[5] - p[4]) / 2 * hi
     target = s.mean if mean is None else mean
     q99 = (target - fixed - rest) / w_left
-    q99 = float(np.clip(q99, s.p75, hi))
+    # a knot at the maximum itself would put 1% of the rows on one value: stay just below it
+    q99 = float(np.clip(q99, s.p75, hi - 0.01 * (hi - s.p75)))
     return QuantileCurve(np.array(p), np.array([*core, q99, hi], dtype=float))
 
 

@@ -8,11 +8,16 @@ plus the applicant plus a partner when married.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
 import numpy as np
 
 from credit_core.schema import application_schema
 from credit_training.twin.builder import TableBuilder
 from credit_training.twin.drift import Marginals
+from credit_training.twin.lattice import choice, snap_mixed
 from credit_training.twin.marginals import (
     QuantileCurve,
     correlated,
@@ -197,10 +202,10 @@ def _education_and_income(b: TableBuilder) -> None:
     )
     b.latent["income"] = z_income
     income = b.from_latent("AMT_INCOME_TOTAL", z_income)
+    # declared incomes are round: most on multiples of 22,500 or 4,500 (value_lattices.json)
+    grids = {float(k): v for k, v in choice("AMT_INCOME_TOTAL")["grids"].items()}
     lo = b.marginals.num("AMT_INCOME_TOTAL").min
-    round_4500 = b.rng.random(b.n) < 0.8  # most declared incomes are round numbers
-    income = np.where(round_4500, np.round(income / 4500) * 4500, np.round(income * 2) / 2)
-    b.cols["AMT_INCOME_TOTAL"] = np.maximum(income, lo)
+    b.cols["AMT_INCOME_TOTAL"] = snap_mixed(income, grids, b.rng, lo)
 
     car_score = 0.9 * b.latent["male"] + 0.6 * z_income + b.normal()
     b.categorical("FLAG_OWN_CAR", car_score, order=("N", "Y"))
@@ -211,20 +216,21 @@ def _education_and_income(b: TableBuilder) -> None:
 
 
 def _region(b: TableBuilder) -> None:
-    """Regions are discrete (81 values in the real table); better-rated regions are populous."""
+    """Each client lives in one of 81 regions that carry the region-level columns together.
+
+    Populous regions hold the clients with a high region latent and are better rated (1); the
+    rating with the city taken into account is the region's or one better (a large city).
+    """
     z_region = b.normal()
     b.latent["region"] = z_region
-    u = rank_uniform(z_region)
-    buckets = 81
-    u_bucket = (np.floor(u * buckets) + 0.5) / buckets
-    pop = b.curve("REGION_POPULATION_RELATIVE")(u_bucket)
-    b.cols["REGION_POPULATION_RELATIVE"] = np.round(pop, 6)
-    rating_z = correlated(b.rng, -z_region, 0.85)
-    b.cols["REGION_RATING_CLIENT"] = 1 + cut_levels(rating_z, [0.1047, 0.7381, 0.1572])
-    city_z = correlated(b.rng, rating_z, 0.99)
-    b.cols["REGION_RATING_CLIENT_W_CITY"] = 1 + cut_levels(city_z, [0.1111, 0.7463, 0.1426])
-    for col in ("REGION_RATING_CLIENT", "REGION_RATING_CLIENT_W_CITY"):
-        b.cols[col] = b.cols[col].astype(np.int64)
+    regions = region_table()
+    idx = cut_levels(z_region, regions.weight)  # regions sorted by population, ascending
+    b.cols["REGION_POPULATION_RELATIVE"] = regions.population[idx]
+    rating = regions.rating[idx].astype(np.int64)
+    b.cols["REGION_RATING_CLIENT"] = rating
+    b.cols["REGION_RATING_CLIENT_W_CITY"] = city_rating(
+        rating, correlated(b.rng, z_region, 0.5), CITY_RATING_SHARES
+    )
 
     # mobility: living outside the registration city/region, working outside the living city
     mobile = correlated(b.rng, -b.latent["age"], 0.3)
@@ -247,6 +253,68 @@ def _region(b: TableBuilder) -> None:
     hour = b.marginals.num("HOUR_APPR_PROCESS_START")
     hours = np.round(hour.mean + hour.std * correlated(b.rng, z_region, 0.25))
     b.cols["HOUR_APPR_PROCESS_START"] = np.clip(hours, hour.min, hour.max).astype(np.int64)
+
+
+CITY_RATING_SHARES = (0.1111, 0.7463, 0.1426)  # public REGION_RATING_CLIENT_W_CITY 1/2/3
+RATING_SHARES = (0.1047, 0.7381, 0.1572)  # public REGION_RATING_CLIENT 1/2/3
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The country's regions, sorted by REGION_POPULATION_RELATIVE (ascending)."""
+
+    population: np.ndarray  # REGION_POPULATION_RELATIVE of each region
+    weight: np.ndarray  # share of applicants living there
+    rating: np.ndarray  # REGION_RATING_CLIENT (1 best .. 3)
+
+
+@cache
+def region_table() -> Regions:
+    """81 regions with lognormal sizes, placed on the public quantile curve of the column.
+
+    Fixed (own seed), so train and test share the regions. The regions holding the public
+    quartiles, minimum and maximum take those exact values (they are real region values).
+    """
+    c = choice("REGION_POPULATION_RELATIVE")
+    rng = np.random.default_rng(c["seed"])
+    k = c["regions"]
+    weight = rng.lognormal(0.0, c["region_size_lognormal_sigma"], k)
+    weight /= weight.sum()
+    spec = Marginals("train").num("REGION_POPULATION_RELATIVE")
+    curve = curve_from_summary(spec)
+    upper = np.cumsum(weight)
+    mid = upper - weight / 2
+    population = curve(mid)
+    for prob, value in ((0.25, spec.p25), (0.5, spec.p50), (0.75, spec.p75)):
+        population[np.searchsorted(upper, prob)] = value
+    population[0], population[-1] = spec.min, spec.max
+    population = np.round(population, 6)
+    # ratings: populous regions better, with noise; filled to the public shares by weight
+    score = -rank_uniform(population) + 0.35 * rng.standard_normal(k)
+    order = np.argsort(score)
+    cum = np.cumsum(weight[order])
+    bounds = np.cumsum(RATING_SHARES)[:-1]
+    rating = np.empty(k, dtype=np.int64)
+    rating[order] = 1 + np.searchsorted(bounds, cum - weight[order] / 2)
+    return Regions(population, weight, rating)
+
+
+def city_rating(rating: np.ndarray, z_city: np.ndarray, shares: Sequence[float]) -> np.ndarray:
+    """The region's rating, or one better for clients in large cities, meeting ``shares``.
+
+    Clients with the highest ``z_city`` move first: from 2 to 1 until rating 1 has its share,
+    then from 3 to 2 until rating 2 has its share.
+    """
+    out = rating.copy()
+    n = len(rating)
+    for better in (1, 2):
+        worse = out == better + 1
+        missing = shares[better - 1] * n - np.sum(out == better)
+        move = int(np.clip(round(missing), 0, worse.sum()))
+        if move:
+            cand = np.flatnonzero(worse)
+            out[cand[np.argsort(-z_city[cand])[:move]]] = better
+    return out
 
 
 def _contacts(b: TableBuilder) -> None:
