@@ -68,15 +68,33 @@ def labels_beside(current: Path) -> Path:
 def run_study(
     reference_path: Path, current_path: Path, bundle_uri: str | None = None
 ) -> tuple[dict[str, Any], list[ColumnDrift], str]:
-    """(summary, table, html) of the study."""
+    """(summary, table, html) of the study on two CSV files; the current file's labels are
+    used when they sit beside it (``<stem>_labels.csv``)."""
     reference = read_table(reference_path)
     current = read_table(current_path)
-    columns = study_columns(reference, current)
-    bundle: Bundle | None = None
-    shares = None
+    bundle = None
     if bundle_uri:
         bundle = load_bundle(bundle_uri, cache_dir=Path(tempfile.gettempdir()) / "credit-bundle")
-        shares = importance_shares(bundle.importance, bundle.model.spec)
+    labels_path = labels_beside(current_path)
+    labels = pd.read_csv(labels_path) if labels_path.exists() else None
+    summary, table, page = study(reference, current, bundle, labels)
+    summary |= {"reference": str(reference_path), "current": str(current_path)}
+    if labels is not None:
+        summary["labels"] = str(labels_path)
+    return summary, table, page
+
+
+def study(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    bundle: Bundle | None = None,
+    labels: pd.DataFrame | None = None,
+) -> tuple[dict[str, Any], list[ColumnDrift], str]:
+    """(summary, table, html): every shared schema column scored; with a bundle, importance
+    shares and the estimated performance on ``current`` (and the actual one with ``labels``:
+    SK_ID_CURR, TARGET)."""
+    columns = study_columns(reference, current)
+    shares = importance_shares(bundle.importance, bundle.model.spec) if bundle else None
     ref_cols = {c.name: as_float(reference[c.name], c) for c in columns}
     cur_cols = {c.name: as_float(current[c.name], c) for c in columns}
     table = drift_table(ref_cols, cur_cols, columns, shares)
@@ -84,8 +102,6 @@ def run_study(
     summary: dict[str, Any] = {
         "status": "ok",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "reference": str(reference_path),
-        "current": str(current_path),
         "reference_rows": len(reference),
         "rows": len(current),
         "model_version": bundle.version if bundle else None,
@@ -95,38 +111,37 @@ def run_study(
         "top_drifted": ranked(table),
     }
     if bundle is not None:
-        summary |= _performance(bundle, current, current_path)
+        summary |= performance(bundle, current, labels)
     page = report.evidently_html(reference, current, table)
     section = report.summary_section(summary, "Drift study: reference vs current")
     return summary, table, report.compose(page, section)
 
 
-def _performance(bundle: Bundle, current: pd.DataFrame, current_path: Path) -> dict[str, Any]:
+def performance(
+    bundle: Bundle, current: pd.DataFrame, labels: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The model's estimated performance on ``current`` (CBPE), and with ``labels`` the actual
+    one and its 95% bootstrap interval."""
     from credit_monitoring.scoring import probabilities
 
-    card = bundle.card
-    weights = card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
+    weights = bundle.card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
     fn, fp = float(weights["fn"]), float(weights["fp"])
+    threshold = bundle.model.threshold
     p = probabilities(bundle, current)
     out: dict[str, Any] = {
-        "estimated": estimate.expected(p, bundle.model.threshold, fn, fp).as_dict(),
-        "threshold": bundle.model.threshold,
+        "estimated": estimate.expected(p, threshold, fn, fp).as_dict(),
+        "threshold": threshold,
     }
-    labels = labels_beside(current_path)
-    if labels.exists():
+    if labels is not None:
         schema = application_schema()
-        truth = pd.read_csv(labels)
-        joined = current[[schema.id_column]].merge(truth, on=schema.id_column, how="left")
+        joined = current[[schema.id_column]].merge(labels, on=schema.id_column, how="left")
         known = joined[schema.target_column].notna().to_numpy()
         y = joined[schema.target_column].to_numpy(np.float64)[known]
-        out["actual"] = estimate.actual(y, p[known], bundle.model.threshold, fn, fp).as_dict()
+        out["actual"] = estimate.actual(y, p[known], threshold, fn, fp).as_dict()
+        interval = estimate.bootstrap_interval(y, p[known], threshold, fn, fp, resamples=500)
         out["actual_interval"] = {
-            k: [round(lo, 6), round(hi, 6)]
-            for k, (lo, hi) in estimate.bootstrap_interval(
-                y, p[known], bundle.model.threshold, fn, fp, resamples=500
-            ).items()
+            k: [round(lo, 6), round(hi, 6)] for k, (lo, hi) in interval.items()
         }
-        out["labels"] = str(labels)
     return out
 
 
