@@ -104,10 +104,13 @@ def choose(objects: Sequence[LogObject], max_bytes: int, seed: int) -> list[LogO
 
 
 def read_all(objects: Sequence[LogObject]) -> Iterator[bytes]:
-    """Object contents, S3 GETs concurrently (order not guaranteed to matter downstream)."""
+    """Object contents in order; S3 GETs run concurrently, a few dozen objects ahead."""
     if objects and storage.is_s3(objects[0].uri):
         with ThreadPoolExecutor(READERS) as pool:
-            yield from pool.map(lambda o: storage.read_bytes(o.uri), objects)
+            step = READERS * 4  # bounded read-ahead: memory holds a few batches, not the window
+            for start in range(0, len(objects), step):
+                batch = objects[start : start + step]
+                yield from pool.map(lambda o: storage.read_bytes(o.uri), batch)
     else:
         for obj in objects:
             yield storage.read_bytes(obj.uri)

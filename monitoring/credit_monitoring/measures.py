@@ -19,8 +19,8 @@ from scipy.stats import chi2
 MAX_LEVELS = 20  # at most this many distinct reference values: binned by value
 QUANTILE_BINS = 10  # continuous columns: reference deciles
 SMOOTHING = 0.5  # pseudo-count per bin (Jeffreys prior): empty bins stay finite
-PSI_THRESHOLD = 0.1  # materiality level of a change in the values' distribution
-MISSING_PSI_THRESHOLD = 0.02  # materiality level of a change in the missing rate
+PSI_THRESHOLD = 0.02  # smallest material change of the values (docs/drift.md)
+MISSING_PSI_THRESHOLD = 0.01  # a 5-point change of the missing rate
 NULL_QUANTILE = 0.999  # small samples: the threshold is at least this no-drift quantile
 
 

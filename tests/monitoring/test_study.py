@@ -41,7 +41,7 @@ def test_missing_rate_drift_is_seen(result):
 
 
 def test_ranking_weighs_drift_by_importance(result):
-    summary, table, *_ = result
+    summary, *_ = result
     top = summary["top_drifted"]
     assert [r["name"] for r in top] and len(top) == summary["drifted_columns"]
     priorities = [r["priority"] for r in top]
