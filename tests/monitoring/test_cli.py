@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -115,9 +116,9 @@ def test_bad_option_values_are_refused_by_the_parser(capsys):
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list = []
+    seen: ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["content-length"]))
         self.seen.append((self.path, self.headers["x-api-key"], json.loads(body)))
         status = 200 if len(self.seen) % 5 else 422

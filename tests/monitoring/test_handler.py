@@ -59,7 +59,8 @@ def _metric_values(docs: list[dict], name: str) -> list[tuple[float, dict]]:
                 for s in d["Dimensions"]
                 for k in s
             }
-            found.append((doc[name], dims))
+            value = doc[name]  # Powertools writes each value as a list
+            found.append((sum(value) if isinstance(value, list) else value, dims))
     return found
 
 
