@@ -29,7 +29,7 @@ from credit_monitoring.study import run_study
 use0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = use0.ru_utime + use0.ru_stime
 t = time.perf_counter()
-summary, table, page = run_study(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
+summary, table, page = run_study(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] or None)
 Path(sys.argv[4]).mkdir(parents=True, exist_ok=True)
 Path(sys.argv[4], "report.html").write_text(page)
 elapsed = time.perf_counter() - t
@@ -144,14 +144,31 @@ def main() -> None:
     parser.add_argument("--bundle", required=True)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--study-runs", type=int, default=3)
+    parser.add_argument(
+        "--parts", default="study,production", help="comma-separated: study, production"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    bundle = args.bundle if Path(args.bundle, "current.json").exists() else ""
+    if not bundle:
+        print(f"no bundle at {args.bundle}: no importance, estimate or production job")
     args.out.mkdir(parents=True, exist_ok=True)
     train, test = args.twin / "application_train.csv", args.twin / "application_test.csv"
 
+    figures: dict = {}
+    if "study" in parts:
+        figures |= study_figures(args, train, test, bundle)
+    if "production" in parts and bundle:
+        figures["production"] = run(PRODUCTION, bundle, str(test))  # a local bundle folder
+    (args.out / f"figures-{'-'.join(sorted(parts))}.json").write_text(json.dumps(figures, indent=1))
+    print(json.dumps(figures, indent=1))
+
+
+def study_figures(args: argparse.Namespace, train: Path, test: Path, bundle: str) -> dict:
     studies = []
     default = None
     for i in range(args.study_runs):  # interleaved: the default runs between the study runs
-        studies.append(run(STUDY, str(train), str(test), args.bundle, str(args.out / "study")))
+        studies.append(run(STUDY, str(train), str(test), bundle, str(args.out / "study")))
         print(
             f"study run {i + 1}: {studies[-1]['seconds']:.1f} s "
             f"(CPU {studies[-1]['cpu_seconds']:.1f} s), {studies[-1]['peak_mb']:.0f} MB"
@@ -173,9 +190,7 @@ def main() -> None:
     subtle = set(truth) - material
     default_flagged = set(default["drifted"])
 
-    production = run(PRODUCTION, args.bundle, str(test))  # a local bundle folder
-
-    figures = {
+    return {
         "study_seconds_median": round(study_s, 2),
         "study_runs_seconds": [round(s["seconds"], 2) for s in studies],
         "study_cpu_seconds_median": round(statistics.median(s["cpu_seconds"] for s in studies), 2),
@@ -207,10 +222,7 @@ def main() -> None:
         "estimated": summary.get("estimated"),
         "actual": summary.get("actual"),
         "actual_interval": summary.get("actual_interval"),
-        "production": production,
     }
-    (args.out / "figures.json").write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":
