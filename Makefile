@@ -23,7 +23,8 @@ UI_PORT ?= 8501
 MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint chromium test test-fast bench bench-twin bench-api demo demo-stop twin train export serve package clean
+.PHONY: help install lint chromium test test-fast bench bench-twin bench-api bench-drift demo demo-stop \
+	twin train export serve package clean drift drift-requirements
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -52,7 +53,7 @@ test-fast: install  ## Unit tests only (skips the slow data/model tests)
 twin: install  ## Build the Home Credit twin into $(TWIN_DIR)
 	$(RUN) credit twin --out $(TWIN_DIR) --train-rows $(DEMO_TRAIN_ROWS) --test-rows $(DEMO_TEST_ROWS)
 
-bench: bench-twin bench-api  ## All heavy measurements (twin, then the scoring API)
+bench: bench-twin bench-api bench-drift  ## All heavy measurements (twin, scoring API, drift)
 
 bench-twin: install  ## Full-size twin: time and memory, plain LightGBM AUC, fidelity table
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
@@ -111,6 +112,23 @@ bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughpu
 
 serve: install  ## Serve the scoring API locally on the exported bundle
 	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
+
+DRIFT_DIR ?= $(DATA_DIR)/drift
+FULL_TWIN_DIR ?= $(DATA_DIR)/twin_full
+
+drift: install $(BUNDLE_DIR)/current.json  ## Drift study: $(TWIN_DIR) train vs test -> $(DRIFT_DIR)/study
+	$(RUN) credit drift --reference $(TWIN_DIR)/application_train.csv \
+		--current $(TWIN_DIR)/application_test.csv --bundle $(BUNDLE_DIR) --out $(DRIFT_DIR)/study
+
+drift-requirements: $(UV)  ## Rewrite monitoring/requirements.txt (the drift image's locked install list)
+	$(UV) export --locked --only-group drift --no-emit-project --format requirements-txt \
+		-o monitoring/requirements.txt
+
+$(FULL_TWIN_DIR)/application_test_labels.csv:
+	$(RUN) credit twin --out $(FULL_TWIN_DIR)
+
+bench-drift: install $(BUNDLE_DIR)/current.json $(FULL_TWIN_DIR)/application_test_labels.csv  ## Full-size drift study vs Evidently defaults; production job on 100,000 logged requests
+	$(RUN) python bench/drift_bench.py --twin $(FULL_TWIN_DIR) --bundle $(BUNDLE_DIR) --out $(DATA_DIR)/bench/drift
 
 clean:  ## Remove generated data and environments
 	rm -rf $(DATA_DIR) build .venv $(TOOLS) .pytest_cache .ruff_cache
