@@ -1,0 +1,82 @@
+"""Streamlit helpers shared by the pages: language, settings, API client, model card, errors."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from credit_frontend.client import ApiClient, ApiError
+from credit_frontend.config import Settings, load_settings
+from credit_frontend.i18n import LANG_NAMES, LANGS, tr
+
+
+def lang() -> str:
+    return st.session_state.get("lang") or "en"
+
+
+def t(key: str, **values: object) -> str:
+    """The label ``key`` in the chosen language."""
+    return tr(lang(), key, **values)
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml anywhere: Streamlit raises; the environment is used
+        return {}
+
+
+def settings() -> Settings:
+    return load_settings(_secrets(), os.environ)
+
+
+@st.cache_resource(show_spinner=False)
+def _client(url: str, key: str | None, timeout_s: float) -> ApiClient:
+    return ApiClient(url, key, timeout_s)
+
+
+def client() -> ApiClient:
+    s = settings()
+    return _client(s.api_url, s.api_key, s.timeout_s)
+
+
+def model_card() -> dict[str, Any]:
+    """``GET /v1/model``, kept for the session (a new model version is picked up on reload)."""
+    s = settings()
+    cache_key = ("card", s.api_url)
+    if cache_key not in st.session_state:
+        st.session_state[cache_key] = client().model_card()
+    return st.session_state[cache_key]
+
+
+def language_switch() -> None:
+    st.segmented_control(
+        tr(lang(), "language"),
+        LANGS,
+        format_func=LANG_NAMES.get,
+        key="lang",
+        default="en",
+        required=True,
+    )
+
+
+def error_text(err: ApiError, field_label=None) -> str:
+    """The failure in the chosen language; a 422 names each refused field and why."""
+    if err.kind == "unreachable":
+        return t("err_unreachable", url=settings().api_url)
+    if err.kind == "invalid":
+        parts = [
+            t("field_error", field=field_label(e["field"]) if field_label else e["field"],
+              message=e.get("message", ""))
+            for e in err.errors
+        ] or [err.detail]
+        return t("err_invalid", fields="; ".join(parts))
+    if err.kind == "unexpected":
+        return t("err_unexpected", status=err.status)
+    return t(f"err_{err.kind}")
+
+
+def show_error(err: ApiError, field_label=None) -> None:
+    st.error(error_text(err, field_label), icon="⚠️")
