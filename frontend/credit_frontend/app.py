@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from credit_frontend import page_batch, page_client, page_monitoring
 from credit_frontend.client import ApiError
 from credit_frontend.ui import language_switch, model_card, t
+
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
 
 def _status() -> None:
@@ -14,8 +17,13 @@ def _status() -> None:
         card = model_card()
     except ApiError:
         return  # each page says what failed, in the chosen language
-    st.caption(t("api_connected", version=card.get("model_version"),
-                 threshold=f"{100 * float(card.get('threshold', 0)):.1f}%"))
+    st.caption(
+        t(
+            "api_connected",
+            version=card.get("model_version"),
+            threshold=f"{100 * float(card.get('threshold', 0)):.1f}%",
+        )
+    )
 
 
 def main() -> None:
@@ -24,11 +32,22 @@ def main() -> None:
         language_switch()
         _status()
     pages = [
-        st.Page(page_client.page, title=t("page_client"), icon=":material/person:",
-                url_path="client", default=True),
-        st.Page(page_batch.page, title=t("page_batch"), icon=":material/table:", url_path="batch"),
-        st.Page(page_monitoring.page, title=t("page_monitoring"), icon=":material/monitoring:",
-                url_path="monitoring"),
+        st.Page(
+            PAGES / "client.py",
+            title=t("page_client"),
+            icon=":material/person:",
+            url_path="client",
+            default=True,
+        ),
+        st.Page(
+            PAGES / "batch.py", title=t("page_batch"), icon=":material/table:", url_path="batch"
+        ),
+        st.Page(
+            PAGES / "monitoring.py",
+            title=t("page_monitoring"),
+            icon=":material/monitoring:",
+            url_path="monitoring",
+        ),
     ]
     current = st.navigation(pages, position="sidebar")
     st.title(current.title)

@@ -63,7 +63,10 @@ def score_all(
     for start, part in chunks(rows, chunk):
         try:
             reply = api.score_batch(part)
-            items = [r | {"index": start + int(r.get("index", i))} for i, r in enumerate(reply["results"])]
+            items = [
+                r | {"index": start + int(r.get("index", i))}
+                for i, r in enumerate(reply["results"])
+            ]
         except ApiError as err:
             if err.kind != "invalid":
                 raise
@@ -73,7 +76,9 @@ def score_all(
     return results
 
 
-def merge(df: pd.DataFrame, results: Sequence[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+def merge(
+    df: pd.DataFrame, results: Sequence[dict[str, Any]], columns: dict[str, str]
+) -> pd.DataFrame:
     """The uploaded table with probability, decision, grade and refusal reason columns (names
     from ``columns``: probability, decision, grade, reason)."""
     out = df.copy()

@@ -27,7 +27,9 @@ Tr = Callable[..., str]
 
 
 def pct(p: float | None, digits: int = 1) -> str:
-    return "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.{digits}f}%"
+    return (
+        "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.{digits}f}%"
+    )
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
@@ -107,7 +109,9 @@ def waterfall(
     return _layout(fig, labels["title"], height=120 + 32 * len(names))
 
 
-def importance_bar(importance: Sequence[dict[str, Any]], title: str, axis: str, top: int = 15) -> go.Figure:
+def importance_bar(
+    importance: Sequence[dict[str, Any]], title: str, axis: str, top: int = 15
+) -> go.Figure:
     rows = list(importance[:top])
     names = [r.get("label") or r["feature"] for r in rows]
     values = [float(r.get("mean_abs_shap", r.get("importance", 0.0))) for r in rows]
@@ -125,11 +129,20 @@ def distribution(
     names: dict[str, str],
 ) -> go.Figure:
     """Share of repaid and defaulted reference clients by value, the client's value marked."""
-    groups = {0: [v for v, y in zip(values, target, strict=True) if y == 0 and v is not None],
-              1: [v for v, y in zip(values, target, strict=True) if y == 1 and v is not None]}
+    groups = {
+        0: [v for v, y in zip(values, target, strict=True) if y == 0 and v is not None],
+        1: [v for v, y in zip(values, target, strict=True) if y == 1 and v is not None],
+    }
     fig = go.Figure()
-    for y, colour, pattern, label in ((0, REPAID, "", names["repaid"]), (1, DEFAULTED, "/", names["defaulted"])):
-        kw = {"marker": {"color": colour, "pattern": {"shape": pattern}}, "name": label, "histnorm": "percent"}
+    for y, colour, pattern, label in (
+        (0, REPAID, "", names["repaid"]),
+        (1, DEFAULTED, "/", names["defaulted"]),
+    ):
+        kw = {
+            "marker": {"color": colour, "pattern": {"shape": pattern}},
+            "name": label,
+            "histnorm": "percent",
+        }
         if categorical:
             fig.add_trace(go.Histogram(x=[str(v) for v in groups[y]], **kw))
         else:
@@ -139,8 +152,9 @@ def distribution(
     if client_value is not None:
         x = str(client_value) if categorical else client_value
         fig.add_vline(x=x, line={"color": BLACK, "width": 3, "dash": "dash"})
-        fig.add_annotation(x=x, yref="paper", y=1.02, text=names["client"], showarrow=False,
-                           font={"color": BLACK})
+        fig.add_annotation(
+            x=x, yref="paper", y=1.02, text=names["client"], showarrow=False, font={"color": BLACK}
+        )
     return _layout(fig, names["title"], height=340)
 
 
@@ -152,15 +166,39 @@ def scatter(
     names: dict[str, str],
 ) -> go.Figure:
     fig = go.Figure()
-    for y_val, colour, symbol, label in ((0, REPAID, "circle", names["repaid"]), (1, DEFAULTED, "x", names["defaulted"])):
-        pts = [(a, b) for a, b, t in zip(xs, ys, target, strict=True) if t == y_val and a is not None and b is not None]
-        fig.add_trace(go.Scattergl(
-            x=[a for a, _ in pts], y=[b for _, b in pts], mode="markers", name=label,
-            marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.55}))
+    for y_val, colour, symbol, label in (
+        (0, REPAID, "circle", names["repaid"]),
+        (1, DEFAULTED, "x", names["defaulted"]),
+    ):
+        pts = [
+            (a, b)
+            for a, b, t in zip(xs, ys, target, strict=True)
+            if t == y_val and a is not None and b is not None
+        ]
+        fig.add_trace(
+            go.Scattergl(
+                x=[a for a, _ in pts],
+                y=[b for _, b in pts],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.55},
+            )
+        )
     if client[0] is not None and client[1] is not None:
-        fig.add_trace(go.Scatter(x=[client[0]], y=[client[1]], mode="markers", name=names["client"],
-                                 marker={"color": BLACK, "symbol": "star", "size": 18,
-                                         "line": {"color": "white", "width": 1}}))
+        fig.add_trace(
+            go.Scatter(
+                x=[client[0]],
+                y=[client[1]],
+                mode="markers",
+                name=names["client"],
+                marker={
+                    "color": BLACK,
+                    "symbol": "star",
+                    "size": 18,
+                    "line": {"color": "white", "width": 1},
+                },
+            )
+        )
     fig.update_xaxes(title=names["x"])
     fig.update_yaxes(title=names["y"])
     return _layout(fig, names["title"], height=400)
@@ -170,11 +208,26 @@ def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
     """Drift share and estimated default rate per run (percent)."""
     x = [r["generated_at"] for r in runs]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=[100 * (r.get("drift_share") or 0) for r in runs], mode="lines+markers",
-                             name=names["drift_share"], line={"color": ORANGE}, marker={"symbol": "square"}))
-    fig.add_trace(go.Scatter(x=x, y=[100 * ((r.get("estimated") or {}).get("default_rate") or 0) for r in runs],
-                             mode="lines+markers", name=names["default_rate"],
-                             line={"color": BLUE, "dash": "dash"}, marker={"symbol": "circle"}))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[100 * (r.get("drift_share") or 0) for r in runs],
+            mode="lines+markers",
+            name=names["drift_share"],
+            line={"color": ORANGE},
+            marker={"symbol": "square"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[100 * ((r.get("estimated") or {}).get("default_rate") or 0) for r in runs],
+            mode="lines+markers",
+            name=names["default_rate"],
+            line={"color": BLUE, "dash": "dash"},
+            marker={"symbol": "circle"},
+        )
+    )
     fig.update_yaxes(title="%", rangemode="tozero")
     return _layout(fig, names["title"], height=320)
 

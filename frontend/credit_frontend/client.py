@@ -37,7 +37,9 @@ def error_from_response(response: httpx.Response) -> ApiError:
     body = body if isinstance(body, dict) else {}
     kind = KIND_BY_STATUS.get(response.status_code, "unexpected")
     errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-    return ApiError(kind, response.status_code, str(body.get("detail") or response.text[:200]), errors)
+    return ApiError(
+        kind, response.status_code, str(body.get("detail") or response.text[:200]), errors
+    )
 
 
 class ApiClient:

@@ -12,16 +12,54 @@ from dataclasses import dataclass
 from typing import Any
 
 DAYS_PER_YEAR = 365.25
+# a DAYS_* value above 0 days (or a domain sentinel) is a code, not a duration (365243 means
+# "pensioner / not employed" in Home Credit): it is shown and sent as is. In years, anything
+# above CODE_YEARS cannot be a duration.
+CODE_YEARS = 200
 ID_FIELD = "SK_ID_CURR"
 
 # (group key, name patterns) in display order; the first match wins, unmatched fields go to other
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("group_external", (r"^EXT_SOURCE",)),
     ("group_income", (r"^AMT_(?!REQ)", r"^NAME_CONTRACT_TYPE$", r"^NAME_INCOME_TYPE$")),
-    ("group_identity", (r"^CODE_GENDER$", r"^DAYS_BIRTH$", r"^CNT_", r"^NAME_FAMILY", r"^NAME_EDUCATION", r"^NAME_TYPE_SUITE", r"^OWN_CAR_AGE$", r"^FLAG_OWN_CAR$")),
+    (
+        "group_identity",
+        (
+            r"^CODE_GENDER$",
+            r"^DAYS_BIRTH$",
+            r"^CNT_",
+            r"^NAME_FAMILY",
+            r"^NAME_EDUCATION",
+            r"^NAME_TYPE_SUITE",
+            r"^OWN_CAR_AGE$",
+            r"^FLAG_OWN_CAR$",
+        ),
+    ),
     ("group_employment", (r"^DAYS_EMPLOYED$", r"^OCCUPATION", r"^ORGANIZATION", r"^FLAG_EMP")),
-    ("group_housing", (r"^FLAG_OWN_REALTY$", r"^NAME_HOUSING", r"^REGION_", r"^REG_", r"^LIVE_", r"_(AVG|MODE|MEDI)$", r"^DAYS_REGISTRATION$", r"^DAYS_ID_PUBLISH$", r"^(FONDKAPREMONT|HOUSETYPE|WALLSMATERIAL|EMERGENCYSTATE)")),
-    ("group_documents", (r"^FLAG_DOCUMENT", r"^FLAG_(MOBIL|CONT_MOBILE|PHONE|WORK_PHONE|EMAIL)", r"^DAYS_LAST_PHONE", r"^WEEKDAY_", r"^HOUR_")),
+    (
+        "group_housing",
+        (
+            r"^FLAG_OWN_REALTY$",
+            r"^NAME_HOUSING",
+            r"^REGION_",
+            r"^REG_",
+            r"^LIVE_",
+            r"_(AVG|MODE|MEDI)$",
+            r"^DAYS_REGISTRATION$",
+            r"^DAYS_ID_PUBLISH$",
+            r"^(FONDKAPREMONT|HOUSETYPE|WALLSMATERIAL|EMERGENCYSTATE)",
+        ),
+    ),
+    (
+        "group_documents",
+        (
+            r"^FLAG_DOCUMENT",
+            r"^FLAG_(MOBIL|CONT_MOBILE|PHONE|WORK_PHONE|EMAIL)",
+            r"^DAYS_LAST_PHONE",
+            r"^WEEKDAY_",
+            r"^HOUR_",
+        ),
+    ),
     ("group_bureau", (r"^AMT_REQ_CREDIT", r"_SOCIAL_CIRCLE$")),
 )
 OPEN_GROUPS = ("group_external", "group_income", "group_identity", "group_employment")
@@ -45,6 +83,10 @@ class Field:
     @property
     def in_years(self) -> bool:
         return self.kind != "category" and self.name.startswith("DAYS_")
+
+    def is_code(self, days: float) -> bool:
+        """A DAYS_* value that is a code rather than a duration (see CODE_YEARS)."""
+        return days > 0 or days in self.sentinels
 
     @property
     def group(self) -> str:
@@ -98,12 +140,17 @@ def is_missing(v: Any) -> bool:
 
 
 def days_to_years(days: float) -> float:
-    """Days before the application (negative) -> years (positive), rounded to 0.01."""
-    return round(-days / DAYS_PER_YEAR, 2)
+    """Days before the application (negative) -> years (positive), unrounded so that
+    :func:`years_to_days` gives the same days back."""
+    return -days / DAYS_PER_YEAR
 
 
-def years_to_days(years: float) -> int:
-    return -round(years * DAYS_PER_YEAR)
+def years_to_days(years: float) -> int | float:
+    """Years (positive) -> days before the application (negative); whole days as an int (the
+    round trip with :func:`days_to_years` is exact to float precision)."""
+    days = -years * DAYS_PER_YEAR
+    whole = round(days)
+    return int(whole) if abs(days - whole) < 1e-6 else round(days, 6)
 
 
 def to_widget(f: Field, raw: Any) -> Any:
@@ -112,7 +159,7 @@ def to_widget(f: Field, raw: Any) -> Any:
         return None
     if f.kind == "category":
         return str(raw)
-    if f.in_years and float(raw) not in f.sentinels:
+    if f.in_years and not f.is_code(float(raw)):
         return days_to_years(float(raw))
     return float(raw)
 
@@ -124,14 +171,16 @@ def to_api(f: Field, shown: Any) -> Any:
     if f.kind == "category":
         return str(shown)
     value = float(shown)
-    if f.in_years and value not in f.sentinels:
+    if f.in_years and value <= CODE_YEARS and value not in f.sentinels:
         return years_to_days(value)
     if f.kind == "integer" and value.is_integer():
         return int(value)
     return value
 
 
-def application(fields: list[Field], shown: dict[str, Any], client_id: int | None) -> dict[str, Any]:
+def application(
+    fields: list[Field], shown: dict[str, Any], client_id: int | None
+) -> dict[str, Any]:
     """The JSON body for the API: missing fields are left out (the API treats them as missing)."""
     body: dict[str, Any] = {} if client_id is None else {ID_FIELD: int(client_id)}
     for f in fields:
@@ -162,6 +211,6 @@ def display_value(f: Field, raw: Any, lang_missing: str) -> str:
         return lang_missing
     if f.kind == "category":
         return str(raw)
-    if f.in_years and float(raw) not in f.sentinels:
-        return f"{days_to_years(float(raw)):g}"
+    if f.in_years and not f.is_code(float(raw)):
+        return f"{days_to_years(float(raw)):.1f}"
     return f"{float(raw):,.6g}" if abs(float(raw)) >= 1000 else f"{float(raw):.4g}"

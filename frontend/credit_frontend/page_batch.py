@@ -65,24 +65,40 @@ def page() -> None:
     scored = [r for r in results if "error" not in r]
     refused = len(results) - len(scored)
     st.success(t("batch_done", scored=len(scored), refused=refused))
-    decision_word = {"approve": t("decision_approve"), "accept": t("decision_approve"),
-                     "refuse": t("decision_refuse")}
+    decision_word = {
+        "approve": t("decision_approve"),
+        "accept": t("decision_approve"),
+        "refuse": t("decision_refuse"),
+    }
     view = out[[c for c in ("SK_ID_CURR",) if c in out.columns] + list(cols.values())].copy()
     view[cols["decision"]] = view[cols["decision"]].map(decision_word)
     st.dataframe(
         view,
         width="stretch",
         hide_index=False,
-        column_config={cols["probability"]: st.column_config.ProgressColumn(
-            cols["probability"], format="percent", min_value=0.0, max_value=1.0)},
+        column_config={
+            cols["probability"]: st.column_config.ProgressColumn(
+                cols["probability"], format="percent", min_value=0.0, max_value=1.0
+            )
+        },
         key="batch_table",
     )
     if scored:
         approved = sum(r["decision"] in ("approve", "accept") for r in scored)
         mean = sum(r["probability"] for r in scored) / len(scored)
-        st.caption(t("batch_summary", scored=len(scored), approved=approved,
-                     refused_dec=len(scored) - approved, mean=charts.pct(mean)))
+        st.caption(
+            t(
+                "batch_summary",
+                scored=len(scored),
+                approved=approved,
+                refused_dec=len(scored) - approved,
+                mean=charts.pct(mean),
+            )
+        )
     st.download_button(
-        t("batch_download"), out.to_csv(index=False).encode(), "scored.csv", "text/csv",
+        t("batch_download"),
+        out.to_csv(index=False).encode(),
+        "scored.csv",
+        "text/csv",
         key="batch_download",
     )

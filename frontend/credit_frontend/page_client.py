@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from credit_frontend.form import (
     is_missing,
     to_widget,
 )
-from credit_frontend.i18n import field_label
-from credit_frontend.ui import client, lang, model_card, show_error, t
+from credit_frontend.i18n import api_message, field_label, tr
+from credit_frontend.ui import choice, client, lang, model_card, show_error, t
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
 
@@ -36,6 +37,10 @@ def sample_clients() -> pd.DataFrame:
 
 def label(name: str) -> str:
     return field_label(lang(), name)
+
+
+def _source_label(language: str, source: str) -> str:
+    return tr(language, f"source_{source}")
 
 
 def key_of(name: str) -> str:
@@ -77,8 +82,13 @@ def _clear_result() -> None:
 def find_client(fields: list[Field]) -> None:
     st.subheader(t("find_client"))
     sources = ("sample", "upload", "blank")
-    source = st.radio(
-        t("source"), sources, format_func=lambda s: t(f"source_{s}"), horizontal=True, key="source"
+    source = choice(
+        st.radio,
+        t("source"),
+        sources,
+        "source",
+        format_func=partial(_source_label, lang()),  # bound: AppTest reuses it after a switch
+        horizontal=True,
     )
     df = None
     if source == "sample":
@@ -202,7 +212,9 @@ def _score(fields: list[Field]) -> None:
     except ApiError as err:
         st.session_state["error"] = err
         st.session_state["field_errors"] = {
-            e["field"].split(".")[-1]: e.get("message", "") for e in err.errors if "field" in e
+            e["field"].split(".")[-1]: api_message(lang(), e.get("message", ""))
+            for e in err.errors
+            if "field" in e
         }
         return
     by_name = {f.name: f for f in fields}
@@ -244,14 +256,23 @@ def decision_panel(fields: list[Field]) -> None:
     st.plotly_chart(fig, width="stretch", key="gauge")
     side = t("above") if s["probability"] >= s["threshold"] else t("below")
     st.caption(
-        t("gauge_summary", p=charts.pct(s["probability"]), side=side,
-          t=charts.pct(s["threshold"]), decision=word, grade=s["risk_grade"])
+        t(
+            "gauge_summary",
+            p=charts.pct(s["probability"]),
+            side=side,
+            t=charts.pct(s["threshold"]),
+            decision=word,
+            grade=s["risk_grade"],
+        )
     )
     warnings = s.get("warnings") or []
     if warnings:
         by_name = {f.name: f for f in fields}
         st.warning(
-            "**" + t("warnings") + "**  \n" + "  \n".join(f"- {_warning_text(w, by_name)}" for w in warnings)
+            "**"
+            + t("warnings")
+            + "**  \n"
+            + "  \n".join(f"- {_warning_text(w, by_name)}" for w in warnings)
         )
     shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
     if application(fields, shown, st.session_state.get("client_id")) != result["body"]:
@@ -267,7 +288,12 @@ def _reason(c: dict[str, Any], by_name: dict[str, Field]) -> str:
     if f and f.in_years and not is_missing(c.get("value")):
         value = f"{value} {t('years')}"
     verb = t("raises") if c["contribution"] > 0 else t("lowers")
-    return t("reason_line", label=field_label(lang(), c["feature"], c.get("label")), value=value, verb=verb)
+    return t(
+        "reason_line",
+        label=field_label(lang(), c["feature"], c.get("label")),
+        value=value,
+        verb=verb,
+    )
 
 
 def _plain(v: Any) -> str:
@@ -294,16 +320,24 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
             fig = charts.waterfall(
                 contributions,
                 ex.get("base_value"),
-                {"average": t("average_client"), "others": t("other_factors"),
-                 "client": t("this_client"), "axis": t("waterfall_axis"),
-                 "title": t("waterfall_title")},
+                {
+                    "average": t("average_client"),
+                    "others": t("other_factors"),
+                    "client": t("this_client"),
+                    "axis": t("waterfall_axis"),
+                    "title": t("waterfall_title"),
+                },
             )
             st.plotly_chart(fig, width="stretch", key="waterfall")
             up = [c for c in contributions if c["contribution"] > 0][:3]
             down = [c for c in contributions if c["contribution"] < 0][:3]
-            st.caption(t("waterfall_summary",
-                         up=", ".join(c["label"] for c in up) or t("none"),
-                         down=", ".join(c["label"] for c in down) or t("none")))
+            st.caption(
+                t(
+                    "waterfall_summary",
+                    up=", ".join(c["label"] for c in up) or t("none"),
+                    down=", ".join(c["label"] for c in down) or t("none"),
+                )
+            )
             col_a, col_b = st.columns(2)
             with col_a:
                 st.markdown(f"**{t('reasons_against')}**")
@@ -322,7 +356,8 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
         if importance:
             st.plotly_chart(
                 charts.importance_bar(importance, t("importance_title"), t("importance_axis")),
-                width="stretch", key="importance",
+                width="stretch",
+                key="importance",
             )
             st.caption(t("importance_summary", top=", ".join(r["label"] for r in importance[:5])))
 
@@ -349,9 +384,23 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
     ranked = [r["feature"] for r in card.get("importance") or [] if r["feature"] in by_name]
     options = ranked + [f.name for f in fields if f.name not in ranked]
     c1, c2 = st.columns(2)
-    first = c1.selectbox(t("feature"), options, format_func=label, key="pop_feature")
-    second = c2.selectbox(t("second_feature"), [o for o in options if o != first],
-                          format_func=label, key="pop_feature_2")
+    with c1:
+        first = choice(
+            st.selectbox,
+            t("feature"),
+            options,
+            "pop_feature",
+            format_func=partial(field_label, lang()),
+        )
+    with c2:
+        rest = [o for o in options if o != first]
+        second = choice(
+            st.selectbox,
+            t("second_feature"),
+            rest,
+            "pop_feature_2",
+            format_func=partial(field_label, lang()),
+        )
     try:
         ref = _reference((first, second), str(card.get("model_version")))
     except ApiError as err:
@@ -367,21 +416,55 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
     name_a = label(first) + (f" ({t('years')})" if fa.in_years else "")
     name_b = label(second) + (f" ({t('years')})" if fb.in_years else "")
     st.plotly_chart(
-        charts.distribution(xa, target, va, cat, {
-            "repaid": t("repaid"), "defaulted": t("defaulted"), "share": t("share"),
-            "client": t("this_client"), "title": t("distribution_title", feature=name_a)}),
-        width="stretch", key="distribution",
+        charts.distribution(
+            xa,
+            target,
+            va,
+            cat,
+            {
+                "repaid": t("repaid"),
+                "defaulted": t("defaulted"),
+                "share": t("share"),
+                "client": t("this_client"),
+                "title": t("distribution_title", feature=name_a),
+            },
+        ),
+        width="stretch",
+        key="distribution",
     )
     st.caption(_distribution_summary(name_a, xa, target, va, cat))
     st.plotly_chart(
-        charts.scatter(xa, xb, target, (va, vb), {
-            "repaid": t("repaid"), "defaulted": t("defaulted"), "client": t("this_client"),
-            "x": name_a, "y": name_b, "title": t("scatter_title", x=name_a, y=name_b)}),
-        width="stretch", key="scatter",
+        charts.scatter(
+            xa,
+            xb,
+            target,
+            (va, vb),
+            {
+                "repaid": t("repaid"),
+                "defaulted": t("defaulted"),
+                "client": t("this_client"),
+                "x": name_a,
+                "y": name_b,
+                "title": t("scatter_title", x=name_a, y=name_b),
+            },
+        ),
+        width="stretch",
+        key="scatter",
     )
-    st.caption(t("scatter_summary", n=len(target), d=sum(target), x=name_a, y=name_b,
-                 vx=_plain(va), vy=_plain(vb)))
-    st.caption(t("reference_rows", n=ref.get("rows", len(target)), version=ref.get("model_version")))
+    st.caption(
+        t(
+            "scatter_summary",
+            n=len(target),
+            d=sum(target),
+            x=name_a,
+            y=name_b,
+            vx=_plain(va),
+            vy=_plain(vb),
+        )
+    )
+    st.caption(
+        t("reference_rows", n=ref.get("rows", len(target)), version=ref.get("model_version"))
+    )
 
 
 def _why(err: ApiError) -> str:
@@ -393,16 +476,25 @@ def _why(err: ApiError) -> str:
 def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, cat: bool) -> str:
     overall = sum(target) / len(target) if target else None
     if v is None or cat:
-        same = [y for x, y in zip(xs, target, strict=True) if (x is None if v is None else str(x) == str(v))]
+        same = [
+            y
+            for x, y in zip(xs, target, strict=True)
+            if (x is None if v is None else str(x) == str(v))
+        ]
         rate = sum(same) / len(same) if same else None
         key = "dist_summary_missing" if v is None else "dist_summary_cat"
         return t(key, feature=name, value=v, p1=charts.pct(rate), pall=charts.pct(overall))
     repaid = [x for x, y in zip(xs, target, strict=True) if y == 0 and x is not None]
     default = [x for x, y in zip(xs, target, strict=True) if y == 1 and x is not None]
-    return t("dist_summary_num", feature=name, value=_plain(v),
-             p0=charts.pct(charts.share_below(repaid, v), 0),
-             p1=charts.pct(charts.share_below(default, v), 0),
-             m0=_plain(charts.median(repaid)), m1=_plain(charts.median(default)))
+    return t(
+        "dist_summary_num",
+        feature=name,
+        value=_plain(v),
+        p0=charts.pct(charts.share_below(repaid, v), 0),
+        p1=charts.pct(charts.share_below(default, v), 0),
+        m0=_plain(charts.median(repaid)),
+        m1=_plain(charts.median(default)),
+    )
 
 
 # --- the page -----------------------------------------------------------------------------------

@@ -84,10 +84,14 @@ def _summary_keys(root: str) -> list[str]:
         return [str(p.relative_to(base)) for p in base.glob(f"dt=*/*/{SUMMARY}")]
     if kind == "s3":
         bucket, prefix = _split(root)
-        pages = _s3().get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=f"{prefix}/dt=" if prefix else "dt="
+        pages = (
+            _s3()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=bucket, Prefix=f"{prefix}/dt=" if prefix else "dt=")
         )
-        keys = [o["Key"] for p in pages for o in p.get("Contents", []) if o["Key"].endswith(SUMMARY)]
+        keys = [
+            o["Key"] for p in pages for o in p.get("Contents", []) if o["Key"].endswith(SUMMARY)
+        ]
         return [relative_key(root, k) for k in keys]
     return []  # a web location cannot be listed
 
@@ -121,7 +125,8 @@ def report_url(root: str, key: str) -> str | None:
         rel = relative_key(root, key)
         try:
             return _s3().generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": f"{prefix}/{rel}" if prefix else rel},
+                "get_object",
+                Params={"Bucket": bucket, "Key": f"{prefix}/{rel}" if prefix else rel},
                 ExpiresIn=3600,
             )
         except Exception:  # no credentials: the download button still works if reads do

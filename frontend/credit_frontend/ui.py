@@ -9,7 +9,7 @@ import streamlit as st
 
 from credit_frontend.client import ApiClient, ApiError
 from credit_frontend.config import Settings, load_settings
-from credit_frontend.i18n import LANG_NAMES, LANGS, tr
+from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
 
 
 def lang() -> str:
@@ -51,6 +51,21 @@ def model_card() -> dict[str, Any]:
     return st.session_state[cache_key]
 
 
+def choice(widget: Any, label: str, options: list[Any], key: str, **kw: Any) -> Any:
+    """A radio or selectbox whose shown labels depend on the language: the widget is keyed per
+    language and the chosen option is kept under ``key``, so switching language keeps it."""
+    options = list(options)
+    current = st.session_state.get(key)
+    index = options.index(current) if current in options else kw.pop("index", 0)
+    kw.pop("index", None)
+    wkey = f"{key}@{lang()}"
+    if wkey in st.session_state and st.session_state[wkey] != current:
+        del st.session_state[wkey]  # stale since the option was changed in the other language
+    value = widget(label, options, index=index, key=wkey, **kw)
+    st.session_state[key] = value
+    return value
+
+
 def language_switch() -> None:
     st.segmented_control(
         tr(lang(), "language"),
@@ -68,14 +83,22 @@ def error_text(err: ApiError, field_label=None) -> str:
         return t("err_unreachable", url=settings().api_url)
     if err.kind == "invalid":
         parts = [
-            t("field_error", field=field_label(e["field"]) if field_label else e["field"],
-              message=e.get("message", ""))
+            t(
+                "field_error",
+                field=field_label(_bare(e["field"])) if field_label else e["field"],
+                message=api_message(lang(), e.get("message", "")),
+            )
             for e in err.errors
         ] or [err.detail]
         return t("err_invalid", fields="; ".join(parts))
     if err.kind == "unexpected":
         return t("err_unexpected", status=err.status)
     return t(f"err_{err.kind}")
+
+
+def _bare(field: str) -> str:
+    """``applications[3].AMT_CREDIT`` or ``body.AMT_CREDIT`` -> ``AMT_CREDIT``."""
+    return field.split(".")[-1]
 
 
 def show_error(err: ApiError, field_label=None) -> None:
