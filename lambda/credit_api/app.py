@@ -10,17 +10,32 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from fastapi import Depends, FastAPI, Request, Response, Security
+from fastapi import Depends, FastAPI, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from credit_api import problems
+from credit_api import auth, problems
 from credit_api.contract import AnyApplication
 from credit_api.observability import logger, metrics
 from credit_api.problems import Problem
+from credit_api.reference import UnknownFields
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
+
+
+class ScoreWarning(BaseModel):
+    """Inside the domain but outside what training saw: the application is scored anyway."""
+
+    field: str
+    kind: Literal["outside_training_range", "unseen_level"]
+    value: Any
+    message: str
+    training_min: float | None = None
+    training_max: float | None = None
+    scored_as: Literal["missing"] | None = Field(
+        None, description="an unseen level is scored as a missing value, never as another level"
+    )
 
 
 class Score(BaseModel):
@@ -31,12 +46,51 @@ class Score(BaseModel):
     risk_grade: Literal["A", "B", "C", "D", "E"]
     threshold: float
     model_version: str
+    warnings: list[ScoreWarning]
+
+
+class ItemScore(Score):
+    index: int = Field(description="position of the application in the request")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    allowed: Any = None
+
+
+class ItemProblem(BaseModel):
+    type: str
+    title: str
+    status: Literal[422]
+    detail: str
+    errors: list[FieldError]
+    error_count: int
+
+
+class ItemRefusal(BaseModel):
+    index: int = Field(description="position of the application in the request")
+    sk_id_curr: int | None = None
+    error: ItemProblem
 
 
 class BatchScore(BaseModel):
+    """One result per application, in input order: a score, or the refusal of that item alone
+    (the other items are scored; only an invalid envelope refuses the whole batch)."""
+
     request_id: str
     model_version: str
-    results: list[Score]
+    scored: int
+    refused: int
+    results: list[ItemScore | ItemRefusal]
+
+
+class Reference(BaseModel):
+    model_version: str
+    rows: int
+    target: list[int]
+    probability: list[float]
+    fields: dict[str, list[Any]] = Field(description="raw values per field, null if missing")
 
 
 class Contribution(BaseModel):
@@ -153,6 +207,12 @@ def create_app(
 
     Guard = Annotated[ModelState, Depends(require_model)]
 
+    async def require_key(key: Key) -> None:
+        if not auth.verify(key, key_hash()):
+            raise Problem(401, "Unauthorized", "a valid X-API-Key header is required")
+
+    Keyed = Depends(require_key)
+
     @app.get("/health", response_model=Health, responses={503: {"description": "no model"}})
     async def health() -> Any:
         if state.bundle is None:
@@ -165,7 +225,7 @@ def create_app(
             )
         return Health(status="ok", model_loaded=True, model_version=state.bundle.version)
 
-    @app.get("/v1/model")
+    @app.get("/v1/model", dependencies=[Keyed], responses=_READ_ERRORS)
     async def model_card(s: Guard) -> dict[str, Any]:
         card = s.bundle.card
         keys = (
@@ -185,6 +245,31 @@ def create_app(
             "importance": s.bundle.importance[:20],
         }
 
+    @app.get(
+        "/v1/reference",
+        dependencies=[Keyed],
+        response_model=Reference,
+        responses=_READ_ERRORS | {422: {"description": "unknown field"} | _PROBLEM},
+    )
+    async def reference(
+        s: Guard,
+        fields: Annotated[str, Query(description="raw field names, comma-separated")],
+    ) -> Any:
+        """The training reference sample (raw rows, default flag, probability of default) for
+        the named fields: the population an applicant is compared with."""
+        names = [n.strip() for n in fields.split(",") if n.strip()]
+        try:
+            return service.reference(names)
+        except UnknownFields as exc:
+            errors = [{"field": n, "message": "unknown field"} for n in exc.unknown]
+            raise Problem(
+                422,
+                "Invalid request",
+                f"unknown field(s): {', '.join(exc.unknown)}",
+                errors=errors,
+                allowed=exc.known,
+            ) from None
+
     @app.post("/v1/score", responses=_ERRORS | {200: {"model": Score}}, openapi_extra=one)
     async def score_one(request: Request, key: Key) -> Response:
         return await call("score", request, key)
@@ -203,9 +288,17 @@ def create_app(
 
 
 _PROBLEM = {"content": {problems.MEDIA_TYPE: {}}}
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API key"} | _PROBLEM,
+    503: {"description": "no model loaded"} | _PROBLEM,
+}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong API key"} | _PROBLEM,
     413: {"description": "body too large"} | _PROBLEM,
-    422: {"description": "invalid application: every refused field is named"} | _PROBLEM,
+    422: {
+        "description": "invalid application (or, for a batch, an invalid envelope): the refused "
+        "fields are named with their allowed range or levels (at most 50, and error_count)"
+    }
+    | _PROBLEM,
     503: {"description": "no model loaded"} | _PROBLEM,
 }

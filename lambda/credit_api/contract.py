@@ -1,52 +1,201 @@
 """Request models generated from the bundle's feature contract (never a hand-written copy).
 
-Two renderings of one contract: a msgspec Struct decodes and validates request bodies in one
-pass (the hot path), and a pydantic model gives the OpenAPI schema and, when a body is refused,
-the complete list of errors. A test checks that both accept exactly the same bodies. A retrained
-bundle with other fields, levels or ranges changes validation and docs without a code change.
+The card's contract gives, per raw field the model uses, its domain (from the application schema
+in ``credit_core``), what training saw, and whether it is required. Two renderings of it: a
+msgspec Struct decodes request bodies in one pass (the hot path; the few domain checks a Struct
+cannot state, such as whole numbers, sentinel codes and cross-field rules, run vectorised in
+``validation``), and a pydantic model gives the OpenAPI schema and, when a body is refused, the
+complete list of errors. A test checks that both accept exactly the same bodies.
+
+Bundles exported before domains existed have a card whose contract holds the training range
+widened by 10 % instead: their domains are derived from the application schema (the training
+range becomes that old range) and the load logs it; a field the schema does not know keeps an
+open domain.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from credit_core.domain import Domain, Rule, rules_for
+from credit_core.schema import application_schema
 
 ID_MAX = 2**63 - 1  # the client id is echoed and logged as a JSON integer: keep it in int64
+# an absent optional field decodes to this very object (null decodes to None): both are missing
+# values (NaN in the matrix), and ``tuple.count(ABSENT)`` says how many keys a body had
+ABSENT = float("nan")
 
 
-def _field_type(spec: dict[str, Any]) -> Any:
+@dataclass(frozen=True)
+class FieldContract:
+    """One raw input: its domain, what training saw (range or levels) and whether required."""
+
+    name: str
+    domain: Domain
+    required: bool
+    training_min: float | None = None
+    training_max: float | None = None
+    training_levels: tuple[str, ...] = ()
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.domain.is_categorical
+
+
+@dataclass(frozen=True)
+class Contract:
+    fields: tuple[FieldContract, ...]
+    rules: tuple[Rule, ...]
+    derived: bool = False  # True when the card predates domains (derived from the schema)
+
+    @property
+    def domains(self) -> dict[str, Domain]:
+        return {f.name: f.domain for f in self.fields}
+
+
+def read_contract(raw: dict[str, Any]) -> Contract:
+    """The card's ``contract`` as typed objects; an old card's domains come from the schema."""
+    fields, derived = [], False
+    for name, spec in raw["fields"].items():
+        if "domain" in spec:
+            domain = Domain.from_dict(spec["domain"], integer=spec["type"] == "integer")
+            domain = replace(domain, reason=_reason(name))
+            training = spec.get("training", {})
+        else:
+            derived = True
+            domain, training = _derived(name, spec)
+        fields.append(
+            FieldContract(
+                name=name,
+                domain=domain,
+                required=bool(spec.get("required")),
+                training_min=training.get("min"),
+                training_max=training.get("max"),
+                training_levels=tuple(training.get("levels", ())),
+            )
+        )
+    names = raw.get("rules")
+    rules = rules_for([f.name for f in fields], None if names is None else list(names))
+    return Contract(tuple(fields), tuple(rules), derived)
+
+
+def _reason(name: str) -> str:
+    """The schema's one-line reason for a field's domain (for the docs), if it knows the field."""
+    try:
+        return application_schema().column(name).domain.reason
+    except KeyError:
+        return ""
+
+
+def _derived(name: str, spec: dict[str, Any]) -> tuple[Domain, dict[str, Any]]:
     if spec["type"] == "category":
-        return Literal[tuple(spec["levels"])]
-    bounds = {"ge": spec.get("min"), "le": spec.get("max")}
-    bounds = {k: v for k, v in bounds.items() if v is not None and abs(v) != float("inf")}
-    if spec["type"] == "integer":
-        return Annotated[int, Field(strict=True, **bounds)]
-    return Annotated[float, Field(strict=True, allow_inf_nan=False, **bounds)]
+        try:
+            domain = application_schema().column(name).domain
+        except KeyError:
+            domain = Domain(levels=tuple(spec["levels"]))
+        return domain, {"levels": spec["levels"]}
+    try:
+        domain = application_schema().column(name).domain
+    except KeyError:
+        domain = Domain(integer=spec["type"] == "integer")
+    lo, hi = spec.get("min"), spec.get("max")
+    finite = [v if v is not None and math.isfinite(v) else None for v in (lo, hi)]
+    return domain, {"min": finite[0], "max": finite[1]}
 
 
-def application_model(contract: dict[str, Any], id_col: str) -> type[BaseModel]:
+def hull_bounds(domain: Domain) -> dict[str, float]:
+    """Bounds a schema can state: the interval holding the bounds and the sentinels, as
+    ``ge``/``gt``/``le``/``lt`` (an exclusive bound stays exclusive unless a sentinel sits on
+    it). What the hull lets through beyond the domain is checked apart."""
+    lo, hi = domain.hull()
+    out: dict[str, float] = {}
+    if lo is not None:
+        exclusive = domain.min_exclusive and lo == domain.min and lo not in domain.sentinels
+        out["gt" if exclusive else "ge"] = lo
+    if hi is not None:
+        exclusive = domain.max_exclusive and hi == domain.max and hi not in domain.sentinels
+        out["lt" if exclusive else "le"] = hi
+    return out
+
+
+def needs_check(domain: Domain) -> bool:
+    """Whether a value within the hull may still lie outside the domain."""
+    return not domain.is_categorical and (domain.integer or bool(domain.sentinels))
+
+
+def _domain_validator(name: str, domain: Domain):
+    def check(value: float) -> float:
+        if not domain.contains(value):
+            raise PydanticCustomError("domain", "must be " + domain.describe())
+        return value
+
+    return AfterValidator(check)
+
+
+def _field_type(f: FieldContract) -> Any:
+    d = f.domain
+    if d.is_categorical:
+        return Literal[tuple(d.levels)]
+    doc = d.describe() + (f" ({d.reason})" if d.reason else "")
+    extra: dict[str, Any] = {"multipleOf": 1} if d.integer else {}
+    if d.sentinels:
+        extra["x-sentinels"] = list(d.sentinels)
+    field = Field(
+        strict=True,
+        allow_inf_nan=False,
+        description=doc,
+        json_schema_extra=extra or None,
+        **hull_bounds(d),
+    )
+    if needs_check(d):
+        return Annotated[float, field, _domain_validator(f.name, d)]
+    return Annotated[float, field]
+
+
+def _rules_validator(rules: tuple[Rule, ...]):
+    import numpy as np
+
+    def check(model: BaseModel) -> BaseModel:
+        for rule in rules:
+            values = [getattr(model, n) for n in rule.inputs]
+            arrays = [np.array([np.nan if v is None else v], dtype=np.float64) for v in values]
+            if not bool(rule.holds(*arrays)[0]):
+                raise PydanticCustomError("cross_field", rule.message, {"field": rule.field})
+        return model
+
+    return model_validator(mode="after")(check)
+
+
+def application_model(contract: Contract, id_col: str) -> type[BaseModel]:
     """One application: the contract's fields (absent optional fields are missing values)."""
     fields: dict[str, Any] = {
         id_col: (Annotated[int, Field(strict=True, ge=0, le=ID_MAX)] | None, None)
     }
-    for name, spec in contract["fields"].items():
-        kind = _field_type(spec)
-        fields[name] = (kind, ...) if spec.get("required") else (kind | None, None)
+    for f in contract.fields:
+        kind = _field_type(f)
+        fields[f.name] = (kind, ...) if f.required else (kind | None, None)
+    validators = {"cross_field_rules": _rules_validator(contract.rules)} if contract.rules else {}
     return create_model(
         "Application",
         __config__=ConfigDict(extra="forbid", title="Application"),
+        __validators__=validators,
         **fields,
     )
 
 
-def batch_model(application: type[BaseModel], max_batch: int) -> type[BaseModel]:
+def envelope_model(max_batch: int) -> type[BaseModel]:
+    """The batch envelope alone: each item is checked on its own (a bad item is refused in its
+    place, the others are scored)."""
     return create_model(
-        "ApplicationBatch",
+        "ApplicationBatchEnvelope",
         __config__=ConfigDict(extra="forbid"),
-        applications=(list[application], Field(min_length=1, max_length=max_batch)),
+        applications=(list[Any], Field(min_length=1, max_length=max_batch)),
     )
 
 
@@ -56,36 +205,30 @@ class AnyApplication(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _struct_type(spec: dict[str, Any]) -> Any:
-    if spec["type"] == "category":
-        return Literal[tuple(spec["levels"])]
-    lo, hi = spec.get("min"), spec.get("max")
-    lo = None if lo is None or math.isinf(lo) else lo
-    hi = None if hi is None or math.isinf(hi) else hi
-    if spec["type"] == "integer":  # integral bounds, same accepted set as the float bounds
-        lo = None if lo is None else math.ceil(lo)
-        hi = None if hi is None else math.floor(hi)
-        return Annotated[int, msgspec.Meta(ge=lo, le=hi)] if (lo, hi) != (None, None) else int
-    if (lo, hi) == (None, None):
-        return float
-    return Annotated[float, msgspec.Meta(ge=lo, le=hi)]
+def _struct_type(f: FieldContract) -> Any:
+    d = f.domain
+    if d.is_categorical:
+        return Literal[tuple(d.levels)]
+    bounds = hull_bounds(d)
+    return Annotated[float, msgspec.Meta(**bounds)] if bounds else float
 
 
-def application_struct(contract: dict[str, Any], id_col: str) -> type[msgspec.Struct]:
+def application_struct(contract: Contract, id_col: str) -> type[msgspec.Struct]:
     """One application as a msgspec Struct: fields in contract order (the model's raw-input order,
-    so ``astuple`` yields a feature row), the id last; absent or null optional fields are None."""
+    so ``astuple`` yields a feature row), the id last; an absent optional field is ``ABSENT``,
+    a null one None."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    for name, spec in contract["fields"].items():
-        kind = _struct_type(spec)
-        fields.append((name, kind) if spec.get("required") else (name, kind | None, None))
-    fields.append((id_col, Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)] | None, None))
+    for f in contract.fields:
+        kind = _struct_type(f)
+        fields.append((f.name, kind) if f.required else (f.name, kind | None, ABSENT))
+    fields.append((id_col, Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)] | None, ABSENT))
     return msgspec.defstruct(
         "Application", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
     )
 
 
 def batch_struct(max_batch: int) -> type[msgspec.Struct]:
-    """The batch envelope; items stay raw JSON so each is logged exactly as received."""
+    """The batch envelope; items stay raw JSON so each is validated, and logged, on its own."""
     items = Annotated[list[msgspec.Raw], msgspec.Meta(min_length=1, max_length=max_batch)]
     return msgspec.defstruct(
         "ApplicationBatch", [("applications", items)], forbid_unknown_fields=True

@@ -32,10 +32,22 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any
     }
 
 
+MAX_ERRORS = 50  # a body with 80,000 unknown fields must not answer megabytes
+
+
 def invalid(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """The 422 body: every refused field, named in the detail too."""
-    fields = ", ".join(sorted({e["field"] for e in errors}))
-    return problem(422, "Invalid application", f"invalid field(s): {fields}", errors=errors)
+    """The 422 body: the refused fields (at most ``MAX_ERRORS``, named in the detail too) and
+    ``error_count``, the total."""
+    shown = errors[:MAX_ERRORS]
+    fields = ", ".join(sorted({e["field"] for e in shown}))
+    more = f" (and {len(errors) - len(shown)} more errors)" if len(errors) > len(shown) else ""
+    return problem(
+        422,
+        "Invalid application",
+        f"invalid field(s): {fields}{more}",
+        errors=shown,
+        error_count=len(errors),
+    )
 
 
 UNAUTHORIZED = problem(401, "Unauthorized", "a valid X-API-Key header is required")

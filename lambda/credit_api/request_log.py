@@ -2,7 +2,9 @@
 
 Key: ``{LOG_URI}/dt=YYYY-MM-DD/{HHMMSS}-{request_id}.jsonl``, one object per request or batch,
 one line per application: request id, item index, timestamp, model version, the inputs as
-received, the features the model saw (a list, named by the bundle's card), probability, decision.
+received, the features the model saw (a list, named by the bundle's card), probability, decision
+and the warnings the response carried (values inside the domain but outside what training saw).
+``item`` is the application's position in the request; refused batch items are not logged.
 Only SK_ID_CURR identifies a client; no name or contact detail exists in the inputs. If the write
 fails the response is still served: each record goes to the structured log (recoverable with a
 log query on ``request_log_fallback``) and the LogWriteFailures metric counts the failure.
@@ -29,6 +31,8 @@ def lines(
     features: np.ndarray,
     probabilities: Sequence[float],
     decisions: Sequence[str],
+    warnings: Sequence[list[dict]] | None = None,
+    items: Sequence[int] | None = None,
 ) -> bytes:
     """One JSON line per application. ``inputs`` is the application's JSON as received (already
     validated, so splicing it keeps the line valid JSON); ``features`` is the row the model saw,
@@ -38,13 +42,14 @@ def lines(
         orjson.dumps(
             {
                 "request_id": request_id,
-                "item": i,
+                "item": items[i] if items else i,
                 "timestamp": stamp,
                 "model_version": model_version,
                 "inputs": orjson.Fragment(inputs[i]),
                 "features": features[i],
                 "probability": probabilities[i],
                 "decision": decisions[i],
+                "warnings": warnings[i] if warnings else [],
             },
             option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE,
         )

@@ -3,6 +3,9 @@
 FastAPI (local server, docs) and the Lambda handler's direct path for API Gateway events both
 call :meth:`ScoringService.handle`, so the two can never answer differently. Order of checks:
 body size (413), API key (401), model loaded (503), body valid (422), then score, log, reply.
+A batch answers 422 only for its envelope; each refused item gets its problem in its place and
+the others are scored and logged. Values inside the domain but outside what training saw are
+scored with ``warnings`` (also logged and counted by the ``ScoringWarnings`` metric, by kind).
 """
 
 from __future__ import annotations
@@ -10,16 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from credit_api import auth, problems, request_log, scoring
-from credit_api.observability import metrics
+from credit_api.observability import logger, metrics
+from credit_api.reference import ReferenceSample
 from credit_api.settings import Settings
 from credit_api.state import ModelState
-from credit_api.validation import Applications, Invalid, RequestDecoder
+from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
+from credit_core import bundle as bundles
 
 Route = Literal["score", "batch", "explain"]
 JSON = "application/json"
@@ -48,6 +54,7 @@ class ScoringService:
         self.settings, self.state, self.key_hash = settings, state, key_hash
         bundle = state.bundle
         self.decoder = None
+        self._reference: ReferenceSample | None = None
         if bundle is not None:
             model = bundle.model
             self.decoder = RequestDecoder(
@@ -56,6 +63,12 @@ class ScoringService:
                 model.spec,
                 settings.max_batch,
             )
+            if self.decoder.contract.derived:
+                logger.warning(
+                    "model card without field domains: domains derived from the application "
+                    "schema, training ranges are the card's widened ranges",
+                    extra={"version": bundle.version},
+                )
             self.labels = scoring.labels(model.spec.names)
 
     def handle(self, route: Route, body: bytes, api_key: str | None, request_id: str) -> Reply:
@@ -71,17 +84,64 @@ class ScoringService:
             detail = self.state.error or "no model loaded"
             return problem_reply(problems.problem(503, "Model unavailable", detail))
         try:
-            apps = self.decoder.batch(body) if route == "batch" else self.decoder.one(body)
+            if route == "batch":
+                apps, refused = self.decoder.batch(body)
+            else:
+                apps, refused = self.decoder.one(body), []
         except Invalid as exc:
             return problem_reply(problems.invalid(exc.errors))
         if route == "explain":
             return self._explain(apps, request_id)
-        results = self._score(apps, request_id)
+        results = self._score(apps, request_id) if len(apps.values) else []
         if route == "score":
             return Reply(200, orjson.dumps(results[0]))
-        version = self.state.bundle.version
-        out = {"request_id": request_id, "model_version": version, "results": results}
-        return Reply(200, orjson.dumps(out))
+        return Reply(200, orjson.dumps(self._batch(request_id, apps, results, refused)))
+
+    def reference(self, names: list[str]) -> dict[str, Any]:
+        """The reference sample's values of ``names`` (read from the bundle on first use).
+        Raises UnknownFields naming the fields the sample does not hold."""
+        bundle = self.state.bundle
+        if self._reference is None:
+            settings, data = self.settings, bundle.card["data"]
+
+            def load() -> bytes:
+                directory = bundles.fetch(
+                    settings.model_uri,
+                    bundle.version,
+                    (bundles.REFERENCE,),
+                    Path(settings.cache_dir),
+                )
+                return (directory / bundles.REFERENCE).read_bytes()
+
+            domains = self.decoder.domains if self.decoder else {}
+            self._reference = ReferenceSample(load, data["target_col"], data["id_col"], domains)
+        return self._reference.payload(names, bundle.version)
+
+    def _batch(
+        self,
+        request_id: str,
+        apps: Applications,
+        results: list[dict[str, Any]],
+        refused: list[Refused],
+    ) -> dict[str, Any]:
+        """Results in input order: scores (with their ``index``) and refusals in place."""
+        out: list[dict[str, Any] | None] = [None] * (len(results) + len(refused))
+        for i, result in zip(apps.index, results, strict=True):
+            out[i] = {"index": i} | result
+        for r in refused:
+            item: dict[str, Any] = {"index": r.index}
+            if r.sk_id_curr is not None:
+                item["sk_id_curr"] = r.sk_id_curr
+            out[r.index] = item | {"error": problems.invalid(r.errors)}
+        if refused:
+            metrics.add_metric(name="RefusedItems", unit=MetricUnit.Count, value=len(refused))
+        return {
+            "request_id": request_id,
+            "model_version": self.state.bundle.version,
+            "scored": len(results),
+            "refused": len(refused),
+            "results": out,
+        }
 
     def _score(self, apps: Applications, request_id: str) -> list[dict[str, Any]]:
         model = self.state.bundle.model
@@ -89,7 +149,7 @@ class ScoringService:
 
     def _explain(self, apps: Applications, request_id: str) -> Reply:
         model = self.state.bundle.model
-        scored, why = scoring.explain(model, apps.matrix, apps.values[0], self.labels)
+        scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels)
         (result,) = self._results(apps, scored, request_id)
         return Reply(200, orjson.dumps(result | why))
 
@@ -101,13 +161,22 @@ class ScoringService:
         now = datetime.now(UTC)
         p = scored.probability.tolist()
         body = request_log.lines(
-            request_id, now, bundle.version, apps.raw, scored.features, p, scored.decision
+            request_id,
+            now,
+            bundle.version,
+            apps.raw,
+            scored.features,
+            p,
+            scored.decision,
+            apps.warnings,
+            apps.index,
         )
         request_log.write(self.settings.log_uri, request_id, now, body)
         refused = scored.decision.count("refuse")
         for outcome, n in (("refuse", refused), ("accept", len(p) - refused)):
             if n:
                 metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
+        count_warnings(apps.warnings)
         threshold, version = bundle.model.threshold, bundle.version
         return [
             {
@@ -118,8 +187,22 @@ class ScoringService:
                 "risk_grade": grade,
                 "threshold": threshold,
                 "model_version": version,
+                "warnings": warnings,
             }
-            for sk_id, prob, decision, grade in zip(
-                apps.ids, p, scored.decision, scored.grade, strict=True
+            for sk_id, prob, decision, grade, warnings in zip(
+                apps.ids, p, scored.decision, scored.grade, apps.warnings, strict=True
             )
         ]
+
+
+def count_warnings(warnings: list[list[dict[str, Any]]]) -> None:
+    """The ``ScoringWarnings`` metric, one EMF line per kind (its own ``kind`` dimension)."""
+    kinds: dict[str, int] = {}
+    for row in warnings:
+        for w in row:
+            kinds[w["kind"]] = kinds.get(w["kind"], 0) + 1
+    for kind, n in kinds.items():
+        with single_metric(
+            name="ScoringWarnings", unit=MetricUnit.Count, value=n, namespace=None
+        ) as metric:
+            metric.add_dimension(name="kind", value=kind)

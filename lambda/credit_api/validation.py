@@ -1,30 +1,47 @@
-"""Request bodies -> validated applications and the model's raw-input matrix, in one pass.
+"""Request bodies -> validated applications, the model's raw-input matrix and warnings.
 
-msgspec decodes and validates against Structs generated from the bundle's contract; the batch
-envelope keeps each item's raw JSON so the request log stores the inputs exactly as received.
-Only a refused body pays for pydantic, which lists every error (msgspec stops at the first).
+msgspec decodes against Structs generated from the bundle's contract; the domain checks a
+Struct cannot state (whole numbers, the gaps around sentinel codes, cross-field rules) and the
+warnings (inside the domain but outside what training saw) run vectorised on the matrix.
+A duplicated key is refused. Only a refused body pays for pydantic, which lists every error
+(msgspec stops at the first). A batch is decoded item by item: a refused item is reported in
+its place and the others are scored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 import numpy as np
+import orjson
 from msgspec.structs import astuple
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from credit_api.contract import application_model, application_struct, batch_model, batch_struct
+from credit_api.contract import (
+    ABSENT,
+    Contract,
+    application_model,
+    application_struct,
+    batch_struct,
+    envelope_model,
+    needs_check,
+    read_contract,
+)
+from credit_core.domain import Domain
 from credit_core.features import FeatureSpec
 
 # what msgspec raises on a body it refuses: bad JSON or contract, bad UTF-8, absurd nesting
 REFUSED = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+OUTSIDE, UNSEEN = "outside_training_range", "unseen_level"
 
 
 class Invalid(Exception):
-    """A refused body: the errors name each field (``applications[3].AMT_CREDIT``)."""
+    """A refused body: the errors name each field (``AMT_CREDIT``, ``applications``)."""
 
     def __init__(self, errors: list[dict[str, Any]]):
         super().__init__(", ".join(sorted({e["field"] for e in errors})))
@@ -36,10 +53,25 @@ class Applications:
     raw: list[bytes]  # each application's JSON as received, on one line
     values: list[tuple[Any, ...]]  # raw inputs in the model's order, then the id
     matrix: np.ndarray  # rows x spec.raw_inputs, categoricals as level codes, NaN if missing
+    warnings: list[list[dict[str, Any]]]  # per row: inside the domain, outside training
+    index: list[int] = field(default_factory=list)  # position of each row in the request
 
     @property
     def ids(self) -> list[Any]:
-        return [v[-1] for v in self.values]
+        return [None if v[-1] is ABSENT else v[-1] for v in self.values]
+
+    def sent(self, row: int) -> list[Any]:
+        """One row's values as sent (None if absent or null), the id last."""
+        return [None if v is ABSENT else v for v in self.values[row]]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A batch item that was not scored: its position, the client id if readable, the errors."""
+
+    index: int
+    sk_id_curr: Any
+    errors: list[dict[str, Any]]
 
 
 def one_line(raw: bytes) -> bytes:
@@ -49,84 +81,284 @@ def one_line(raw: bytes) -> bytes:
     return raw
 
 
+def duplicate_keys(raw: bytes) -> list[str]:
+    """Keys repeated within one JSON object (any depth), in order of first repetition."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and key not in found:
+                found.append(key)
+            seen.add(key)
+        return dict(items)
+
+    with contextlib.suppress(ValueError, RecursionError):  # not JSON: the decoder says so
+        json.loads(raw, object_pairs_hook=pairs)
+    return found
+
+
 class RequestDecoder:
     """Decoders for one application and for a batch, generated from one contract."""
 
     def __init__(self, contract: dict[str, Any], id_col: str, spec: FeatureSpec, max_batch: int):
-        if list(contract["fields"]) != spec.raw_inputs:
+        self.contract: Contract = read_contract(contract)
+        names = [f.name for f in self.contract.fields]
+        if names != spec.raw_inputs:
             raise ValueError("the contract's fields must be the model's raw inputs, in order")
-        self.model: type[BaseModel] = application_model(contract, id_col)
-        self.batch_model: type[BaseModel] = batch_model(self.model, max_batch)
-        self._full_one, self._full_batch = TypeAdapter(self.model), TypeAdapter(self.batch_model)
-        self.levels = {n: f["levels"] for n, f in contract["fields"].items() if "levels" in f}
-        self._one = msgspec.json.Decoder(application_struct(contract, id_col))
+        self.id_col = id_col
+        self.model: type[BaseModel] = application_model(self.contract, id_col)
+        self.envelope: type[BaseModel] = envelope_model(max_batch)
+        self._full_one, self._full_envelope = TypeAdapter(self.model), TypeAdapter(self.envelope)
+        self.domains: dict[str, Domain] = self.contract.domains
+        self.levels = {n: list(d.levels) for n, d in self.domains.items() if d.is_categorical}
+        self._one = msgspec.json.Decoder(application_struct(self.contract, id_col))
         self._batch = msgspec.json.Decoder(batch_struct(max_batch))
-        self._n_numeric = len(spec.numeric)
-        self._codes = [spec.level_codes(name) for name, _ in spec.categorical]
+        self._width = len(names) + 1
+        self._prepare(spec)
+
+    def _prepare(self, spec: FeatureSpec) -> None:
+        fields = self.contract.fields
+        k = self._n_numeric = len(spec.numeric)
+        self._names = [f.name for f in fields]
+        # an unseen level (in the domain, never in training) has no code: scored as missing
+        self._codes = []
+        for f, (name, _) in zip(fields[k:], spec.categorical, strict=True):
+            seen = set(f.training_levels) or set(spec.levels(name))
+            self._codes.append({lv: c for lv, c in spec.level_codes(name).items() if lv in seen})
+        numeric = fields[:k]
+        self._lo = np.array([_nan(f.training_min) for f in numeric], dtype=np.float64)
+        self._hi = np.array([_nan(f.training_max) for f in numeric], dtype=np.float64)
+        self._integer = np.array([f.domain.integer for f in numeric], dtype=bool)
+        self._any_integer = bool(self._integer.any())
+        self._sentinels = [(j, f.domain) for j, f in enumerate(numeric) if f.domain.sentinels]
+        self._checked = [j for j, f in enumerate(numeric) if needs_check(f.domain)]
+        position = {n: j for j, n in enumerate(self._names)}
+        self._rules = [(r, [position[n] for n in r.inputs]) for r in self.contract.rules]
+        # colons a categorical value adds to the body (the duplicate-key count, see _has_dups)
+        self._colons = [
+            (j, {lv: lv.count(":") for lv in f.domain.levels if ":" in lv})
+            for j, f in enumerate(fields)
+            if f.is_categorical and any(":" in lv for lv in f.domain.levels)
+        ]
+
+    # --- entry points -------------------------------------------------------------------
 
     def one(self, body: bytes) -> Applications:
         try:
             app = self._one.decode(body)
         except REFUSED as exc:
-            raise Invalid(self._errors(self._full_one, body, exc)) from None
-        return self._gather([one_line(body)], [app])
+            raise Invalid(self._errors(body, exc)) from None
+        raw = [one_line(body)]
+        values = [astuple(app)]
+        if self._has_dups(body, values[0]):
+            raise Invalid(self._errors(body, None))
+        apps = self._gather(raw, values, [0])
+        if self._domain_refusals(apps):
+            raise Invalid(self._errors(body, None))
+        return apps
 
-    def batch(self, body: bytes) -> Applications:
+    def batch(self, body: bytes) -> tuple[Applications, list[Refused]]:
+        """Valid items (with their positions) and refused ones; an envelope error raises."""
         try:
             items = self._batch.decode(body).applications
         except REFUSED as exc:
-            raise Invalid(self._errors(self._full_batch, body, exc)) from None
-        apps = []
+            raise Invalid(self._envelope_errors(body, exc)) from None
+        if body.count(b'"applications"') > 1 and "applications" in duplicate_keys(body):
+            raise Invalid([{"field": "applications", "message": "duplicate key"}])
+        raw, values, index, refused = [], [], [], []
+        refused_colons = 0
         for i, item in enumerate(items):
+            data = bytes(item)
             try:
-                apps.append(self._one.decode(item))
+                values.append(astuple(self._one.decode(data)))
             except REFUSED as exc:
-                where = f"applications[{i}]"
-                raise Invalid(self._errors(self._full_batch, body, exc, where)) from None
-        return self._gather([one_line(bytes(item)) for item in items], apps)
+                refused.append(Refused(i, _client_id(data, self.id_col), self._errors(data, exc)))
+                refused_colons += data.count(b":")
+                continue
+            raw.append(data)
+            index.append(i)
+        # duplicate keys: one colon count for the whole body settles the common case
+        colons = body.count(b":") - 1 - refused_colons  # 1: the envelope's own key
+        if b"\\" in body or colons != self._expected_colons(values):
+            dups = [r for r in range(len(values)) if self._has_dups(raw[r], values[r])]
+            for r in dups:
+                refused.append(
+                    Refused(index[r], _client_id(raw[r], self.id_col), self._errors(raw[r], None))
+                )
+            dropped = set(dups)
+            keep = [r for r in range(len(values)) if r not in dropped]
+            raw, values, index = (
+                [raw[r] for r in keep],
+                [values[r] for r in keep],
+                [index[r] for r in keep],
+            )
+        apps = self._gather([one_line(r) for r in raw], values, index)
+        if bad := self._domain_refusals(apps):
+            keep = [r for r in range(len(index)) if r not in bad]
+            for r in bad:
+                data = apps.raw[r]
+                refused.append(Refused(apps.index[r], apps.ids[r], self._errors(data, None)))
+            apps = self._subset(apps, keep)
+        refused.sort(key=lambda r: r.index)
+        return apps, refused
 
-    def _gather(self, raw: list[bytes], apps: list[msgspec.Struct]) -> Applications:
-        values = [astuple(a) for a in apps]
+    # --- the vectorised part ------------------------------------------------------------
+
+    def _gather(
+        self, raw: list[bytes], values: list[tuple[Any, ...]], index: list[int]
+    ) -> Applications:
+        n, k = len(values), self._n_numeric
+        matrix = np.empty((n, k + len(self._codes)), dtype=np.float64)
+        if n == 0:
+            return Applications(raw, values, matrix, [], index)
         columns = list(zip(*values, strict=True))  # one C-level transpose
-        k = self._n_numeric
-        matrix = np.empty((len(values), k + len(self._codes)), dtype=np.float64)
         matrix[:, :k] = np.array(columns[:k], dtype=np.float64).T  # None -> NaN
         for j, codes in enumerate(self._codes, start=k):
             matrix[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
-        return Applications(raw, values, matrix)
+        return Applications(raw, values, matrix, self._warnings(values, columns, matrix), index)
 
-    def _errors(
-        self, adapter: TypeAdapter, body: bytes, exc: Exception, item: str = ""
-    ) -> list[dict[str, Any]]:
+    def _domain_refusals(self, apps: Applications) -> set[int]:
+        """Rows outside the domain in a way the Struct could not state."""
+        m, k = apps.matrix, self._n_numeric
+        if not len(m):
+            return set()
+        bad = np.zeros(len(m), dtype=bool)
+        if self._any_integer:
+            block = m[:, :k][:, self._integer]
+            with np.errstate(invalid="ignore"):
+                bad |= (np.isfinite(block) & (np.floor(block) != block)).any(axis=1)
+        for j, domain in self._sentinels:
+            col = m[:, j]
+            inside = np.isnan(col) | np.isin(col, domain.sentinels) | _in_bounds(col, domain)
+            bad |= ~inside
+        for rule, cols in self._rules:
+            bad |= ~rule.holds(*(m[:, j] for j in cols))
+        return set(np.flatnonzero(bad).tolist())
+
+    def _warnings(
+        self, values: list[tuple[Any, ...]], columns: list[tuple[Any, ...]], m: np.ndarray
+    ) -> list[list[dict]]:
+        """Per row: numbers outside the training range, levels training never saw."""
+        k = self._n_numeric
+        with np.errstate(invalid="ignore"):
+            outside = (m[:, :k] < self._lo) | (m[:, :k] > self._hi)
+        for j, domain in self._sentinels:
+            outside[:, j] &= ~np.isin(m[:, j], domain.sentinels)
+        out: list[list[dict]] = [[] for _ in values]
+        for r, j in zip(*np.nonzero(outside), strict=True):
+            out[r].append(self._outside(int(j), values[r][j]))
+        for j in range(k, m.shape[1]):
+            missing = np.isnan(m[:, j])
+            sent_missing = columns[j].count(None) + columns[j].count(ABSENT)
+            if missing.sum() > sent_missing:  # a level that has no code was sent
+                for r in np.flatnonzero(missing).tolist():
+                    if isinstance(values[r][j], str):
+                        out[r].append(self._unseen(j, values[r][j]))
+        return out
+
+    def _outside(self, j: int, value: Any) -> dict[str, Any]:
+        name, lo, hi = self._names[j], _plain(self._lo[j]), _plain(self._hi[j])
+        return {
+            "field": name,
+            "kind": OUTSIDE,
+            "value": _plain(value),
+            "message": f"{name} {_plain(value)} is outside the range seen in training "
+            f"[{lo}, {hi}]: scored, with less evidence behind the score",
+            "training_min": lo,
+            "training_max": hi,
+        }
+
+    def _unseen(self, j: int, value: Any) -> dict[str, Any]:
+        name = self._names[j]
+        return {
+            "field": name,
+            "kind": UNSEEN,
+            "value": value,
+            "message": f"{name} {value!r} never occurred in training: scored as a missing value",
+            "scored_as": "missing",
+        }
+
+    def _subset(self, apps: Applications, rows: list[int]) -> Applications:
+        return Applications(
+            [apps.raw[r] for r in rows],
+            [apps.values[r] for r in rows],
+            apps.matrix[rows],
+            [apps.warnings[r] for r in rows],
+            [apps.index[r] for r in rows],
+        )
+
+    # --- duplicate keys -------------------------------------------------------------------
+
+    def _has_dups(self, raw: bytes, values: tuple[Any, ...]) -> bool:
+        """Whether a key repeats in a body the Struct accepted (it keeps the last value).
+
+        A flat body of known keys, without escapes, holds one ``:`` per key plus those inside
+        its category values; its distinct keys are the fields not ``ABSENT``: a colon count
+        settles it in microseconds. A body with escapes takes the parser's word."""
+        if b"\\" in raw:
+            return bool(duplicate_keys(raw))
+        return raw.count(b":") > self._expected_colons([values])
+
+    def _expected_colons(self, values: list[tuple[Any, ...]]) -> int:
+        """Colons the bodies of these decoded applications hold if no key repeats."""
+        if not values:
+            return 0
+        expected = self._width * len(values) - sum(v.count(ABSENT) for v in values)
+        for j, colons in self._colons:
+            expected += sum(colons.get(v[j], 0) for v in values)
+        return expected
+
+    # --- complete error lists for refused bodies ------------------------------------------
+
+    def _errors(self, body: bytes, exc: Exception | None) -> list[dict[str, Any]]:
+        errors = [{"field": k, "message": "duplicate key"} for k in duplicate_keys(body)]
         try:
-            adapter.validate_json(body)
+            self._full_one.validate_json(body)
         except ValidationError as full:
-            return field_errors(full.errors(), self.levels)
+            return errors + field_errors(full.errors(), self.domains)
         except Exception:  # e.g. nesting too deep for pydantic too: msgspec's reason below
             pass
-        # both renderings come from one contract and a test keeps them in step; they differ on
-        # duplicate keys (msgspec checks each value, pydantic keeps the last): still refused
-        path = _msgspec_field(str(exc))
-        if item:
-            path = item if path == "body" else f"{item}.{path}"
-        return [{"field": path, "message": str(exc) or type(exc).__name__}]
+        if errors or exc is None:
+            return errors or [{"field": "body", "message": "refused"}]
+        return [{"field": _msgspec_field(str(exc)), "message": str(exc) or type(exc).__name__}]
+
+    def _envelope_errors(self, body: bytes, exc: Exception) -> list[dict[str, Any]]:
+        try:
+            self._full_envelope.validate_json(body)
+        except ValidationError as full:
+            return field_errors(full.errors(), {})
+        except Exception:
+            pass
+        return [{"field": _msgspec_field(str(exc)), "message": str(exc) or type(exc).__name__}]
 
 
-def field_errors(errors: list[dict[str, Any]], levels: dict[str, list[str]]) -> list[dict]:
-    """pydantic errors as ``{"field", "message"[, "allowed"]}`` items."""
+def field_errors(errors: list[dict[str, Any]], domains: dict[str, Domain]) -> list[dict]:
+    """pydantic errors as ``{"field", "message"[, "allowed"]}`` items; a value refused by its
+    domain carries the allowed range (a dict) or levels (a list)."""
     out = []
     for err in errors:
         loc = tuple(err.get("loc", ()))
-        item: dict[str, Any] = {"field": field_path(loc), "message": err["msg"]}
         kind = err.get("type", "")
+        name = str(loc[-1]) if loc else ""
+        if kind == "cross_field":
+            name = err["ctx"]["field"]
+            loc = (*loc, name)
+        item: dict[str, Any] = {"field": field_path(loc), "message": err["msg"]}
+        domain = domains.get(name)
         if kind == "extra_forbidden":
             item["message"] = "unknown field"
         elif kind == "missing":
             item["message"] = "required field is missing"
-        elif kind == "literal_error":
-            item["allowed"] = levels.get(str(loc[-1]), [])
         elif kind == "json_invalid":
             item = {"field": "body", "message": "the body is not valid JSON"}
+        elif domain is not None and kind != "cross_field" and len(loc) == 1:
+            if domain.is_categorical:
+                item["allowed"] = list(domain.levels)
+            else:
+                item["allowed"] = domain.to_dict()
+                if kind != "domain" and "bound" not in item["message"]:
+                    item["message"] += "; allowed: " + domain.describe()
         out.append(item)
     return out
 
@@ -141,3 +373,32 @@ def field_path(loc: tuple[Any, ...]) -> str:
 def _msgspec_field(message: str) -> str:
     found = re.search(r"at `\$\.?(.*)`", message)
     return (found.group(1) or "body") if found else "body"
+
+
+def _client_id(data: bytes, id_col: str) -> Any:
+    try:
+        value = orjson.loads(data).get(id_col)
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _in_bounds(col: np.ndarray, d: Domain) -> np.ndarray:
+    ok = np.ones(len(col), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if d.min is not None:
+            ok &= col > d.min if d.min_exclusive else col >= d.min
+        if d.max is not None:
+            ok &= col < d.max if d.max_exclusive else col <= d.max
+    return ok
+
+
+def _nan(x: float | None) -> float:
+    return np.nan if x is None else float(x)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, float | np.floating):
+        x = float(x)
+        return int(x) if x.is_integer() and abs(x) < 2**53 else x
+    return x

@@ -49,7 +49,9 @@ def test_training_and_serving_paths_give_identical_inputs_and_scores(trained, ro
     x_train_path = feature_matrix(spec, rows)
     records = _records(rows)
     body = json.dumps({"applications": records}).encode()
-    x_serve_path = transform_raw(spec, decoder.batch(body).matrix)
+    served, refused = decoder.batch(body)
+    assert not refused
+    x_serve_path = transform_raw(spec, served.matrix)
     np.testing.assert_array_equal(x_train_path, x_serve_path)  # NaN == NaN here
     np.testing.assert_array_equal(
         champion.booster.predict(x_train_path), champion.booster.predict(x_serve_path)

@@ -1,31 +1,25 @@
-"""The feature contract: which raw fields a model accepts, their types, levels and ranges.
+"""The feature contract: for each raw field the model uses, its domain, what training saw, and
+whether it is required.
 
-Built from the training table and shipped in the model card, so the API validates requests
-from the bundle (a retrained model with another contract needs no code change).
+Shipped in the model card, so the API validates requests from the bundle (a retrained model
+with other fields needs no code change). The domain comes from the application schema (the
+values a real application can hold, see ``credit_core.domain``), never from the training
+sample; the training range and levels only decide warnings and how unseen levels are scored.
+A field the schema does not know (a table other than Home Credit's) gets an open domain: any
+finite number (whole if its column is integer), or the levels of its column.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from credit_core.domain import Domain, rules_for
 from credit_core.features import FeatureSpec
+from credit_core.schema import application_schema
 
-RANGE_MARGIN = 0.1  # plausible = the training range widened by 10% of its span
 REQUIRED_TOP_K = 15
-
-
-def _bounds(values: pd.Series) -> tuple[float, float]:
-    lo, hi = float(values.min()), float(values.max())
-    span = hi - lo
-    lo2, hi2 = lo - RANGE_MARGIN * span, hi + RANGE_MARGIN * span
-    if lo >= 0:
-        lo2 = max(lo2, 0.0)
-    if hi <= 0:
-        hi2 = min(hi2, 0.0)
-    return lo2, hi2
 
 
 def required_fields(
@@ -37,24 +31,60 @@ def required_fields(
     return [f for f in top if f in raw and not df[f].isna().any()]
 
 
+def field_domain(name: str, integer: bool, levels: tuple[str, ...] = ()) -> Domain:
+    """The schema's domain of ``name``, or an open one for a field the schema does not know."""
+    try:
+        return application_schema().column(name).domain
+    except KeyError:
+        return Domain(integer=integer, levels=levels)
+
+
+def _outside(values: pd.Series, domain: Domain) -> list[Any]:
+    return [v for v in values.unique().tolist() if not domain.contains(v)][:3]
+
+
 def build_contract(df: pd.DataFrame, spec: FeatureSpec, required: list[str]) -> dict[str, Any]:
+    """``{"fields": {name: {type, domain, training, required, missing_rate_in_training}},
+    "required": [...], "rules": [cross-field rule names]}``, fields in ``spec.raw_inputs`` order.
+
+    Raises ValueError if a training value lies outside its field's domain (a wrong domain or
+    corrupt data: either must be fixed before a model is trained on it).
+    """
     fields: dict[str, Any] = {}
     for name in spec.numeric:
         values = df[name].dropna()
-        integer = pd.api.types.is_integer_dtype(df[name].dtype)
-        lo, hi = _bounds(values) if len(values) else (-np.inf, np.inf)
+        domain = field_domain(name, pd.api.types.is_integer_dtype(df[name].dtype))
+        if bad := _outside(values, domain):
+            raise ValueError(f"{name}: training values {bad} outside the domain")
+        seen = values[~values.isin(domain.sentinels)] if domain.sentinels else values
+        training = (
+            {"min": _num(seen.min()), "max": _num(seen.max())}
+            if len(seen)
+            else {"min": None, "max": None}
+        )
         fields[name] = {
-            "type": "integer" if integer else "number",
-            "min": float(np.floor(lo)) if integer else lo,
-            "max": float(np.ceil(hi)) if integer else hi,
+            "type": "integer" if domain.integer else "number",
+            "domain": domain.to_dict(),
+            "training": training,
             "required": name in required,
             "missing_rate_in_training": float(df[name].isna().mean()),
         }
     for name, levels in spec.categorical:
+        domain = field_domain(name, False, tuple(levels))
+        observed = set(df[name].dropna().astype(str).unique())
+        if bad := sorted(observed - set(domain.levels))[:3]:
+            raise ValueError(f"{name}: training levels {bad} outside the domain")
         fields[name] = {
             "type": "category",
-            "levels": list(levels),
+            "domain": domain.to_dict(),
+            "training": {"levels": [lv for lv in levels if lv in observed]},
             "required": name in required,
             "missing_rate_in_training": float(df[name].isna().mean()),
         }
-    return {"fields": fields, "required": required}
+    rules = [r.name for r in rules_for(fields)]
+    return {"fields": fields, "required": required, "rules": rules}
+
+
+def _num(x: Any) -> float | int:
+    x = float(x)
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x

@@ -9,14 +9,20 @@ from credit_core.features import FeatureSpec, build_spec, transform
 
 
 def spec_for_frame(df: pd.DataFrame, exclude: tuple[str, ...]) -> FeatureSpec:
-    """Raw numeric and categorical inputs of a training table (levels from its categories)."""
+    """Raw numeric and categorical inputs of a training table.
+
+    A categorical's levels are the categories that occur in the table: a level training never
+    saw then has no code anywhere (training, API, monitoring) and is scored as missing, rather
+    than sent down LightGBM's "other" branch with whichever level happens to be there.
+    """
     numeric, categorical = [], {}
     for name in df.columns:
         if name in exclude:
             continue
         dtype = df[name].dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            categorical[name] = [str(c) for c in dtype.categories]
+            seen = set(df[name].dropna().unique())
+            categorical[name] = [str(c) for c in dtype.categories if c in seen]
         elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             numeric.append(name)
         else:

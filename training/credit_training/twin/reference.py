@@ -79,8 +79,15 @@ def schema_dict() -> dict[str, Any]:
     """The application schema as stored in ``credit_core/application_schema.json``.
 
     Object columns become pandas categories whose levels are the train levels (test levels are a
-    subset in the real data), in order of frequency.
+    subset in the real data), in order of frequency. Each numeric column's ``domain`` is declared
+    by hand in that file (from the column's meaning, not from statistics): it is kept as it is.
     """
+    packaged = resources.files("credit_core").joinpath("application_schema.json")
+    domains = {
+        c["name"]: c["domain"]
+        for c in json.loads(packaged.read_text("utf-8"))["columns"]
+        if "domain" in c
+    }
     columns = []
     for col in load_stats()["columns"]:
         entry: dict[str, Any] = {"name": col["name"], "in_test": col["in_test"]}
@@ -89,6 +96,8 @@ def schema_dict() -> dict[str, Any]:
             entry["levels"] = [c["value"] for c in col["train"]["categories"]]
         else:
             entry["dtype"] = col["dtype"]
+        if col["name"] in domains:
+            entry["domain"] = domains[col["name"]]
         columns.append(entry)
     return {"id_column": "SK_ID_CURR", "target_column": "TARGET", "columns": columns}
 
