@@ -107,6 +107,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Load a client and press Score to see the decision.",
         "fr": "Chargez un client et cliquez sur Scorer pour voir la décision.",
     },
+    "request_ref": {"en": "Reference of this score: {rid}", "fr": "Référence de ce score : {rid}"},
     "decision_line": {"en": "Decision: **{decision}**", "fr": "Décision : **{decision}**"},
     "decision_approve": {"en": "Approve", "fr": "Accorder"},
     "decision_refuse": {"en": "Refuse", "fr": "Refuser"},

@@ -252,6 +252,7 @@ def decision_panel(fields: list[Field]) -> None:
     c1.metric(t("probability"), charts.pct(s["probability"]))
     c2.metric(t("risk_grade"), s["risk_grade"])
     c3.metric(t("model_version"), s["model_version"])
+    st.caption(t("request_ref", rid=s.get("request_id", "?")))
     fig = charts.gauge(s["probability"], s["threshold"], t("probability"))
     st.plotly_chart(fig, width="stretch", key="gauge")
     side = t("above") if s["probability"] >= s["threshold"] else t("below")

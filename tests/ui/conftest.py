@@ -167,21 +167,27 @@ def summary(generated_at: str, drift_share: float, default_rate: float, run: str
     }
 
 
-@pytest.fixture
-def reports_dir(tmp_path) -> Path:
-    """A reports root laid out like the monitoring job's output, three runs."""
-    runs = [
-        ("2026-11-28T06:00:00Z", 0.05, 0.082, "r1"),
-        ("2026-11-29T06:00:00Z", 0.12, 0.090, "r2"),
-        ("2026-11-30T06:00:00Z", 0.25, 0.104, "r3"),
-    ]
-    for at, share, rate, run in runs:
+RUNS = [
+    ("2026-11-28T06:00:00Z", 0.05, 0.082, "r1"),
+    ("2026-11-29T06:00:00Z", 0.12, 0.090, "r2"),
+    ("2026-11-30T06:00:00Z", 0.25, 0.104, "r3"),
+]
+
+
+def write_reports(root: Path) -> Path:
+    """A reports root laid out like the monitoring job's output: three runs and latest.json."""
+    for at, share, rate, run in RUNS:
         s = summary(at, share, rate, run)
-        folder = tmp_path / f"dt={at[:10]}" / run
+        folder = root / f"dt={at[:10]}" / run
         folder.mkdir(parents=True)
         (folder / "summary.json").write_text(json.dumps(s))
         (folder / "report.html").write_text(
             f"<html><body><h1>Drift report {run}</h1></body></html>"
         )
-    (tmp_path / "latest.json").write_text(json.dumps(s))
-    return tmp_path
+    (root / "latest.json").write_text(json.dumps(s))
+    return root
+
+
+@pytest.fixture
+def reports_dir(tmp_path) -> Path:
+    return write_reports(tmp_path)
