@@ -206,13 +206,19 @@ def test_wrong_key_is_a_401_message(api):
 
 
 def test_invalid_application_names_the_field_in_the_message_and_beside_it(api):
+    sample = pd.read_csv(SAMPLE)
     at = make_app(api.url)
-    at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
+    at.selectbox(key="client_pick").select(int(sample["SK_ID_CURR"].iloc[0])).run()
     at.number_input(key="f:AMT_CREDIT").set_value(-5.0)  # in the form: sent on Score
     at.button(key="score_button").click().run()
+    rows, _ = prepare(sample.head(1).assign(AMT_CREDIT=-5.0), contract_fields(api))
+    refused = api_post(api, "/v1/score", rows[0])
+    assert refused.status_code == 422
+    message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "AMT_CREDIT")
     shown = texts(at)
-    assert "The application was refused (422): Credit amount:" in shown
-    assert ":orange[⚠ Input should be greater than or equal to 0" in shown  # under the field
+    assert f"The application was refused (422): Credit amount: {message}" in shown
+    assert f":orange[⚠ {message}]" in shown  # under the field
+    assert "result" not in at.session_state
     at.segmented_control(key="lang").set_value("fr").run()
     assert "Le dossier a été refusé (422) : Montant du crédit" in texts(at)
 
@@ -221,3 +227,20 @@ def test_model_not_loaded_is_a_503_message(api_without_model):
     at = make_app(api_without_model.url)
     assert not at.exception
     assert "No model is loaded on the scoring service (503)" in texts(at)
+
+
+def test_value_outside_training_is_scored_with_a_warning_beside_the_field(api):
+    card = httpx.get(api.url + "/v1/model", headers={"X-API-Key": API_KEY}, timeout=10).json()
+    spec = card["contract"]["fields"]["AMT_INCOME_TOTAL"]
+    value = 3 * spec["training"]["max"]
+    assert spec["domain"]["max"] is None or value <= spec["domain"]["max"]
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
+    at.number_input(key="f:AMT_INCOME_TOTAL").set_value(value)
+    at.button(key="score_button").click().run()
+    warnings = at.session_state["result"]["score"]["warnings"]
+    assert [w["field"] for w in warnings] == ["AMT_INCOME_TOTAL"]
+    shown = texts(at)
+    assert "Values to check" in at.warning[0].value
+    assert "Annual income = " in shown and "outside what the model was trained on" in shown
+    assert ":orange[⚠ Annual income = " in shown  # beside the field too
