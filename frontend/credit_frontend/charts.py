@@ -43,70 +43,119 @@ def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     return fig
 
 
-def gauge(probability: float, threshold: float, title: str) -> go.Figure:
-    """Probability of default (0-100 %) with the decision threshold as a black line."""
+def gauge_top(probability: float, threshold: float) -> float:
+    """Upper end of the gauge (percent): three times the threshold, or past the client's value,
+    rounded up to a multiple of 5, at most 100. A cost-based threshold is often near 10 %: on a
+    0-100 scale the needle and the threshold would be squeezed into the first tenth."""
+    top = max(3 * threshold, 1.25 * probability) * 100
+    return float(min(100, 5 * math.ceil(top / 5)))
+
+
+def gauge(probability: float, threshold: float, title: str, threshold_label: str) -> go.Figure:
+    """Probability of default (percent) with the decision threshold as a black line."""
     p, t = 100 * probability, 100 * threshold
+    top = gauge_top(probability, threshold)
     colour = VERMILION if probability >= threshold else BLUE
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number",
             value=p,
-            number={"suffix": " %", "valueformat": ".1f"},
+            number={"suffix": " %", "valueformat": ".1f", "font": {"color": colour}},
             gauge={
-                "axis": {"range": [0, 100], "ticksuffix": " %"},
+                "axis": {"range": [0, top], "ticksuffix": " %"},
                 "bar": {"color": colour, "thickness": 0.35},
                 "steps": [
                     {"range": [0, t], "color": "#DCEBF5"},
-                    {"range": [t, 100], "color": "#F7E1D3"},
+                    {"range": [t, top], "color": "#F7E1D3"},
                 ],
                 "threshold": {"line": {"color": BLACK, "width": 4}, "thickness": 0.9, "value": t},
             },
         )
     )
-    return _layout(fig, title, height=260)
+    fig.add_annotation(
+        x=0.5, y=-0.12, showarrow=False, font={"size": 12},
+        text=f"▮ {threshold_label}: {t:.1f} %",
+    )  # fmt: skip
+    return _layout(fig, title, height=270)
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+PROBABILITY_TICKS = (
+    0.005,
+    0.01,
+    0.02,
+    0.03,
+    0.05,
+    0.07,
+    0.1,
+    0.15,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    0.9,
+    0.95,
+)
 
 
 def waterfall(
     contributions: Sequence[dict[str, Any]],
-    base_value: float | None,
+    base_value: float,
+    threshold: float,
     labels: dict[str, str],
     top: int = 10,
 ) -> go.Figure:
-    """Top contributions (log-odds) from the average client (base) to this client; the rest are
-    summed in one bar. ``labels`` holds translated names: average, others (with {n}), axis, title."""
+    """From the average client (``base_value``, log-odds) to this client, one bar per top
+    contribution and one for the rest; the axis is in log-odds (where contributions add up) but
+    labelled in probabilities, with the decision threshold marked. ``labels``: average, others
+    ({n}), client, axis, title, threshold."""
     rows = list(contributions[:top])
     rest = list(contributions[top:])
-    names = [f"{r.get('label') or r['feature']}" for r in rows]
+    names = [str(r.get("label") or r["feature"]) for r in rows]
     values = [float(r["contribution"]) for r in rows]
-    measures = ["relative"] * len(rows)
     if rest:
         names.append(labels["others"].format(n=len(rest)))
         values.append(sum(float(r["contribution"]) for r in rest))
-        measures.append("relative")
-    if base_value is not None:
-        names.insert(0, labels["average"])
-        values.insert(0, float(base_value))
-        measures.insert(0, "absolute")
-        names.append(labels["client"])
-        values.append(0.0)
-        measures.append("total")
+    base = float(base_value)
+    path = [base + sum(values[: i + 1]) for i in range(len(values))]
+    names.append(labels["client"])
+    measures = ["relative"] * len(values) + ["total"]
+    values.append(0.0)
+    cut = logit(threshold)
+    lo, hi = min([*path, cut, base]), max([*path, cut, base])
+    pad = max(0.15 * (hi - lo), 0.2)
+    lo, hi = lo - pad, hi + pad
+    ticks = [p for p in PROBABILITY_TICKS if lo <= logit(p) <= hi]
     fig = go.Figure(
         go.Waterfall(
             orientation="h",
             measure=measures,
+            base=base,  # bars start at the average client's log-odds
             y=names,
             x=values,
             increasing={"marker": {"color": VERMILION}},
             decreasing={"marker": {"color": BLUE}},
             totals={"marker": {"color": GREY}},
             connector={"line": {"color": GREY, "width": 1}},
-            texttemplate="%{delta:+.2f}",
-            textposition="outside",
         )
     )
+    fig.add_vline(x=base, line={"color": GREY, "width": 2, "dash": "dot"})
+    fig.add_annotation(x=base, yref="paper", y=-0.02, yanchor="top", showarrow=False,
+                       text=labels["average"], font={"color": "#555555"})  # fmt: skip
+    fig.add_vline(x=cut, line={"color": BLACK, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=cut, yref="paper", y=1.03, showarrow=False, text=labels["threshold"])
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=labels["axis"])
-    return _layout(fig, labels["title"], height=120 + 32 * len(names))
+    fig.update_xaxes(
+        title=labels["axis"], range=[lo, hi], tickvals=[logit(p) for p in ticks],
+        ticktext=[f"{100 * p:g} %" for p in ticks],
+    )  # fmt: skip
+    return _layout(fig, labels["title"], height=140 + 30 * len(names))
 
 
 def importance_bar(
@@ -139,7 +188,10 @@ def distribution(
         (1, DEFAULTED, "/", names["defaulted"]),
     ):
         kw = {
-            "marker": {"color": colour, "pattern": {"shape": pattern}},
+            "marker": {
+                "color": colour,
+                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+            },
             "name": label,
             "histnorm": "percent",
         }

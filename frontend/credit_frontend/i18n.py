@@ -51,7 +51,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field_error": {"en": "{field}: {message}", "fr": "{field} : {message}"},
     # find a client
     "find_client": {"en": "Find a client", "fr": "Trouver un client"},
-    "source": {"en": "Client file", "fr": "Fichier clients"},
+    "source": {"en": "Look the client up in", "fr": "Chercher le client dans"},
     "source_sample": {"en": "Sample clients", "fr": "Clients d'exemple"},
     "source_upload": {"en": "Upload a CSV", "fr": "Importer un CSV"},
     "source_blank": {"en": "Blank application", "fr": "Dossier vierge"},
@@ -80,7 +80,10 @@ TEXT: dict[str, dict[str, str]] = {
     # form
     "application": {"en": "Application", "fr": "Dossier"},
     "missing": {"en": "missing", "fr": "manquant"},
-    "required_note": {"en": "* required", "fr": "* obligatoire"},
+    "required_note": {
+        "en": "Fields marked \\* are required.",
+        "fr": "Les champs marqués \\* sont obligatoires.",
+    },
     "years": {"en": "years", "fr": "ans"},
     "allowed": {"en": "Allowed: {lo} to {hi}", "fr": "Autorisé : de {lo} à {hi}"},
     "trained_on": {"en": "Model trained on {lo} to {hi}", "fr": "Modèle entraîné sur {lo} à {hi}"},
@@ -107,7 +110,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Load a client and press Score to see the decision.",
         "fr": "Chargez un client et cliquez sur Scorer pour voir la décision.",
     },
-    "request_ref": {"en": "Reference of this score: {rid}", "fr": "Référence de ce score : {rid}"},
+    "request_ref": {
+        "en": "Model version {version} · reference of this score: {rid}",
+        "fr": "Version du modèle {version} · référence de ce score : {rid}",
+    },
     "decision_line": {"en": "Decision: **{decision}**", "fr": "Décision : **{decision}**"},
     "decision_approve": {"en": "Approve", "fr": "Accorder"},
     "decision_refuse": {"en": "Refuse", "fr": "Refuser"},
@@ -146,8 +152,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Principaux facteurs de ce score",
     },
     "waterfall_axis": {
-        "en": "Effect on the risk (log-odds)",
-        "fr": "Effet sur le risque (log-odds)",
+        "en": "Probability of default (log-odds scale: effects add up)",
+        "fr": "Probabilité de défaut (échelle log-odds : les effets s'additionnent)",
     },
     "average_client": {"en": "Average client", "fr": "Client moyen"},
     "other_factors": {"en": "{n} other factors", "fr": "{n} autres facteurs"},

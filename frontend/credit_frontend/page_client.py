@@ -246,14 +246,15 @@ def decision_panel(fields: list[Field]) -> None:
     s = result["score"]
     approve = s["decision"] in ("approve", "accept")
     word = t("decision_approve") if approve else t("decision_refuse")
-    colour, icon = ("blue", "✅") if approve else ("orange", "⛔")
+    colour, icon = (
+        ("blue", ":material/check_circle:") if approve else ("orange", ":material/block:")
+    )
     st.markdown(f"### {icon} :{colour}-background[{t('decision_line', decision=word)}]")
-    c1, c2, c3 = st.columns(3)
+    c1, c2 = st.columns([3, 2])
     c1.metric(t("probability"), charts.pct(s["probability"]))
     c2.metric(t("risk_grade"), s["risk_grade"])
-    c3.metric(t("model_version"), s["model_version"])
-    st.caption(t("request_ref", rid=s.get("request_id", "?")))
-    fig = charts.gauge(s["probability"], s["threshold"], t("probability"))
+    st.caption(t("request_ref", version=s["model_version"], rid=s.get("request_id", "?")))
+    fig = charts.gauge(s["probability"], s["threshold"], t("probability"), t("threshold"))
     st.plotly_chart(fig, width="stretch", key="gauge")
     side = t("above") if s["probability"] >= s["threshold"] else t("below")
     st.caption(
@@ -320,8 +321,10 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
             ]
             fig = charts.waterfall(
                 contributions,
-                ex.get("base_value"),
+                ex["base_value"],
+                float(result["score"]["threshold"]),
                 {
+                    "threshold": t("threshold"),
                     "average": t("average_client"),
                     "others": t("other_factors"),
                     "client": t("this_client"),

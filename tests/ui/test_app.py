@@ -91,6 +91,7 @@ def test_pick_client_score_shows_the_apis_decision_gauge_and_waterfall(api):
     assert f"Decision: **{word}**" in shown
     assert f"{100 * expected['probability']:.1f}%" in shown
     assert expected["risk_grade"] in [m.value for m in at.metric]
+    assert f"Model version {expected['model_version']} · reference of this score: " in shown
     # the gauge, the waterfall and the global importance are drawn, each with a text summary
     assert {"indicator", "waterfall", "bar"} <= chart_types(at)
     assert "decision threshold" in shown and "Starting from the average client" in shown

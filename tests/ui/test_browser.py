@@ -82,7 +82,7 @@ def page(app_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         context = browser.new_context(
-            viewport={"width": 1440, "height": 1000}, accept_downloads=True
+            viewport={"width": 1440, "height": 2200}, accept_downloads=True
         )
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
@@ -107,7 +107,7 @@ def pick(pg, client_id: int) -> None:
     pg.get_by_text(f"Client {client_id} loaded").wait_for()
 
 
-REF = "Reference of this score: "
+REF = "reference of this score: "
 
 
 def current_ref(pg) -> str | None:
@@ -144,7 +144,7 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     timings = [score_and_wait(pg)]
     decision = pg.get_by_text("Decision: ", exact=False).first
     assert decision.inner_text().strip().split("Decision: ")[1] in ("Approve", "Refuse")
-    pg.locator(".js-plotly-plot .waterfall").first.wait_for()
+    pg.locator(".js-plotly-plot .waterfalllayer .trace").first.wait_for()
     assert pg.get_by_text("Main factors of this score").count() >= 1
     shot(pg, "01_scored")
     pg.get_by_role("tab", name="Compared with other clients").click()
@@ -161,12 +161,12 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     print(f"\nScore click -> decision: median {median_ms:.0f} ms over {len(timings)} clicks")
 
     # French: every label switches
-    pg.get_by_role("button", name="Français").click()
+    pg.get_by_role("radio", name="Français").click()
     pg.get_by_role("button", name="Scorer", exact=True).wait_for()
     assert pg.get_by_text("Trouver un client").is_visible()
     assert pg.get_by_text("Décision : ").first.is_visible()
     shot(pg, "03_french")
-    pg.get_by_role("button", name="English").click()
+    pg.get_by_role("radio", name="English").click()
     pg.get_by_role("button", name="Score", exact=True).wait_for()
 
     # batch: a 20-row file with one bad row -> 19 scores and one reason
