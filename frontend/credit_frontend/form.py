@@ -62,7 +62,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("group_bureau", (r"^AMT_REQ_CREDIT", r"_SOCIAL_CIRCLE$")),
 )
-OPEN_GROUPS = ("group_external", "group_income", "group_identity", "group_employment")
+OPEN_GROUPS = ("group_income",)  # the loan itself; the rest opens on demand
 
 
 @dataclass(frozen=True)

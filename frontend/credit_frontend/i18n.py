@@ -227,8 +227,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Scoring des lignes {done} / {total}",
     },
     "batch_done": {
-        "en": "{scored} rows scored, {refused} refused.",
-        "fr": "{scored} lignes scorées, {refused} refusées.",
+        "en": "{scored} rows scored, {refused} not scored (invalid data: see the reason).",
+        "fr": "{scored} lignes scorées, {refused} non scorées (données invalides : voir le motif).",
     },
     "batch_ignored": {
         "en": "Columns ignored (not used by the model): {cols}",
@@ -243,7 +243,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_probability": {"en": "Probability of default", "fr": "Probabilité de défaut"},
     "col_decision": {"en": "Decision", "fr": "Décision"},
     "col_grade": {"en": "Grade", "fr": "Classe"},
-    "col_reason": {"en": "Reason refused", "fr": "Motif du refus"},
+    "col_reason": {"en": "Why not scored", "fr": "Motif du non-scoring"},
     "batch_empty": {"en": "The file has no rows.", "fr": "Le fichier ne contient aucune ligne."},
     # monitoring
     "mon_intro": {
@@ -404,6 +404,15 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "fr": "Revenu par membre de la famille",
     },
     "DOCUMENT_COUNT": {"en": "Documents provided", "fr": "Documents fournis"},
+    "NAME_TYPE_SUITE": {"en": "Accompanied by", "fr": "Accompagné par"},
+    "FLAG_EMP_PHONE": {"en": "Employer's phone given", "fr": "Téléphone de l'employeur fourni"},
+    "FLAG_WORK_PHONE": {"en": "Work phone given", "fr": "Téléphone professionnel fourni"},
+    "FLAG_PHONE": {"en": "Home phone given", "fr": "Téléphone fixe fourni"},
+    "FLAG_EMAIL": {"en": "Email given", "fr": "E-mail fourni"},
+    "FLAG_MOBIL": {"en": "Mobile phone given", "fr": "Téléphone mobile fourni"},
+    "FLAG_CONT_MOBILE": {"en": "Mobile phone reachable", "fr": "Mobile joignable"},
+    "WEEKDAY_APPR_PROCESS_START": {"en": "Weekday of the application", "fr": "Jour de la demande"},
+    "HOUR_APPR_PROCESS_START": {"en": "Hour of the application", "fr": "Heure de la demande"},
     "DAYS_EMPLOYED_ANOM": {
         "en": "Not employed / pensioner code",
         "fr": "Code sans emploi / retraité",

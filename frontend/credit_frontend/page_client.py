@@ -176,8 +176,11 @@ def application_form(fields: list[Field]) -> None:
             t("score"), type="primary", on_click=_score, args=(fields,), key="score_button"
         )
         st.caption(t("required_note"))
+        notes = st.session_state.get("field_errors") or {}
         for group, members in grouped(fields):
-            with st.expander(f"{t(group)} ({len(members)})", expanded=group in OPEN_GROUPS):
+            noted = any(f.name in notes for f in members)  # a warning or error inside: open it
+            label_text = f"{t(group)} ({len(members)})" + (" ⚠" if noted else "")
+            with st.expander(label_text, expanded=group in OPEN_GROUPS or noted):
                 cols = st.columns(2)
                 for i, f in enumerate(members):
                     with cols[i % 2]:

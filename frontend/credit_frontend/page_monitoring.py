@@ -109,12 +109,12 @@ def report_link(root: str, s: dict[str, Any]) -> None:
 
 
 def trend(root: str) -> None:
-    st.subheader(t("trend_title"))
     try:
         runs = reports.history(root)
     except reports.ReportsError:
         runs = []
     if len(runs) < 2:
+        st.subheader(t("trend_title"))
         st.caption(t("trend_one"))
         return
     names = {

@@ -92,10 +92,23 @@ def page(app_url):
         browser.close()
 
 
-def shot(pg, name: str) -> Path:
+def settle(pg) -> None:
+    """Wait until Streamlit's script run has finished (its 'Running' widget is gone)."""
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=50
+    )
+    pg.wait_for_timeout(500)  # let Plotly finish its transition
+
+
+def shot(pg, name: str, selector: str | None = None) -> Path:
+    """Screenshot of the page, or of one element (scrolled into view: the app's main area
+    scrolls inside the page, so a full-page capture stops at the viewport)."""
     path = SHOTS / f"{name}.png"
-    pg.wait_for_timeout(400)  # let Plotly finish its transition
-    pg.screenshot(path=str(path), full_page=True)
+    settle(pg)
+    if selector:
+        pg.locator(selector).first.screenshot(path=str(path))
+    else:
+        pg.screenshot(path=str(path))
     return path
 
 
@@ -147,9 +160,10 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     pg.locator(".js-plotly-plot .waterfalllayer .trace").first.wait_for()
     assert pg.get_by_text("Main factors of this score").count() >= 1
     shot(pg, "01_scored")
+    shot(pg, "01b_explanation", '[data-testid="stTabs"]')
     pg.get_by_role("tab", name="Compared with other clients").click()
     pg.locator(".js-plotly-plot .scatterlayer").first.wait_for()
-    shot(pg, "02_population")
+    shot(pg, "02_population", '[data-testid="stTabs"]')
     pg.get_by_role("tab", name="Why this decision").click()
 
     # Score click -> decision on screen, 10 times (reported, not asserted)
@@ -178,13 +192,13 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     pg.get_by_role("link", name="Batch scoring").click()
     pg.locator('input[type="file"]').set_input_files(str(upload))
     pg.get_by_role("button", name="Score the file").click()
-    pg.get_by_text("19 rows scored, 1 refused.").wait_for()
+    pg.get_by_text("19 rows scored, 1 not scored (invalid data: see the reason).").wait_for()
     with pg.expect_download() as download:
         pg.get_by_role("button", name="Download the results (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) == 20
     assert sum(1 for r in rows if r["Probability of default"]) == 19
-    reasons = [(r["SK_ID_CURR"], r["Reason refused"]) for r in rows if r["Reason refused"]]
+    reasons = [(r["SK_ID_CURR"], r["Why not scored"]) for r in rows if r["Why not scored"]]
     assert len(reasons) == 1 and reasons[0][0] == "600011" and "AMT_CREDIT" in reasons[0][1]
     shot(pg, "04_batch")
 
