@@ -217,8 +217,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     # batch
     "batch_intro": {
-        "en": "Upload a CSV with one application per row (the application columns; others are ignored). You get it back with the probability, the decision, the grade and, for refused rows, the reason.",
-        "fr": "Importez un CSV avec un dossier par ligne (les colonnes du dossier ; les autres sont ignorées). Vous le récupérez avec la probabilité, la décision, la classe et, pour les lignes refusées, le motif.",
+        "en": "Upload a CSV with one application per row (the application columns; others are ignored). You get it back with the probability, the decision, the grade and, for rows that could not be scored, the reason.",
+        "fr": "Importez un CSV avec un dossier par ligne (les colonnes du dossier ; les autres sont ignorées). Vous le récupérez avec la probabilité, la décision, la classe et, pour les lignes non scorées, le motif.",
     },
     "batch_file": {"en": "Applications (CSV)", "fr": "Dossiers (CSV)"},
     "batch_run": {"en": "Score the file", "fr": "Scorer le fichier"},

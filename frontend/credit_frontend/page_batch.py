@@ -72,16 +72,18 @@ def page() -> None:
     }
     view = out[[c for c in ("SK_ID_CURR",) if c in out.columns] + list(cols.values())].copy()
     view[cols["decision"]] = view[cols["decision"]].map(decision_word)
-    view[cols["reason"]] = view[cols["reason"]].fillna("")
+    for c in (cols["decision"], cols["grade"], cols["reason"]):
+        view[c] = view[c].fillna("")
     st.dataframe(
         view,
         width="stretch",
         hide_index=False,
         height=min(36 * (len(view) + 1) + 3, 740),  # a 20-row file fits without scrolling
         column_config={
+            cols["reason"]: st.column_config.TextColumn(cols["reason"], width="large"),
             cols["probability"]: st.column_config.ProgressColumn(
                 cols["probability"], format="percent", min_value=0.0, max_value=1.0
-            )
+            ),
         },
         key="batch_table",
     )
