@@ -26,7 +26,9 @@ def runtime_provided(site_packages: str) -> str:
 
 
 def _inside(field: dict) -> float | int:
-    mid = (field["min"] + field["max"]) / 2
+    """The middle of what training saw (inside the domain too)."""
+    seen = field["training"]
+    mid = (seen["min"] + seen["max"]) / 2
     return round(mid) if field["type"] == "integer" else mid
 
 
@@ -48,7 +50,7 @@ def main(package: str, bundle: str, site_packages: str) -> int:
         return 1
     fields = h.state.bundle.card["contract"]["fields"]
     app = {
-        n: f["levels"][0] if f["type"] == "category" else _inside(f)
+        n: f["training"]["levels"][0] if f["type"] == "category" else _inside(f)
         for n, f in fields.items()
         if f["required"]
     }

@@ -61,12 +61,13 @@ def v2_event(
 ) -> dict:
     """An API Gateway HTTP API (payload format 2.0) event."""
     hdrs = {"content-type": "application/json", "host": "api.example.com"} | (headers or {})
+    path, _, query = path.partition("?")
     text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
     return {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": hdrs,
         "requestContext": {
             "accountId": "123456789012",
