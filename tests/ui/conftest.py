@@ -153,7 +153,16 @@ def summary(generated_at: str, drift_share: float, default_rate: float, run: str
         "drift_share": drift_share,
         "drifted_columns": sum(c["drifted"] for c in columns),
         "columns": columns,
-        "top_drifted": ["EXT_SOURCE_3", "AMT_INCOME_TOTAL"],
+        "top_drifted": [  # ranked drifted columns, as credit_monitoring.drift.ranked writes them
+            {
+                "rank": r,
+                "name": c["name"],
+                "method": c["method"],
+                "score": c["score"],
+                "importance_share": c["importance_share"],
+            }
+            for r, c in enumerate(columns[:2], 1)
+        ],
         "prediction_drift": {"method": "wasserstein", "score": 0.08, "drifted": False},
         "refusal_rate": 0.27,
         "estimated": {

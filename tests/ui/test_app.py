@@ -245,3 +245,16 @@ def test_value_outside_training_is_scored_with_a_warning_beside_the_field(api):
     assert "Values to check" in at.warning[0].value
     assert "Annual income = " in shown and "outside what the model was trained on" in shown
     assert ":orange[⚠ Annual income = " in shown  # beside the field too
+
+
+def test_monitoring_page_says_when_the_window_had_no_scored_requests(api, tmp_path):
+    (tmp_path / "latest.json").write_text(json.dumps({
+        "status": "no_data", "generated_at": "2026-11-30T06:00:00Z",
+        "window": {"since": "2026-11-23", "until": "2026-11-30"}, "rows": 0,
+        "drift_share": 0.0, "drifted_columns": 0, "columns": [], "top_drifted": [],
+        "estimated": None, "report_key": "dt=2026-11-30/r/report.html",
+    }))  # fmt: skip
+    at = make_app(api.url, REPORTS_URI=str(tmp_path))
+    at.switch_page("app_pages/monitoring.py").run()
+    assert not at.exception
+    assert "No scored requests in the window 2026-11-23 to 2026-11-30" in texts(at)
