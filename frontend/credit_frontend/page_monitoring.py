@@ -12,6 +12,14 @@ from credit_frontend.i18n import field_label
 from credit_frontend.ui import lang, settings, t
 
 
+def _when(stamp: str | None) -> str:
+    """``2026-11-30T06:00:00Z`` -> ``2026-11-30 06:00`` (UTC, as the job writes it)."""
+    if not stamp:
+        return "?"
+    text = str(stamp).replace("T", " ").rstrip("Z")
+    return text[:16] if len(text) >= 16 else text
+
+
 def _money(v: float | None) -> str:
     return "n/a" if v is None else f"{v:,.3f}"
 
@@ -151,13 +159,15 @@ def page() -> None:
         return
     window = s.get("window") or {}
     if s.get("status") == "no_data":
-        st.info(t("mon_no_data", since=window.get("since"), until=window.get("until")))
+        st.info(
+            t("mon_no_data", since=_when(window.get("since")), until=_when(window.get("until")))
+        )
     else:
         st.caption(
             t(
                 "mon_window",
-                since=window.get("since"),
-                until=window.get("until"),
+                since=_when(window.get("since")),
+                until=_when(window.get("until")),
                 version=s.get("model_version"),
                 rows=s.get("rows"),
             )
