@@ -59,8 +59,13 @@ def choice(widget: Any, label: str, options: list[Any], key: str, **kw: Any) -> 
     index = options.index(current) if current in options else kw.pop("index", 0)
     kw.pop("index", None)
     wkey = f"{key}@{lang()}"
-    if wkey in st.session_state and st.session_state[wkey] != current:
-        del st.session_state[wkey]  # stale since the option was changed in the other language
+    shown_in = st.session_state.setdefault("_choice_lang", {})
+    if shown_in.get(key) != lang():
+        st.session_state.pop(wkey, None)  # last shown in the other language: start from `key`
+    elif wkey in st.session_state:
+        current = st.session_state[wkey]  # the officer's latest choice
+        index = options.index(current) if current in options else index
+    shown_in[key] = lang()
     value = widget(label, options, index=index, key=wkey, **kw)
     st.session_state[key] = value
     return value

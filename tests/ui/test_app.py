@@ -258,3 +258,24 @@ def test_monitoring_page_says_when_the_window_had_no_scored_requests(api, tmp_pa
     at.switch_page("app_pages/monitoring.py").run()
     assert not at.exception
     assert "No scored requests in the window 2026-11-23 to 2026-11-30" in texts(at)
+
+
+def test_client_from_an_uploaded_file_and_a_blank_application(api):
+    at = make_app(api.url)
+    at.radio(key="source@en").set_value("upload").run()
+    upload = pd.read_csv(SAMPLE).head(3).assign(SK_ID_CURR=[900001, 900002, 900003])
+    at.file_uploader(key="clients_csv").set_value(
+        ("mine.csv", upload.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert at.selectbox(key="client_pick").options == ["900001", "900002", "900003"]
+    pick_and_score(at, 900002)
+    assert at.session_state["result"]["score"]["sk_id_curr"] == 900002
+    # a blank application sends nothing: the API names the required fields
+    at.radio(key="source@en").set_value("blank").run()
+    at.button(key="blank_button").click().run()
+    assert at.session_state["f:DAYS_BIRTH"] is None
+    at.button(key="score_button").click().run()
+    assert "The application was refused (422): " in texts(at) and "Age: " in texts(at)
+    # switching language keeps the officer's choices
+    at.segmented_control(key="lang").set_value("fr").run()
+    assert at.radio(key="source@fr").value == "blank"
