@@ -516,9 +516,9 @@ def page() -> None:
     fields = fields_from_card(card)
     find_client(fields)
     left, right = st.columns([3, 2], gap="large")
+    with right:  # drawn first: the decision reaches the browser before the 100-odd form widgets
+        decision_panel(fields)
     with left:
         st.subheader(t("application"))
         application_form(fields)
-    with right:
-        decision_panel(fields)
     explanation(fields, card)
