@@ -24,7 +24,7 @@ MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint chromium test test-fast bench bench-twin bench-api bench-drift demo demo-stop \
-	twin train export serve package clean drift drift-requirements
+	twin train export serve package clean drift ui drift-requirements
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -109,6 +109,11 @@ bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughpu
 	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON)
 	LD_LIBRARY_PATH=$(LAMBDA_BUILD)/lib $(PYTHON) -I -S bench/lambda_smoke.py $(LAMBDA_BUILD) \
 		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages
+
+UI_PORT ?= 8501
+
+ui: install  ## Run the credit officers' Streamlit app against API_URL (default: the local API)
+	API_URL=$${API_URL:-http://127.0.0.1:$(API_PORT)} $(RUN) credit ui --port $(UI_PORT)
 
 serve: install  ## Serve the scoring API locally on the exported bundle
 	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests

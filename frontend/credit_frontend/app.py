@@ -1,0 +1,54 @@
+"""The app's frame: page config, language switch, API status and navigation between pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from credit_frontend.client import ApiError
+from credit_frontend.ui import language_switch, model_card, t
+
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
+
+
+def _status() -> None:
+    try:
+        card = model_card()
+    except ApiError:
+        return  # each page says what failed, in the chosen language
+    st.caption(
+        t(
+            "api_connected",
+            version=card.get("model_version"),
+            threshold=f"{100 * float(card.get('threshold', 0)):.1f}%",
+        )
+    )
+
+
+def main() -> None:
+    st.set_page_config(page_title="Prêt à Dépenser", page_icon="💶", layout="wide")
+    with st.sidebar:
+        language_switch()
+        _status()
+    pages = [
+        st.Page(
+            PAGES / "client.py",
+            title=t("page_client"),
+            icon=":material/person:",
+            url_path="client",
+            default=True,
+        ),
+        st.Page(
+            PAGES / "batch.py", title=t("page_batch"), icon=":material/table:", url_path="batch"
+        ),
+        st.Page(
+            PAGES / "monitoring.py",
+            title=t("page_monitoring"),
+            icon=":material/monitoring:",
+            url_path="monitoring",
+        ),
+    ]
+    current = st.navigation(pages, position="sidebar")
+    st.title(current.title)
+    current.run()

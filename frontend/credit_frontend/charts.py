@@ -1,0 +1,297 @@
+"""Plotly figures and their text summaries (pure functions: data in, figure or sentence out).
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
+no chart relies on colour alone: decisions are also written, classes also differ by marker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+BLUE, VERMILION, ORANGE, SKY, GREEN, PURPLE, BLACK, GREY = (
+    "#0072B2",
+    "#D55E00",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#CC79A7",
+    "#000000",
+    "#999999",
+)
+REPAID, DEFAULTED = BLUE, VERMILION
+Tr = Callable[..., str]
+
+
+def pct(p: float | None, digits: int = 1) -> str:
+    return (
+        "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.{digits}f}%"
+    )
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        font={"size": 13},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def gauge_top(probability: float, threshold: float) -> float:
+    """Upper end of the gauge (percent): three times the threshold, or past the client's value,
+    rounded up to a multiple of 5, at most 100. A cost-based threshold is often near 10 %: on a
+    0-100 scale the needle and the threshold would be squeezed into the first tenth."""
+    top = max(3 * threshold, 1.25 * probability) * 100
+    return float(min(100, 5 * math.ceil(top / 5)))
+
+
+def gauge(probability: float, threshold: float, title: str, threshold_label: str) -> go.Figure:
+    """Probability of default (percent) with the decision threshold as a black line."""
+    p, t = 100 * probability, 100 * threshold
+    top = gauge_top(probability, threshold)
+    colour = VERMILION if probability >= threshold else BLUE
+    fig = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=p,
+            number={"suffix": " %", "valueformat": ".1f", "font": {"color": colour}},
+            gauge={
+                "axis": {"range": [0, top], "ticksuffix": " %"},
+                "bar": {"color": colour, "thickness": 0.35},
+                "steps": [
+                    {"range": [0, t], "color": "#DCEBF5"},
+                    {"range": [t, top], "color": "#F7E1D3"},
+                ],
+                "threshold": {"line": {"color": BLACK, "width": 4}, "thickness": 0.9, "value": t},
+            },
+        )
+    )
+    fig.add_annotation(
+        x=0.5, y=-0.12, showarrow=False, font={"size": 12},
+        text=f"▮ {threshold_label}: {t:.1f} %",
+    )  # fmt: skip
+    return _layout(fig, title, height=270)
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+PROBABILITY_TICKS = (
+    0.005,
+    0.01,
+    0.02,
+    0.03,
+    0.05,
+    0.07,
+    0.1,
+    0.15,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    0.9,
+    0.95,
+)
+
+
+def waterfall(
+    contributions: Sequence[dict[str, Any]],
+    base_value: float,
+    threshold: float,
+    labels: dict[str, str],
+    top: int = 10,
+) -> go.Figure:
+    """From the average client (``base_value``, log-odds) to this client, one bar per top
+    contribution and one for the rest; the axis is in log-odds (where contributions add up) but
+    labelled in probabilities, with the decision threshold marked. ``labels``: average, others
+    ({n}), client, axis, title, threshold."""
+    rows = list(contributions[:top])
+    rest = list(contributions[top:])
+    names = [str(r.get("label") or r["feature"]) for r in rows]
+    values = [float(r["contribution"]) for r in rows]
+    if rest:
+        names.append(labels["others"].format(n=len(rest)))
+        values.append(sum(float(r["contribution"]) for r in rest))
+    base = float(base_value)
+    path = [base + sum(values[: i + 1]) for i in range(len(values))]
+    names.append(labels["client"])
+    measures = ["relative"] * len(values) + ["total"]
+    values.append(0.0)
+    cut = logit(threshold)
+    lo, hi = min([*path, cut, base]), max([*path, cut, base])
+    pad = max(0.15 * (hi - lo), 0.2)
+    lo, hi = lo - pad, hi + pad
+    ticks = [p for p in PROBABILITY_TICKS if lo <= logit(p) <= hi]
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            measure=measures,
+            base=base,  # bars start at the average client's log-odds
+            y=names,
+            x=values,
+            increasing={"marker": {"color": VERMILION}},
+            decreasing={"marker": {"color": BLUE}},
+            totals={"marker": {"color": GREY}},
+            connector={"line": {"color": GREY, "width": 1}},
+        )
+    )
+    fig.add_vline(x=base, line={"color": GREY, "width": 2, "dash": "dot"})
+    fig.add_annotation(x=base, yref="paper", y=-0.02, yanchor="top", showarrow=False,
+                       text=labels["average"], font={"color": "#555555"})  # fmt: skip
+    fig.add_vline(x=cut, line={"color": BLACK, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=cut, yref="paper", y=1.03, showarrow=False, text=labels["threshold"])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(
+        title=labels["axis"], range=[lo, hi], tickvals=[logit(p) for p in ticks],
+        ticktext=[f"{100 * p:g} %" for p in ticks],
+    )  # fmt: skip
+    return _layout(fig, labels["title"], height=140 + 30 * len(names))
+
+
+def importance_bar(
+    importance: Sequence[dict[str, Any]], title: str, axis: str, top: int = 15
+) -> go.Figure:
+    rows = list(importance[:top])
+    names = [r.get("label") or r["feature"] for r in rows]
+    values = [float(r.get("mean_abs_shap", r.get("importance", 0.0))) for r in rows]
+    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=BLUE))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=axis)
+    return _layout(fig, title, height=120 + 26 * len(names))
+
+
+def distribution(
+    values: Sequence[Any],
+    target: Sequence[int],
+    client_value: Any,
+    categorical: bool,
+    names: dict[str, str],
+) -> go.Figure:
+    """Share of repaid and defaulted reference clients by value, the client's value marked."""
+    groups = {
+        0: [v for v, y in zip(values, target, strict=True) if y == 0 and v is not None],
+        1: [v for v, y in zip(values, target, strict=True) if y == 1 and v is not None],
+    }
+    fig = go.Figure()
+    for y, colour, pattern, label in (
+        (0, REPAID, "", names["repaid"]),
+        (1, DEFAULTED, "/", names["defaulted"]),
+    ):
+        kw = {
+            "marker": {
+                "color": colour,
+                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+            },
+            "name": label,
+            "histnorm": "percent",
+        }
+        if categorical:
+            fig.add_trace(go.Histogram(x=[str(v) for v in groups[y]], **kw))
+        else:
+            fig.add_trace(go.Histogram(x=groups[y], nbinsx=30, opacity=0.6, **kw))
+    fig.update_layout(barmode="group" if categorical else "overlay")
+    fig.update_yaxes(title=names["share"] + " (%)")
+    if client_value is not None:
+        x = str(client_value) if categorical else client_value
+        fig.add_vline(x=x, line={"color": BLACK, "width": 3, "dash": "dash"})
+        fig.add_annotation(
+            x=x, yref="paper", y=1.02, text=names["client"], showarrow=False, font={"color": BLACK}
+        )
+    return _layout(fig, names["title"], height=340)
+
+
+def scatter(
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    target: Sequence[int],
+    client: tuple[Any, Any],
+    names: dict[str, str],
+) -> go.Figure:
+    fig = go.Figure()
+    for y_val, colour, symbol, label in (
+        (0, REPAID, "circle", names["repaid"]),
+        (1, DEFAULTED, "x", names["defaulted"]),
+    ):
+        pts = [
+            (a, b)
+            for a, b, t in zip(xs, ys, target, strict=True)
+            if t == y_val and a is not None and b is not None
+        ]
+        fig.add_trace(
+            go.Scattergl(
+                x=[a for a, _ in pts],
+                y=[b for _, b in pts],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.55},
+            )
+        )
+    if client[0] is not None and client[1] is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[client[0]],
+                y=[client[1]],
+                mode="markers",
+                name=names["client"],
+                marker={
+                    "color": BLACK,
+                    "symbol": "star",
+                    "size": 18,
+                    "line": {"color": "white", "width": 1},
+                },
+            )
+        )
+    fig.update_xaxes(title=names["x"])
+    fig.update_yaxes(title=names["y"])
+    return _layout(fig, names["title"], height=400)
+
+
+def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
+    """Drift share and estimated default rate per run (percent)."""
+    x = [r["generated_at"] for r in runs]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[100 * (r.get("drift_share") or 0) for r in runs],
+            mode="lines+markers",
+            name=names["drift_share"],
+            line={"color": ORANGE},
+            marker={"symbol": "square"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[100 * ((r.get("estimated") or {}).get("default_rate") or 0) for r in runs],
+            mode="lines+markers",
+            name=names["default_rate"],
+            line={"color": BLUE, "dash": "dash"},
+            marker={"symbol": "circle"},
+        )
+    )
+    fig.update_yaxes(title="%", rangemode="tozero")
+    return _layout(fig, names["title"], height=320)
+
+
+def share_below(values: Sequence[float], v: float) -> float | None:
+    """Fraction of ``values`` strictly below ``v`` (None when empty)."""
+    return sum(x < v for x in values) / len(values) if values else None
+
+
+def median(values: Sequence[float]) -> float | None:
+    s = sorted(values)
+    n = len(s)
+    if not n:
+        return None
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2

@@ -1,0 +1,216 @@
+"""The application form, generated from the model card's contract (pure functions, no Streamlit).
+
+Durations (``DAYS_*`` fields, days before the application, negative) are shown in years (positive)
+and converted back to days for the API. A missing value stays missing (``None``, never 0).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+DAYS_PER_YEAR = 365.25
+# a DAYS_* value above 0 days (or a domain sentinel) is a code, not a duration (365243 means
+# "pensioner / not employed" in Home Credit): it is shown and sent as is. In years, anything
+# above CODE_YEARS cannot be a duration.
+CODE_YEARS = 200
+ID_FIELD = "SK_ID_CURR"
+
+# (group key, name patterns) in display order; the first match wins, unmatched fields go to other
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("group_external", (r"^EXT_SOURCE",)),
+    ("group_income", (r"^AMT_(?!REQ)", r"^NAME_CONTRACT_TYPE$", r"^NAME_INCOME_TYPE$")),
+    (
+        "group_identity",
+        (
+            r"^CODE_GENDER$",
+            r"^DAYS_BIRTH$",
+            r"^CNT_",
+            r"^NAME_FAMILY",
+            r"^NAME_EDUCATION",
+            r"^NAME_TYPE_SUITE",
+            r"^OWN_CAR_AGE$",
+            r"^FLAG_OWN_CAR$",
+        ),
+    ),
+    ("group_employment", (r"^DAYS_EMPLOYED$", r"^OCCUPATION", r"^ORGANIZATION", r"^FLAG_EMP")),
+    (
+        "group_housing",
+        (
+            r"^FLAG_OWN_REALTY$",
+            r"^NAME_HOUSING",
+            r"^REGION_",
+            r"^REG_",
+            r"^LIVE_",
+            r"_(AVG|MODE|MEDI)$",
+            r"^DAYS_REGISTRATION$",
+            r"^DAYS_ID_PUBLISH$",
+            r"^(FONDKAPREMONT|HOUSETYPE|WALLSMATERIAL|EMERGENCYSTATE)",
+        ),
+    ),
+    (
+        "group_documents",
+        (
+            r"^FLAG_DOCUMENT",
+            r"^FLAG_(MOBIL|CONT_MOBILE|PHONE|WORK_PHONE|EMAIL)",
+            r"^DAYS_LAST_PHONE",
+            r"^WEEKDAY_",
+            r"^HOUR_",
+        ),
+    ),
+    ("group_bureau", (r"^AMT_REQ_CREDIT", r"_SOCIAL_CIRCLE$")),
+)
+OPEN_GROUPS = ("group_income",)  # the loan itself; the rest opens on demand
+
+
+@dataclass(frozen=True)
+class Field:
+    """One contract field as the form needs it (accepts the card's old and new shapes)."""
+
+    name: str
+    kind: str  # "integer" | "number" | "category"
+    required: bool
+    lo: float | None = None  # domain (what the API accepts), in API units (days for DAYS_*)
+    hi: float | None = None
+    levels: tuple[str, ...] = ()
+    sentinels: tuple[float, ...] = ()
+    train_lo: float | None = None  # what the model saw in training
+    train_hi: float | None = None
+    missing_rate: float | None = None
+
+    @property
+    def in_years(self) -> bool:
+        return self.kind != "category" and self.name.startswith("DAYS_")
+
+    def is_code(self, days: float) -> bool:
+        """A DAYS_* value that is a code rather than a duration (see CODE_YEARS)."""
+        return days > 0 or days in self.sentinels
+
+    @property
+    def group(self) -> str:
+        for key, patterns in GROUPS:
+            if any(re.search(p, self.name) for p in patterns):
+                return key
+        return "group_other"
+
+
+def _finite(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and math.isfinite(v) else None
+
+
+def fields_from_card(card: dict[str, Any]) -> list[Field]:
+    """The contract's fields in contract order. ``contract.fields[NAME]`` is either
+    ``{type, domain: {min, max, sentinels?, levels?}, training: {min, max} | {levels}, ...}``
+    or the older flat ``{type, min, max, levels, ...}``."""
+    out = []
+    for name, spec in (card.get("contract") or {}).get("fields", {}).items():
+        domain = spec.get("domain") or spec
+        training = spec.get("training") or {}
+        out.append(
+            Field(
+                name=name,
+                kind=spec.get("type", "number"),
+                required=bool(spec.get("required")),
+                lo=_finite(domain.get("min")),
+                hi=_finite(domain.get("max")),
+                levels=tuple(domain.get("levels") or spec.get("levels") or ()),
+                sentinels=tuple(float(s) for s in domain.get("sentinels") or ()),
+                train_lo=_finite(training.get("min")),
+                train_hi=_finite(training.get("max")),
+                missing_rate=_finite(spec.get("missing_rate_in_training")),
+            )
+        )
+    return out
+
+
+def grouped(fields: list[Field]) -> list[tuple[str, list[Field]]]:
+    """Fields by group in display order (required fields first within a group); empty groups
+    are left out."""
+    order = [key for key, _ in GROUPS] + ["group_other"]
+    by_group: dict[str, list[Field]] = {k: [] for k in order}
+    for f in fields:
+        by_group[f.group].append(f)
+    return [(k, sorted(v, key=lambda f: not f.required)) for k, v in by_group.items() if v]
+
+
+def is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
+
+
+def days_to_years(days: float) -> float:
+    """Days before the application (negative) -> years (positive), unrounded so that
+    :func:`years_to_days` gives the same days back."""
+    return -days / DAYS_PER_YEAR
+
+
+def years_to_days(years: float) -> int | float:
+    """Years (positive) -> days before the application (negative); whole days as an int (the
+    round trip with :func:`days_to_years` is exact to float precision)."""
+    days = -years * DAYS_PER_YEAR
+    whole = round(days)
+    return int(whole) if abs(days - whole) < 1e-6 else round(days, 6)
+
+
+def to_widget(f: Field, raw: Any) -> Any:
+    """An API value -> the widget's value (years for durations, None when missing)."""
+    if is_missing(raw):
+        return None
+    if f.kind == "category":
+        return str(raw)
+    if f.in_years and not f.is_code(float(raw)):
+        return days_to_years(float(raw))
+    return float(raw)
+
+
+def to_api(f: Field, shown: Any) -> Any:
+    """A widget's value -> the API value (days for durations, int for integers); None = missing."""
+    if is_missing(shown):
+        return None
+    if f.kind == "category":
+        return str(shown)
+    value = float(shown)
+    if f.in_years and value <= CODE_YEARS and value not in f.sentinels:
+        return years_to_days(value)
+    if f.kind == "integer" and value.is_integer():
+        return int(value)
+    return value
+
+
+def application(
+    fields: list[Field], shown: dict[str, Any], client_id: int | None
+) -> dict[str, Any]:
+    """The JSON body for the API: missing fields are left out (the API treats them as missing)."""
+    body: dict[str, Any] = {} if client_id is None else {ID_FIELD: int(client_id)}
+    for f in fields:
+        v = to_api(f, shown.get(f.name))
+        if v is not None:
+            body[f.name] = v
+    return body
+
+
+def record_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row (pandas record) -> plain JSON values, missing values left out; numpy scalars
+    become Python numbers and integral floats of count-like columns stay floats (the API's
+    integer fields accept ints only, so whole numbers are sent as ints)."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if is_missing(v):
+            continue
+        v = v.item() if hasattr(v, "item") else v
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out[str(k)] = v
+    return out
+
+
+def display_value(f: Field, raw: Any, lang_missing: str) -> str:
+    """A value as a credit officer reads it: years for durations, 'missing' when absent."""
+    if is_missing(raw):
+        return lang_missing
+    if f.kind == "category":
+        return str(raw)
+    if f.in_years and not f.is_code(float(raw)):
+        return f"{days_to_years(float(raw)):.1f}"
+    return f"{float(raw):,.6g}" if abs(float(raw)) >= 1000 else f"{float(raw):.4g}"

@@ -1,0 +1,429 @@
+"""Every label of the app in English and French; ``tr(lang, key, **values)`` formats one."""
+
+from __future__ import annotations
+
+LANGS = ("en", "fr")
+LANG_NAMES = {"en": "English", "fr": "Français"}
+
+TEXT: dict[str, dict[str, str]] = {
+    # shell
+    "app_title": {
+        "en": "Prêt à Dépenser · credit scoring",
+        "fr": "Prêt à Dépenser · score de crédit",
+    },
+    "language": {"en": "Language", "fr": "Langue"},
+    "page_client": {"en": "Client file", "fr": "Dossier client"},
+    "page_batch": {"en": "Batch scoring", "fr": "Scoring par lot"},
+    "page_monitoring": {"en": "Monitoring", "fr": "Surveillance"},
+    "api_connected": {
+        "en": "Model {version} · threshold {threshold}",
+        "fr": "Modèle {version} · seuil {threshold}",
+    },
+    # failures
+    "err_unreachable": {
+        "en": "The scoring service cannot be reached at {url}. Check the network or try again in a minute.",
+        "fr": "Le service de score est injoignable à l'adresse {url}. Vérifiez le réseau ou réessayez dans une minute.",
+    },
+    "err_unauthorized": {
+        "en": "The scoring service refused the access key (401). Ask the administrator for a valid API key.",
+        "fr": "Le service de score a refusé la clé d'accès (401). Demandez une clé d'API valide à l'administrateur.",
+    },
+    "err_invalid": {
+        "en": "The application was refused (422): {fields}.",
+        "fr": "Le dossier a été refusé (422) : {fields}.",
+    },
+    "err_unavailable": {
+        "en": "No model is loaded on the scoring service (503). Scoring is paused; try again later.",
+        "fr": "Aucun modèle n'est chargé sur le service de score (503). Le scoring est suspendu ; réessayez plus tard.",
+    },
+    "err_not_found": {
+        "en": "This scoring service does not offer this function yet (404).",
+        "fr": "Ce service de score ne propose pas encore cette fonction (404).",
+    },
+    "err_too_large": {
+        "en": "The request is too large for the scoring service (413).",
+        "fr": "La requête est trop volumineuse pour le service de score (413).",
+    },
+    "err_unexpected": {
+        "en": "The scoring service answered with an unexpected error ({status}).",
+        "fr": "Le service de score a répondu par une erreur inattendue ({status}).",
+    },
+    "field_error": {"en": "{field}: {message}", "fr": "{field} : {message}"},
+    # find a client
+    "find_client": {"en": "Find a client", "fr": "Trouver un client"},
+    "source": {"en": "Look the client up in", "fr": "Chercher le client dans"},
+    "source_sample": {"en": "Sample clients", "fr": "Clients d'exemple"},
+    "source_upload": {"en": "Upload a CSV", "fr": "Importer un CSV"},
+    "source_blank": {"en": "Blank application", "fr": "Dossier vierge"},
+    "upload_clients": {
+        "en": "CSV with the application columns",
+        "fr": "CSV avec les colonnes du dossier",
+    },
+    "client_id": {"en": "Client number (SK_ID_CURR)", "fr": "Numéro client (SK_ID_CURR)"},
+    "pick_client": {"en": "Choose a client", "fr": "Choisissez un client"},
+    "loaded_client": {
+        "en": "Client {id} loaded: check the fields, then press Score.",
+        "fr": "Client {id} chargé : vérifiez les champs puis cliquez sur Scorer.",
+    },
+    "blank_loaded": {
+        "en": "Blank application: fill in at least the required fields (*).",
+        "fr": "Dossier vierge : remplissez au moins les champs obligatoires (*).",
+    },
+    "bad_csv": {
+        "en": "This file cannot be read as CSV: {error}",
+        "fr": "Ce fichier n'est pas un CSV lisible : {error}",
+    },
+    "no_id_column": {
+        "en": "The file has no SK_ID_CURR column.",
+        "fr": "Le fichier n'a pas de colonne SK_ID_CURR.",
+    },
+    # form
+    "application": {"en": "Application", "fr": "Dossier"},
+    "missing": {"en": "missing", "fr": "manquant"},
+    "required_note": {
+        "en": "Fields marked \\* are required.",
+        "fr": "Les champs marqués \\* sont obligatoires.",
+    },
+    "years": {"en": "years", "fr": "ans"},
+    "allowed": {"en": "Allowed: {lo} to {hi}", "fr": "Autorisé : de {lo} à {hi}"},
+    "trained_on": {"en": "Model trained on {lo} to {hi}", "fr": "Modèle entraîné sur {lo} à {hi}"},
+    "missing_rate": {
+        "en": "Missing for {rate} of training clients",
+        "fr": "Manquant pour {rate} des clients d'entraînement",
+    },
+    "sentinel_choice": {
+        "en": "Special code {code} (e.g. pensioner, not employed)",
+        "fr": "Code spécial {code} (ex. retraité, sans emploi)",
+    },
+    "group_identity": {"en": "Identity and family", "fr": "Identité et famille"},
+    "group_income": {"en": "Income and credit", "fr": "Revenus et crédit"},
+    "group_employment": {"en": "Employment", "fr": "Emploi"},
+    "group_housing": {"en": "Housing and region", "fr": "Logement et région"},
+    "group_external": {"en": "External scores", "fr": "Scores externes"},
+    "group_documents": {"en": "Documents and contact", "fr": "Documents et contact"},
+    "group_bureau": {"en": "Credit bureau enquiries", "fr": "Demandes au bureau de crédit"},
+    "group_other": {"en": "Other", "fr": "Autres"},
+    "score": {"en": "Score", "fr": "Scorer"},
+    # result
+    "result": {"en": "Decision", "fr": "Décision"},
+    "no_result": {
+        "en": "Load a client and press Score to see the decision.",
+        "fr": "Chargez un client et cliquez sur Scorer pour voir la décision.",
+    },
+    "request_ref": {
+        "en": "Model version {version} · reference of this score: {rid}",
+        "fr": "Version du modèle {version} · référence de ce score : {rid}",
+    },
+    "decision_line": {"en": "Decision: **{decision}**", "fr": "Décision : **{decision}**"},
+    "decision_approve": {"en": "Approve", "fr": "Accorder"},
+    "decision_refuse": {"en": "Refuse", "fr": "Refuser"},
+    "probability": {"en": "Probability of default", "fr": "Probabilité de défaut"},
+    "threshold": {"en": "Decision threshold", "fr": "Seuil de décision"},
+    "risk_grade": {"en": "Risk grade", "fr": "Classe de risque"},
+    "model_version": {"en": "Model version", "fr": "Version du modèle"},
+    "gauge_summary": {
+        "en": "Probability of default {p}, {side} the decision threshold of {t}: {decision}. Risk grade {grade} (A lowest risk, E highest).",
+        "fr": "Probabilité de défaut {p}, {side} du seuil de décision de {t} : {decision}. Classe de risque {grade} (A risque le plus faible, E le plus élevé).",
+    },
+    "below": {"en": "below", "fr": "en dessous"},
+    "above": {"en": "at or above", "fr": "au-dessus ou au niveau"},
+    "warnings": {"en": "Values to check", "fr": "Valeurs à vérifier"},
+    "warn_outside": {
+        "en": "{field} = {value} is outside what the model was trained on ({lo} to {hi}); the score is less reliable.",
+        "fr": "{field} = {value} est hors de ce que le modèle a vu à l'entraînement ({lo} à {hi}) ; le score est moins fiable.",
+    },
+    "warn_unseen": {
+        "en": "{field} = {value} was never seen in training; it was scored as missing.",
+        "fr": "{field} = {value} n'a jamais été vu à l'entraînement ; il a été traité comme manquant.",
+    },
+    "stale_result": {
+        "en": "The form changed since this score: press Score again.",
+        "fr": "Le dossier a changé depuis ce score : cliquez à nouveau sur Scorer.",
+    },
+    # explanation
+    "tab_explain": {"en": "Why this decision", "fr": "Pourquoi cette décision"},
+    "tab_population": {
+        "en": "Compared with other clients",
+        "fr": "Comparaison avec les autres clients",
+    },
+    "tab_importance": {"en": "What the model looks at", "fr": "Ce que regarde le modèle"},
+    "waterfall_title": {
+        "en": "Main factors of this score",
+        "fr": "Principaux facteurs de ce score",
+    },
+    "waterfall_axis": {
+        "en": "Probability of default (log-odds scale: effects add up)",
+        "fr": "Probabilité de défaut (échelle log-odds : les effets s'additionnent)",
+    },
+    "average_client": {"en": "Average client", "fr": "Client moyen"},
+    "other_factors": {"en": "{n} other factors", "fr": "{n} autres facteurs"},
+    "this_client": {"en": "This client", "fr": "Ce client"},
+    "raises": {"en": "raises the risk", "fr": "augmente le risque"},
+    "lowers": {"en": "lowers the risk", "fr": "diminue le risque"},
+    "reason_line": {"en": "{label} ({value}) {verb}.", "fr": "{label} ({value}) {verb}."},
+    "reasons_against": {"en": "Against the application", "fr": "En défaveur du dossier"},
+    "reasons_for": {"en": "In favour of the application", "fr": "En faveur du dossier"},
+    "none": {"en": "none", "fr": "aucun"},
+    "waterfall_summary": {
+        "en": "Starting from the average client, the factors that raise this client's risk most are: {up}. Those that lower it most are: {down}.",
+        "fr": "Par rapport au client moyen, les facteurs qui augmentent le plus le risque de ce client sont : {up}. Ceux qui le diminuent le plus sont : {down}.",
+    },
+    "importance_title": {
+        "en": "Average weight of each factor in the model",
+        "fr": "Poids moyen de chaque facteur dans le modèle",
+    },
+    "importance_axis": {
+        "en": "Mean absolute effect (log-odds)",
+        "fr": "Effet absolu moyen (log-odds)",
+    },
+    "importance_summary": {
+        "en": "Across all clients, the model relies most on: {top}.",
+        "fr": "Sur l'ensemble des clients, le modèle s'appuie surtout sur : {top}.",
+    },
+    # population
+    "feature": {"en": "Feature", "fr": "Caractéristique"},
+    "second_feature": {"en": "Second feature", "fr": "Seconde caractéristique"},
+    "repaid": {"en": "Repaid", "fr": "Remboursé"},
+    "defaulted": {"en": "Defaulted", "fr": "En défaut"},
+    "share": {"en": "Share of clients", "fr": "Part des clients"},
+    "distribution_title": {
+        "en": "{feature}: repaid and defaulted clients",
+        "fr": "{feature} : clients ayant remboursé et en défaut",
+    },
+    "dist_summary_num": {
+        "en": "{feature}: this client's value {value} is higher than {p0} of clients who repaid and {p1} of clients who defaulted (median {m0} and {m1}).",
+        "fr": "{feature} : la valeur de ce client, {value}, dépasse celle de {p0} des clients ayant remboursé et de {p1} des clients en défaut (médianes {m0} et {m1}).",
+    },
+    "dist_summary_cat": {
+        "en": "{feature}: this client is '{value}'; {p1} of clients in that group defaulted, against {pall} overall.",
+        "fr": "{feature} : ce client est « {value} » ; {p1} des clients de ce groupe ont fait défaut, contre {pall} au total.",
+    },
+    "dist_summary_missing": {
+        "en": "{feature} is missing for this client; {p1} of clients with it missing defaulted, against {pall} overall.",
+        "fr": "{feature} est manquant pour ce client ; {p1} des clients sans cette valeur ont fait défaut, contre {pall} au total.",
+    },
+    "scatter_title": {"en": "{x} and {y}", "fr": "{x} et {y}"},
+    "scatter_summary": {
+        "en": "{n} reference clients ({d} defaulted) plotted by {x} and {y}; this client is the black star at ({vx}, {vy}).",
+        "fr": "{n} clients de référence ({d} en défaut) placés selon {x} et {y} ; ce client est l'étoile noire en ({vx}, {vy}).",
+    },
+    "reference_rows": {
+        "en": "Reference: {n} training clients of model {version}.",
+        "fr": "Référence : {n} clients d'entraînement du modèle {version}.",
+    },
+    "no_reference": {
+        "en": "Population data is not available: {why}",
+        "fr": "Les données de population ne sont pas disponibles : {why}",
+    },
+    # batch
+    "batch_intro": {
+        "en": "Upload a CSV with one application per row (the application columns; others are ignored). You get it back with the probability, the decision, the grade and, for rows that could not be scored, the reason.",
+        "fr": "Importez un CSV avec un dossier par ligne (les colonnes du dossier ; les autres sont ignorées). Vous le récupérez avec la probabilité, la décision, la classe et, pour les lignes non scorées, le motif.",
+    },
+    "batch_file": {"en": "Applications (CSV)", "fr": "Dossiers (CSV)"},
+    "batch_run": {"en": "Score the file", "fr": "Scorer le fichier"},
+    "batch_progress": {
+        "en": "Scoring rows {done} / {total}",
+        "fr": "Scoring des lignes {done} / {total}",
+    },
+    "batch_done": {
+        "en": "{scored} rows scored, {refused} not scored (invalid data: see the reason).",
+        "fr": "{scored} lignes scorées, {refused} non scorées (données invalides : voir le motif).",
+    },
+    "batch_ignored": {
+        "en": "Columns ignored (not used by the model): {cols}",
+        "fr": "Colonnes ignorées (non utilisées par le modèle) : {cols}",
+    },
+    "batch_download": {"en": "Download the results (CSV)", "fr": "Télécharger les résultats (CSV)"},
+    "batch_summary": {
+        "en": "Of {scored} scored applications, {approved} would be approved and {refused_dec} refused; average probability of default {mean}.",
+        "fr": "Sur {scored} dossiers scorés, {approved} seraient accordés et {refused_dec} refusés ; probabilité de défaut moyenne {mean}.",
+    },
+    "col_row": {"en": "Row", "fr": "Ligne"},
+    "col_probability": {"en": "Probability of default", "fr": "Probabilité de défaut"},
+    "col_decision": {"en": "Decision", "fr": "Décision"},
+    "col_grade": {"en": "Grade", "fr": "Classe"},
+    "col_reason": {"en": "Why not scored", "fr": "Motif du non-scoring"},
+    "batch_empty": {"en": "The file has no rows.", "fr": "Le fichier ne contient aucune ligne."},
+    # monitoring
+    "mon_intro": {
+        "en": "Latest drift check of the data the API scored against the training data.",
+        "fr": "Dernier contrôle de dérive des données scorées par l'API par rapport aux données d'entraînement.",
+    },
+    "mon_not_configured": {
+        "en": "No reports location is configured (REPORTS_URI).",
+        "fr": "Aucun emplacement de rapports n'est configuré (REPORTS_URI).",
+    },
+    "mon_unreadable": {
+        "en": "The latest drift summary cannot be read from {uri}: {error}",
+        "fr": "Le dernier résumé de dérive est illisible à {uri} : {error}",
+    },
+    "mon_no_data": {
+        "en": "No scored requests in the window {since} to {until}: nothing to compare.",
+        "fr": "Aucune requête scorée entre {since} et {until} : rien à comparer.",
+    },
+    "mon_window": {
+        "en": "Window {since} to {until} · model {version} · {rows} applications",
+        "fr": "Période du {since} au {until} · modèle {version} · {rows} dossiers",
+    },
+    "drift_share": {"en": "Share of drifted features", "fr": "Part de caractéristiques en dérive"},
+    "drifted_columns": {"en": "Drifted features", "fr": "Caractéristiques en dérive"},
+    "est_default_rate": {"en": "Estimated default rate", "fr": "Taux de défaut estimé"},
+    "est_cost": {"en": "Estimated cost per application", "fr": "Coût estimé par dossier"},
+    "vs_training": {"en": "vs training", "fr": "vs entraînement"},
+    "refusal_rate": {"en": "Refusal rate", "fr": "Taux de refus"},
+    "top_drifted": {"en": "Most drifted features", "fr": "Caractéristiques les plus en dérive"},
+    "col_feature": {"en": "Feature", "fr": "Caractéristique"},
+    "col_method": {"en": "Test", "fr": "Test"},
+    "col_score": {"en": "Drift score", "fr": "Score de dérive"},
+    "col_drifted": {"en": "Drifted", "fr": "En dérive"},
+    "col_importance": {"en": "Share of model importance", "fr": "Part de l'importance du modèle"},
+    "col_missing_ref": {"en": "Missing (training)", "fr": "Manquant (entraînement)"},
+    "col_missing_cur": {"en": "Missing (now)", "fr": "Manquant (actuel)"},
+    "mon_report": {"en": "Open the full drift report", "fr": "Ouvrir le rapport de dérive complet"},
+    "mon_report_download": {
+        "en": "Download the full drift report (HTML)",
+        "fr": "Télécharger le rapport de dérive complet (HTML)",
+    },
+    "mon_summary": {
+        "en": "{drifted} of {total} features drifted ({share}). Estimated default rate {rate} against {train_rate} in training; estimated cost per application {cost} against {train_cost}.",
+        "fr": "{drifted} caractéristiques sur {total} en dérive ({share}). Taux de défaut estimé {rate} contre {train_rate} à l'entraînement ; coût estimé par dossier {cost} contre {train_cost}.",
+    },
+    "trend_title": {"en": "Trend over past runs", "fr": "Évolution sur les contrôles passés"},
+    "trend_summary": {
+        "en": "{n} runs from {first} to {last}: drift share went from {s0} to {s1}, estimated default rate from {r0} to {r1}.",
+        "fr": "{n} contrôles du {first} au {last} : la part en dérive est passée de {s0} à {s1}, le taux de défaut estimé de {r0} à {r1}.",
+    },
+    "trend_one": {
+        "en": "Only one run so far: no trend yet.",
+        "fr": "Un seul contrôle pour l'instant : pas encore d'évolution.",
+    },
+    "run_date": {"en": "Run", "fr": "Contrôle"},
+    "yes": {"en": "yes", "fr": "oui"},
+    "no": {"en": "no", "fr": "non"},
+}
+
+
+# the API's validation messages (English) that the UI translates; others are shown as received
+API_MESSAGES_FR = {
+    "required field is missing": "champ obligatoire manquant",
+    "Input should be greater than or equal to": "La valeur doit être supérieure ou égale à",
+    "Input should be less than or equal to": "La valeur doit être inférieure ou égale à",
+    "Input should be": "La valeur doit être",
+    "Input should be a valid integer": "La valeur doit être un nombre entier",
+    "Input should be a valid number": "La valeur doit être un nombre",
+    "Extra inputs are not permitted": "Champ inconnu du modèle",
+}
+
+
+def api_message(lang: str, message: str) -> str:
+    """An API validation message in ``lang`` (the longest known English prefix is replaced)."""
+    if lang != "fr":
+        return message
+    for en in sorted(API_MESSAGES_FR, key=len, reverse=True):
+        if message.startswith(en):
+            return API_MESSAGES_FR[en] + message[len(en) :]
+    return message
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """The label ``key`` in ``lang`` (English if absent), formatted with ``values``."""
+    entry = TEXT[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+# plain names of the most used application fields; other fields get their name in lower case
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "DAYS_BIRTH": {"en": "Age", "fr": "Âge"},
+    "DAYS_EMPLOYED": {"en": "Time in current job", "fr": "Ancienneté dans l'emploi"},
+    "DAYS_REGISTRATION": {
+        "en": "Time since registration changed",
+        "fr": "Temps depuis le changement d'inscription",
+    },
+    "DAYS_ID_PUBLISH": {
+        "en": "Time since ID document issued",
+        "fr": "Temps depuis l'émission de la pièce d'identité",
+    },
+    "DAYS_LAST_PHONE_CHANGE": {
+        "en": "Time since phone changed",
+        "fr": "Temps depuis le changement de téléphone",
+    },
+    "AMT_INCOME_TOTAL": {"en": "Annual income", "fr": "Revenu annuel"},
+    "AMT_CREDIT": {"en": "Credit amount", "fr": "Montant du crédit"},
+    "AMT_ANNUITY": {"en": "Loan annuity", "fr": "Annuité du prêt"},
+    "AMT_GOODS_PRICE": {"en": "Price of the goods", "fr": "Prix du bien"},
+    "EXT_SOURCE_1": {"en": "External score 1", "fr": "Score externe 1"},
+    "EXT_SOURCE_2": {"en": "External score 2", "fr": "Score externe 2"},
+    "EXT_SOURCE_3": {"en": "External score 3", "fr": "Score externe 3"},
+    "EXT_SOURCE_MEAN": {"en": "Mean of the external scores", "fr": "Moyenne des scores externes"},
+    "EXT_SOURCE_MIN": {"en": "Lowest external score", "fr": "Plus faible score externe"},
+    "EXT_SOURCE_MAX": {"en": "Highest external score", "fr": "Plus haut score externe"},
+    "EXT_SOURCE_PROD": {
+        "en": "Product of the external scores",
+        "fr": "Produit des scores externes",
+    },
+    "CODE_GENDER": {"en": "Gender", "fr": "Genre"},
+    "CNT_CHILDREN": {"en": "Number of children", "fr": "Nombre d'enfants"},
+    "CNT_FAM_MEMBERS": {"en": "Family members", "fr": "Membres de la famille"},
+    "NAME_CONTRACT_TYPE": {"en": "Contract type", "fr": "Type de contrat"},
+    "NAME_INCOME_TYPE": {"en": "Income type", "fr": "Type de revenu"},
+    "NAME_EDUCATION_TYPE": {"en": "Education", "fr": "Niveau d'études"},
+    "NAME_FAMILY_STATUS": {"en": "Family status", "fr": "Situation familiale"},
+    "NAME_HOUSING_TYPE": {"en": "Housing", "fr": "Logement"},
+    "OCCUPATION_TYPE": {"en": "Occupation", "fr": "Profession"},
+    "ORGANIZATION_TYPE": {"en": "Employer's sector", "fr": "Secteur de l'employeur"},
+    "OWN_CAR_AGE": {"en": "Age of the car", "fr": "Âge de la voiture"},
+    "FLAG_OWN_CAR": {"en": "Owns a car", "fr": "Possède une voiture"},
+    "FLAG_OWN_REALTY": {"en": "Owns real estate", "fr": "Propriétaire d'un bien immobilier"},
+    "REGION_POPULATION_RELATIVE": {
+        "en": "Population density of the region",
+        "fr": "Densité de population de la région",
+    },
+    "REGION_RATING_CLIENT": {"en": "Region rating", "fr": "Note de la région"},
+    "REGION_RATING_CLIENT_W_CITY": {
+        "en": "Region rating (with city)",
+        "fr": "Note de la région (avec la ville)",
+    },
+    "CREDIT_INCOME_RATIO": {"en": "Credit to income ratio", "fr": "Ratio crédit / revenu"},
+    "ANNUITY_INCOME_RATIO": {"en": "Annuity to income ratio", "fr": "Ratio annuité / revenu"},
+    "PAYMENT_RATE": {
+        "en": "Payment rate (annuity / credit)",
+        "fr": "Taux de remboursement (annuité / crédit)",
+    },
+    "GOODS_CREDIT_RATIO": {
+        "en": "Goods price to credit ratio",
+        "fr": "Ratio prix du bien / crédit",
+    },
+    "EMPLOYED_AGE_RATIO": {
+        "en": "Share of life in current job",
+        "fr": "Part de la vie dans l'emploi actuel",
+    },
+    "INCOME_PER_PERSON": {
+        "en": "Income per family member",
+        "fr": "Revenu par membre de la famille",
+    },
+    "DOCUMENT_COUNT": {"en": "Documents provided", "fr": "Documents fournis"},
+    "NAME_TYPE_SUITE": {"en": "Accompanied by", "fr": "Accompagné par"},
+    "FLAG_EMP_PHONE": {"en": "Employer's phone given", "fr": "Téléphone de l'employeur fourni"},
+    "FLAG_WORK_PHONE": {"en": "Work phone given", "fr": "Téléphone professionnel fourni"},
+    "FLAG_PHONE": {"en": "Home phone given", "fr": "Téléphone fixe fourni"},
+    "FLAG_EMAIL": {"en": "Email given", "fr": "E-mail fourni"},
+    "FLAG_MOBIL": {"en": "Mobile phone given", "fr": "Téléphone mobile fourni"},
+    "FLAG_CONT_MOBILE": {"en": "Mobile phone reachable", "fr": "Mobile joignable"},
+    "WEEKDAY_APPR_PROCESS_START": {"en": "Weekday of the application", "fr": "Jour de la demande"},
+    "HOUR_APPR_PROCESS_START": {"en": "Hour of the application", "fr": "Heure de la demande"},
+    "DAYS_EMPLOYED_ANOM": {
+        "en": "Not employed / pensioner code",
+        "fr": "Code sans emploi / retraité",
+    },
+}
+
+
+def field_label(lang: str, name: str, fallback: str | None = None) -> str:
+    """A field's plain name in ``lang``; else ``fallback`` (e.g. the API's label) or the name."""
+    entry = FIELD_LABELS.get(name)
+    if entry:
+        return entry.get(lang) or entry["en"]
+    text = fallback or name.replace("_", " ").lower()
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,524 @@
+"""Client file page: find a client, edit the application, score, explain, compare."""
+
+from __future__ import annotations
+
+import io
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from credit_frontend import charts
+from credit_frontend.client import ApiError
+from credit_frontend.form import (
+    ID_FIELD,
+    OPEN_GROUPS,
+    Field,
+    application,
+    display_value,
+    fields_from_card,
+    grouped,
+    is_missing,
+    to_widget,
+)
+from credit_frontend.i18n import api_message, field_label, tr
+from credit_frontend.ui import choice, client, lang, model_card, show_error, t
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
+
+
+@st.cache_data(show_spinner=False)
+def sample_clients() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE)
+
+
+def label(name: str) -> str:
+    return field_label(lang(), name)
+
+
+def _source_label(language: str, source: str) -> str:
+    return tr(language, f"source_{source}")
+
+
+def key_of(name: str) -> str:
+    return f"f:{name}"
+
+
+# --- loading a client -------------------------------------------------------------------------
+
+
+def _load_client(df: pd.DataFrame, fields: list[Field]) -> None:
+    picked = st.session_state.get("client_pick")
+    if picked is None:
+        return
+    row = df[df[ID_FIELD] == picked].iloc[0].to_dict()
+    for f in fields:
+        value = to_widget(f, row.get(f.name))
+        if value is not None and f.kind == "integer" and not f.in_years:
+            value = int(value)
+        st.session_state[key_of(f.name)] = value
+    st.session_state["client_id"] = int(picked)
+    st.session_state["notice"] = ("loaded_client", {"id": int(picked)})
+    _clear_result()
+
+
+def _blank(fields: list[Field]) -> None:
+    for f in fields:
+        st.session_state[key_of(f.name)] = None
+    st.session_state["client_id"] = None
+    st.session_state["client_pick"] = None
+    st.session_state["notice"] = ("blank_loaded", {})
+    _clear_result()
+
+
+def _clear_result() -> None:
+    for k in ("result", "error", "field_errors"):
+        st.session_state.pop(k, None)
+
+
+def find_client(fields: list[Field]) -> None:
+    st.subheader(t("find_client"))
+    sources = ("sample", "upload", "blank")
+    source = choice(
+        st.radio,
+        t("source"),
+        sources,
+        "source",
+        format_func=partial(_source_label, lang()),  # bound: AppTest reuses it after a switch
+        horizontal=True,
+    )
+    df = None
+    if source == "sample":
+        df = sample_clients()
+    elif source == "upload":
+        up = st.file_uploader(t("upload_clients"), type=["csv"], key="clients_csv")
+        if up is not None:
+            try:
+                df = pd.read_csv(io.BytesIO(up.getvalue()))
+            except Exception as exc:  # pandas raises several parser errors
+                st.error(t("bad_csv", error=exc))
+            if df is not None and ID_FIELD not in df.columns:
+                st.error(t("no_id_column"))
+                df = None
+    else:
+        st.button(t("source_blank"), on_click=_blank, args=(fields,), key="blank_button")
+    if df is not None:
+        st.selectbox(
+            t("client_id"),
+            df[ID_FIELD].tolist(),
+            index=None,
+            placeholder=t("pick_client"),
+            key="client_pick",
+            on_change=_load_client,
+            args=(df, fields),
+        )
+    notice = st.session_state.get("notice")
+    if notice:
+        st.caption(t(notice[0], **notice[1]))
+
+
+# --- the form -----------------------------------------------------------------------------------
+
+
+def _help(f: Field) -> str:
+    def show(v: float | None) -> str:
+        return "–" if v is None else display_value(f, v, t("missing"))
+
+    lines = [f"`{f.name}`"]
+    if f.levels:
+        lines.append(", ".join(f.levels))
+    elif f.lo is not None or f.hi is not None:
+        lo, hi = sorted([show(f.lo), show(f.hi)]) if f.in_years else (show(f.lo), show(f.hi))
+        lines.append(t("allowed", lo=lo, hi=hi))
+    if f.train_lo is not None and f.train_hi is not None:
+        lines.append(t("trained_on", lo=show(f.train_lo), hi=show(f.train_hi)))
+    if f.sentinels:
+        lines.extend(t("sentinel_choice", code=f"{s:g}") for s in f.sentinels)
+    if f.missing_rate:
+        lines.append(t("missing_rate", rate=charts.pct(f.missing_rate, 0)))
+    return "  \n".join(lines)
+
+
+def _widget(f: Field) -> None:
+    key = key_of(f.name)
+    st.session_state.setdefault(key, None)
+    text = label(f.name) + (f" ({t('years')})" if f.in_years else "") + (" *" if f.required else "")
+    if f.kind == "category":
+        options = list(f.levels)
+        current = st.session_state.get(key)
+        if current is not None and current not in options:
+            options.append(current)  # a level the model never saw: keep it, the API will say so
+        st.selectbox(text, options, index=None, placeholder=t("missing"), key=key, help=_help(f))
+    elif f.kind == "integer" and not f.in_years:
+        st.number_input(text, value=None, step=1, placeholder=t("missing"), key=key, help=_help(f))
+    else:
+        big = max(abs(f.hi or 0), abs(f.train_hi or 0)) >= 1000 and not f.in_years
+        st.number_input(
+            text,
+            value=None,
+            step=1.0 if f.in_years else (500.0 if big else 0.01),
+            format="%.2f" if (f.in_years or big) else "%.4f",
+            placeholder=t("missing"),
+            key=key,
+            help=_help(f),
+        )
+    note = (st.session_state.get("field_errors") or {}).get(f.name)
+    if note:
+        st.caption(f":orange[⚠ {note}]")
+
+
+def application_form(fields: list[Field]) -> None:
+    with st.form("application", border=False):
+        st.form_submit_button(
+            t("score"), type="primary", on_click=_score, args=(fields,), key="score_button"
+        )
+        st.caption(t("required_note"))
+        notes = st.session_state.get("field_errors") or {}
+        for group, members in grouped(fields):
+            noted = any(f.name in notes for f in members)  # a warning or error inside: open it
+            label_text = f"{t(group)} ({len(members)})" + (" ⚠" if noted else "")
+            with st.expander(label_text, expanded=group in OPEN_GROUPS or noted):
+                cols = st.columns(2)
+                for i, f in enumerate(members):
+                    with cols[i % 2]:
+                        _widget(f)
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
+    f = fields.get(w.get("field", ""))
+    name = label(w.get("field", "?"))
+    value = display_value(f, w.get("value"), t("missing")) if f else str(w.get("value"))
+    if w.get("kind") == "unseen_level":
+        return t("warn_unseen", field=name, value=value)
+    if w.get("kind") == "outside_training_range" and f:
+        lo = display_value(f, w.get("training_min"), "–")
+        hi = display_value(f, w.get("training_max"), "–")
+        lo, hi = sorted([lo, hi]) if f.in_years else (lo, hi)
+        return t("warn_outside", field=name, value=value, lo=lo, hi=hi)
+    return str(w.get("message") or w)
+
+
+def _score(fields: list[Field]) -> None:
+    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    body = application(fields, shown, st.session_state.get("client_id"))
+    _clear_result()
+    api = client()
+    started = time.perf_counter()
+    try:
+        scored = api.score(body)
+    except ApiError as err:
+        st.session_state["error"] = err
+        st.session_state["field_errors"] = {
+            e["field"].split(".")[-1]: api_message(lang(), e.get("message", ""))
+            for e in err.errors
+            if "field" in e
+        }
+        return
+    by_name = {f.name: f for f in fields}
+    st.session_state["field_errors"] = {
+        w["field"]: _warning_text(w, by_name) for w in scored.get("warnings") or [] if "field" in w
+    }
+    try:
+        explained: dict[str, Any] | ApiError = api.explain(body)
+    except ApiError as err:
+        explained = err
+    st.session_state["result"] = {
+        "score": scored,
+        "explain": explained,
+        "body": body,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def decision_panel(fields: list[Field]) -> None:
+    st.subheader(t("result"))
+    err = st.session_state.get("error")
+    if err is not None:
+        show_error(err, label)
+        return
+    result = st.session_state.get("result")
+    if not result:
+        st.info(t("no_result"))
+        return
+    s = result["score"]
+    approve = s["decision"] in ("approve", "accept")
+    word = t("decision_approve") if approve else t("decision_refuse")
+    colour, icon = (
+        ("blue", ":material/check_circle:") if approve else ("orange", ":material/block:")
+    )
+    st.markdown(f"### {icon} :{colour}-background[{t('decision_line', decision=word)}]")
+    c1, c2 = st.columns([3, 2])
+    c1.metric(t("probability"), charts.pct(s["probability"]))
+    c2.metric(t("risk_grade"), s["risk_grade"])
+    st.caption(t("request_ref", version=s["model_version"], rid=s.get("request_id", "?")))
+    fig = charts.gauge(s["probability"], s["threshold"], t("probability"), t("threshold"))
+    st.plotly_chart(fig, width="stretch", key="gauge")
+    side = t("above") if s["probability"] >= s["threshold"] else t("below")
+    st.caption(
+        t(
+            "gauge_summary",
+            p=charts.pct(s["probability"]),
+            side=side,
+            t=charts.pct(s["threshold"]),
+            decision=word,
+            grade=s["risk_grade"],
+        )
+    )
+    warnings = s.get("warnings") or []
+    if warnings:
+        by_name = {f.name: f for f in fields}
+        st.warning(
+            "**"
+            + t("warnings")
+            + "**  \n"
+            + "  \n".join(f"- {_warning_text(w, by_name)}" for w in warnings)
+        )
+    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    if application(fields, shown, st.session_state.get("client_id")) != result["body"]:
+        st.caption(t("stale_result"))
+
+
+# --- explanation --------------------------------------------------------------------------------
+
+
+def _reason(c: dict[str, Any], by_name: dict[str, Field]) -> str:
+    f = by_name.get(c["feature"])
+    value = display_value(f, c.get("value"), t("missing")) if f else _plain(c.get("value"))
+    if f and f.in_years and not is_missing(c.get("value")):
+        value = f"{value} {t('years')}"
+    verb = t("raises") if c["contribution"] > 0 else t("lowers")
+    return t(
+        "reason_line",
+        label=field_label(lang(), c["feature"], c.get("label")),
+        value=value,
+        verb=verb,
+    )
+
+
+def _plain(v: Any) -> str:
+    if is_missing(v):
+        return t("missing")
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def explanation(fields: list[Field], card: dict[str, Any]) -> None:
+    result = st.session_state.get("result")
+    tabs = st.tabs([t("tab_explain"), t("tab_population"), t("tab_importance")])
+    by_name = {f.name: f for f in fields}
+    with tabs[0]:
+        ex = result and result["explain"]
+        if not result:
+            st.info(t("no_result"))
+        elif isinstance(ex, ApiError):
+            show_error(ex, label)
+        else:
+            contributions = [
+                c | {"label": field_label(lang(), c["feature"], c.get("label"))}
+                for c in ex["contributions"]
+            ]
+            fig = charts.waterfall(
+                contributions,
+                ex["base_value"],
+                float(result["score"]["threshold"]),
+                {
+                    "threshold": t("threshold"),
+                    "average": t("average_client"),
+                    "others": t("other_factors"),
+                    "client": t("this_client"),
+                    "axis": t("waterfall_axis"),
+                    "title": t("waterfall_title"),
+                },
+            )
+            st.plotly_chart(fig, width="stretch", key="waterfall")
+            up = [c for c in contributions if c["contribution"] > 0][:3]
+            down = [c for c in contributions if c["contribution"] < 0][:3]
+            st.caption(
+                t(
+                    "waterfall_summary",
+                    up=", ".join(c["label"] for c in up) or t("none"),
+                    down=", ".join(c["label"] for c in down) or t("none"),
+                )
+            )
+            col_a, col_b = st.columns(2)
+            with col_a:
+                st.markdown(f"**{t('reasons_against')}**")
+                for c in [c for c in ex["contributions"] if c["contribution"] > 0][:5]:
+                    st.markdown(f"- {_reason(c, by_name)}")
+            with col_b:
+                st.markdown(f"**{t('reasons_for')}**")
+                for c in [c for c in ex["contributions"] if c["contribution"] < 0][:5]:
+                    st.markdown(f"- {_reason(c, by_name)}")
+    with tabs[1]:
+        population(fields, card)
+    with tabs[2]:
+        importance = [
+            r | {"label": field_label(lang(), r["feature"])} for r in card.get("importance") or []
+        ]
+        if importance:
+            st.plotly_chart(
+                charts.importance_bar(importance, t("importance_title"), t("importance_axis")),
+                width="stretch",
+                key="importance",
+            )
+            st.caption(t("importance_summary", top=", ".join(r["label"] for r in importance[:5])))
+
+
+# --- population comparison --------------------------------------------------------------------
+
+
+def _reference(fields: tuple[str, ...], version: str) -> dict[str, Any]:
+    cache = st.session_state.setdefault("reference_cache", {})
+    key = (version, fields)
+    if key not in cache:
+        cache[key] = client().reference(list(fields))
+    return cache[key]
+
+
+def _as_shown(f: Field, values: list[Any]) -> list[Any]:
+    if f.kind == "category":
+        return values
+    return [None if is_missing(v) else (to_widget(f, v)) for v in values]
+
+
+def population(fields: list[Field], card: dict[str, Any]) -> None:
+    by_name = {f.name: f for f in fields}
+    ranked = [r["feature"] for r in card.get("importance") or [] if r["feature"] in by_name]
+    options = ranked + [f.name for f in fields if f.name not in ranked]
+    c1, c2 = st.columns(2)
+    with c1:
+        first = choice(
+            st.selectbox,
+            t("feature"),
+            options,
+            "pop_feature",
+            format_func=partial(field_label, lang()),
+        )
+    with c2:
+        rest = [o for o in options if o != first]
+        second = choice(
+            st.selectbox,
+            t("second_feature"),
+            rest,
+            "pop_feature_2",
+            format_func=partial(field_label, lang()),
+        )
+    try:
+        ref = _reference((first, second), str(card.get("model_version")))
+    except ApiError as err:
+        st.info(t("no_reference", why=_why(err)))
+        return
+    target = ref["target"]
+    fa, fb = by_name[first], by_name[second]
+    xa = _as_shown(fa, ref["fields"][first])
+    xb = _as_shown(fb, ref["fields"][second])
+    va = st.session_state.get(key_of(first))
+    vb = st.session_state.get(key_of(second))
+    cat = fa.kind == "category"
+    name_a = label(first) + (f" ({t('years')})" if fa.in_years else "")
+    name_b = label(second) + (f" ({t('years')})" if fb.in_years else "")
+    st.plotly_chart(
+        charts.distribution(
+            xa,
+            target,
+            va,
+            cat,
+            {
+                "repaid": t("repaid"),
+                "defaulted": t("defaulted"),
+                "share": t("share"),
+                "client": t("this_client"),
+                "title": t("distribution_title", feature=name_a),
+            },
+        ),
+        width="stretch",
+        key="distribution",
+    )
+    st.caption(_distribution_summary(name_a, xa, target, va, cat))
+    st.plotly_chart(
+        charts.scatter(
+            xa,
+            xb,
+            target,
+            (va, vb),
+            {
+                "repaid": t("repaid"),
+                "defaulted": t("defaulted"),
+                "client": t("this_client"),
+                "x": name_a,
+                "y": name_b,
+                "title": t("scatter_title", x=name_a, y=name_b),
+            },
+        ),
+        width="stretch",
+        key="scatter",
+    )
+    st.caption(
+        t(
+            "scatter_summary",
+            n=len(target),
+            d=sum(target),
+            x=name_a,
+            y=name_b,
+            vx=_plain(va),
+            vy=_plain(vb),
+        )
+    )
+    st.caption(
+        t("reference_rows", n=ref.get("rows", len(target)), version=ref.get("model_version"))
+    )
+
+
+def _why(err: ApiError) -> str:
+    from credit_frontend.ui import error_text
+
+    return error_text(err)
+
+
+def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, cat: bool) -> str:
+    overall = sum(target) / len(target) if target else None
+    if v is None or cat:
+        same = [
+            y
+            for x, y in zip(xs, target, strict=True)
+            if (x is None if v is None else str(x) == str(v))
+        ]
+        rate = sum(same) / len(same) if same else None
+        key = "dist_summary_missing" if v is None else "dist_summary_cat"
+        return t(key, feature=name, value=v, p1=charts.pct(rate), pall=charts.pct(overall))
+    repaid = [x for x, y in zip(xs, target, strict=True) if y == 0 and x is not None]
+    default = [x for x, y in zip(xs, target, strict=True) if y == 1 and x is not None]
+    return t(
+        "dist_summary_num",
+        feature=name,
+        value=_plain(v),
+        p0=charts.pct(charts.share_below(repaid, v), 0),
+        p1=charts.pct(charts.share_below(default, v), 0),
+        m0=_plain(charts.median(repaid)),
+        m1=_plain(charts.median(default)),
+    )
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def page() -> None:
+    try:
+        card = model_card()
+    except ApiError as err:
+        show_error(err)
+        return
+    fields = fields_from_card(card)
+    find_client(fields)
+    left, right = st.columns([3, 2], gap="large")
+    with right:  # drawn first: the decision reaches the browser before the 100-odd form widgets
+        decision_panel(fields)
+    with left:
+        st.subheader(t("application"))
+        application_form(fields)
+    explanation(fields, card)

@@ -1,0 +1,178 @@
+"""Monitoring page: the latest drift summary, the full report and the trend over past runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from credit_frontend import charts, reports
+from credit_frontend.i18n import field_label
+from credit_frontend.ui import lang, settings, t
+
+
+def _when(stamp: str | None) -> str:
+    """``2026-11-30T06:00:00Z`` -> ``2026-11-30 06:00`` (UTC, as the job writes it)."""
+    if not stamp:
+        return "?"
+    text = str(stamp).replace("T", " ").rstrip("Z")
+    return text[:16] if len(text) >= 16 else text
+
+
+def _money(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:,.3f}"
+
+
+def _delta(
+    cur: float | None, ref: float | None, scale: float = 100.0, unit: str = " pt"
+) -> str | None:
+    if cur is None or ref is None:
+        return None
+    return f"{scale * (cur - ref):+.2f}{unit}"
+
+
+def headline(s: dict[str, Any]) -> None:
+    est, train = s.get("estimated") or {}, s.get("training") or {}
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("drift_share"), charts.pct(s.get("drift_share")))
+    c2.metric(
+        t("drifted_columns"), f"{s.get('drifted_columns', 0)} / {len(s.get('columns') or [])}"
+    )
+    c3.metric(
+        t("est_default_rate"),
+        charts.pct(est.get("default_rate")),
+        delta=_delta(est.get("default_rate"), train.get("default_rate")),
+        delta_color="inverse",
+        help=t("vs_training") + " " + charts.pct(train.get("default_rate")),
+    )
+    c4.metric(
+        t("est_cost"),
+        _money(est.get("business_cost_per_application")),
+        delta=_delta(
+            est.get("business_cost_per_application"),
+            train.get("business_cost_per_application"),
+            1.0,
+            "",
+        ),
+        delta_color="inverse",
+        help=t("vs_training") + " " + _money(train.get("business_cost_per_application")),
+    )
+    st.caption(
+        t(
+            "mon_summary",
+            drifted=s.get("drifted_columns", 0),
+            total=len(s.get("columns") or []),
+            share=charts.pct(s.get("drift_share")),
+            rate=charts.pct(est.get("default_rate")),
+            train_rate=charts.pct(train.get("default_rate")),
+            cost=_money(est.get("business_cost_per_application")),
+            train_cost=_money(train.get("business_cost_per_application")),
+        )
+    )
+
+
+def drifted_table(s: dict[str, Any]) -> None:
+    columns = {c["name"]: c for c in s.get("columns") or []}
+    ranked = [n if isinstance(n, str) else n.get("name") for n in s.get("top_drifted") or []]
+    rows = [columns.get(n, {"name": n}) for n in ranked[:10]]
+    if not rows:
+        return
+    st.subheader(t("top_drifted"))
+    table = pd.DataFrame(
+        [
+            {
+                t("col_feature"): field_label(lang(), r["name"]),
+                t("col_method"): r.get("method"),
+                t("col_score"): r.get("score"),
+                t("col_drifted"): t("yes") if r.get("drifted") else t("no"),
+                t("col_importance"): r.get("importance_share"),
+                t("col_missing_ref"): r.get("missing_rate_reference"),
+                t("col_missing_cur"): r.get("missing_rate_current"),
+            }
+            for r in rows
+        ]
+    )
+    pct = {
+        c: st.column_config.NumberColumn(format="percent")
+        for c in (t("col_importance"), t("col_missing_ref"), t("col_missing_cur"))
+    }
+    st.dataframe(table, hide_index=True, width="stretch", column_config=pct, key="drift_table")
+
+
+def report_link(root: str, s: dict[str, Any]) -> None:
+    key = s.get("report_key")
+    if not key:
+        return
+    url = reports.report_url(root, key)
+    if url:
+        st.link_button(t("mon_report"), url)
+    try:
+        html = reports.read_bytes(root, reports.relative_key(root, key))
+    except reports.ReportsError:
+        return
+    st.download_button(
+        t("mon_report_download"), html, "drift_report.html", "text/html", key="report_download"
+    )
+
+
+def trend(root: str) -> None:
+    try:
+        runs = reports.history(root)
+    except reports.ReportsError:
+        runs = []
+    if len(runs) < 2:
+        st.subheader(t("trend_title"))
+        st.caption(t("trend_one"))
+        return
+    names = {
+        "drift_share": t("drift_share"),
+        "default_rate": t("est_default_rate"),
+        "title": t("trend_title"),
+    }
+    st.plotly_chart(charts.trend(runs, names), width="stretch", key="trend")
+    first, last = runs[0], runs[-1]
+    st.caption(
+        t(
+            "trend_summary",
+            n=len(runs),
+            first=first["generated_at"][:10],
+            last=last["generated_at"][:10],
+            s0=charts.pct(first.get("drift_share")),
+            s1=charts.pct(last.get("drift_share")),
+            r0=charts.pct((first.get("estimated") or {}).get("default_rate")),
+            r1=charts.pct((last.get("estimated") or {}).get("default_rate")),
+        )
+    )
+
+
+def page() -> None:
+    st.write(t("mon_intro"))
+    root = settings().reports_uri
+    if not root:
+        st.info(t("mon_not_configured"))
+        return
+    try:
+        s = reports.latest(root)
+    except reports.ReportsError as err:
+        st.error(t("mon_unreadable", uri=root, error=err))
+        return
+    window = s.get("window") or {}
+    if s.get("status") == "no_data":
+        st.info(
+            t("mon_no_data", since=_when(window.get("since")), until=_when(window.get("until")))
+        )
+    else:
+        st.caption(
+            t(
+                "mon_window",
+                since=_when(window.get("since")),
+                until=_when(window.get("until")),
+                version=s.get("model_version"),
+                rows=s.get("rows"),
+            )
+        )
+        headline(s)
+        drifted_table(s)
+        report_link(root, s)
+    trend(root)

@@ -1,0 +1,110 @@
+"""Streamlit helpers shared by the pages: language, settings, API client, model card, errors."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from credit_frontend.client import ApiClient, ApiError
+from credit_frontend.config import Settings, load_settings
+from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
+
+
+def lang() -> str:
+    return st.session_state.get("lang") or "en"
+
+
+def t(key: str, **values: object) -> str:
+    """The label ``key`` in the chosen language."""
+    return tr(lang(), key, **values)
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml anywhere: Streamlit raises; the environment is used
+        return {}
+
+
+def settings() -> Settings:
+    return load_settings(_secrets(), os.environ)
+
+
+@st.cache_resource(show_spinner=False)
+def _client(url: str, key: str | None, timeout_s: float) -> ApiClient:
+    return ApiClient(url, key, timeout_s)
+
+
+def client() -> ApiClient:
+    s = settings()
+    return _client(s.api_url, s.api_key, s.timeout_s)
+
+
+def model_card() -> dict[str, Any]:
+    """``GET /v1/model``, kept for the session (a new model version is picked up on reload)."""
+    s = settings()
+    cache_key = ("card", s.api_url)
+    if cache_key not in st.session_state:
+        st.session_state[cache_key] = client().model_card()
+    return st.session_state[cache_key]
+
+
+def choice(widget: Any, label: str, options: list[Any], key: str, **kw: Any) -> Any:
+    """A radio or selectbox whose shown labels depend on the language: the widget is keyed per
+    language and the chosen option is kept under ``key``, so switching language keeps it."""
+    options = list(options)
+    current = st.session_state.get(key)
+    index = options.index(current) if current in options else kw.pop("index", 0)
+    kw.pop("index", None)
+    wkey = f"{key}@{lang()}"
+    shown_in = st.session_state.setdefault("_choice_lang", {})
+    if shown_in.get(key) != lang():
+        st.session_state.pop(wkey, None)  # last shown in the other language: start from `key`
+    elif wkey in st.session_state:
+        current = st.session_state[wkey]  # the officer's latest choice
+        index = options.index(current) if current in options else index
+    shown_in[key] = lang()
+    value = widget(label, options, index=index, key=wkey, **kw)
+    st.session_state[key] = value
+    return value
+
+
+def language_switch() -> None:
+    st.segmented_control(
+        tr(lang(), "language"),
+        LANGS,
+        format_func=LANG_NAMES.get,
+        key="lang",
+        default="en",
+        required=True,
+    )
+
+
+def error_text(err: ApiError, field_label=None) -> str:
+    """The failure in the chosen language; a 422 names each refused field and why."""
+    if err.kind == "unreachable":
+        return t("err_unreachable", url=settings().api_url)
+    if err.kind == "invalid":
+        parts = [
+            t(
+                "field_error",
+                field=field_label(_bare(e["field"])) if field_label else e["field"],
+                message=api_message(lang(), e.get("message", "")),
+            )
+            for e in err.errors
+        ] or [err.detail]
+        return t("err_invalid", fields="; ".join(parts))
+    if err.kind == "unexpected":
+        return t("err_unexpected", status=err.status)
+    return t(f"err_{err.kind}")
+
+
+def _bare(field: str) -> str:
+    """``applications[3].AMT_CREDIT`` or ``body.AMT_CREDIT`` -> ``AMT_CREDIT``."""
+    return field.split(".")[-1]
+
+
+def show_error(err: ApiError, field_label=None) -> None:
+    st.error(error_text(err, field_label), icon="⚠️")

@@ -1,0 +1,202 @@
+"""UI fixtures: the real scoring API served on loopback (uvicorn in a thread) with the tiny
+trained bundle, the app under AppTest, and summaries in the monitoring job's shape."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "frontend" / "streamlit_app.py"
+SAMPLE = REPO / "frontend" / "data" / "sample_clients.csv"
+API_KEY = "ui-test-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    key: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(app) -> Served:
+    """Run an ASGI app with uvicorn on 127.0.0.1 in a daemon thread until ``stop``."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    return Served(f"http://127.0.0.1:{port}", API_KEY, server, thread)
+
+
+def build_app(model_uri: str, tmp: Path):
+    """The API exactly as ``credit serve`` builds it (settings, state, key provider)."""
+    from credit_api import auth
+    from credit_api.app import create_app
+    from credit_api.settings import Settings
+    from credit_api.state import load_state
+
+    settings = Settings(
+        model_uri=model_uri,
+        log_uri=str(tmp / "requests"),
+        cache_dir=str(tmp / "cache"),
+        api_key=API_KEY,
+    )
+    return create_app(settings, load_state(settings), auth.static_hash_provider(API_KEY))
+
+
+@pytest.fixture(scope="session")
+def ui_bundle(request, tmp_path_factory) -> Path:
+    """The session's tiny trained model, exported with the real exporter (or, to iterate on the
+    UI without retraining, an exported bundle folder named by CREDIT_UI_BUNDLE)."""
+    import os
+
+    if os.environ.get("CREDIT_UI_BUNDLE"):
+        return Path(os.environ["CREDIT_UI_BUNDLE"])
+    trained = request.getfixturevalue("trained")
+    import mlflow
+
+    from credit_training.export import export_bundle
+    from credit_training.registry import default_tracking_uri
+
+    mlflow.set_tracking_uri(default_tracking_uri(trained["root"]))
+    out = tmp_path_factory.mktemp("ui-bundle")
+    export_bundle(str(out), version=trained["summary"]["registered_version"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def api(ui_bundle, tmp_path_factory) -> Iterator[Served]:
+    import os
+
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    served = serve(build_app(str(ui_bundle), tmp_path_factory.mktemp("api")))
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def api_without_model(tmp_path_factory) -> Iterator[Served]:
+    """The same API started on an empty bundle location: every model route answers 503."""
+    tmp = tmp_path_factory.mktemp("api-503")
+    served = serve(build_app(str(tmp / "no-bundle"), tmp))
+    yield served
+    served.stop()
+
+
+def summary(generated_at: str, drift_share: float, default_rate: float, run: str) -> dict:
+    """A drift summary with the keys agreed with the monitoring job (BRIEF, interface 2)."""
+    columns = [
+        {
+            "name": "EXT_SOURCE_3",
+            "method": "wasserstein",
+            "score": 0.31,
+            "threshold": 0.1,
+            "drifted": True,
+            "missing_rate_reference": 0.19,
+            "missing_rate_current": 0.35,
+            "importance_share": 0.12,
+        },
+        {
+            "name": "AMT_INCOME_TOTAL",
+            "method": "wasserstein",
+            "score": 0.14,
+            "threshold": 0.1,
+            "drifted": True,
+            "missing_rate_reference": 0.0,
+            "missing_rate_current": 0.0,
+            "importance_share": 0.03,
+        },
+        {
+            "name": "DAYS_BIRTH",
+            "method": "wasserstein",
+            "score": 0.02,
+            "threshold": 0.1,
+            "drifted": False,
+            "missing_rate_reference": 0.0,
+            "missing_rate_current": 0.0,
+            "importance_share": 0.05,
+        },
+    ]
+    day = generated_at[:10]
+    return {
+        "status": "ok",
+        "generated_at": generated_at,
+        "window": {"since": f"{day}T00:00:00Z", "until": generated_at},
+        "model_version": "1",
+        "rows": 1200,
+        "drift_share": drift_share,
+        "drifted_columns": sum(c["drifted"] for c in columns),
+        "columns": columns,
+        "top_drifted": [  # ranked drifted columns, as credit_monitoring.drift.ranked writes them
+            {
+                "rank": r,
+                "name": c["name"],
+                "method": c["method"],
+                "score": c["score"],
+                "importance_share": c["importance_share"],
+            }
+            for r, c in enumerate(columns[:2], 1)
+        ],
+        "prediction_drift": {"method": "wasserstein", "score": 0.08, "drifted": False},
+        "refusal_rate": 0.27,
+        "estimated": {
+            "default_rate": default_rate,
+            "business_cost_per_application": 0.61,
+            "roc_auc": 0.74,
+        },
+        "training": {"default_rate": 0.081, "business_cost_per_application": 0.52},
+        "warnings_by_field": {"AMT_INCOME_TOTAL": 4},
+        "report_key": f"dt={day}/{run}/report.html",
+    }
+
+
+RUNS = [
+    ("2026-11-28T06:00:00Z", 0.05, 0.082, "r1"),
+    ("2026-11-29T06:00:00Z", 0.12, 0.090, "r2"),
+    ("2026-11-30T06:00:00Z", 0.25, 0.104, "r3"),
+]
+
+
+def write_reports(root: Path) -> Path:
+    """A reports root laid out like the monitoring job's output: three runs and latest.json."""
+    for at, share, rate, run in RUNS:
+        s = summary(at, share, rate, run)
+        folder = root / f"dt={at[:10]}" / run
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(json.dumps(s))
+        (folder / "report.html").write_text(
+            f"<html><body><h1>Drift report {run}</h1></body></html>"
+        )
+    (root / "latest.json").write_text(json.dumps(s))
+    return root
+
+
+@pytest.fixture
+def reports_dir(tmp_path) -> Path:
+    return write_reports(tmp_path)

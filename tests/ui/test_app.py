@@ -1,0 +1,281 @@
+"""The app's flows under AppTest, against the real scoring API served on loopback."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from credit_frontend.batch import prepare
+from tests.ui.conftest import API_KEY, APP, SAMPLE, free_port
+
+pytestmark = pytest.mark.slow  # trains the tiny model once per session
+
+
+def make_app(url: str, key: str | None = API_KEY, **secrets: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["API_URL"] = url
+    at.secrets["API_KEY"] = key or ""
+    at.secrets["REPORTS_URI"] = ""
+    for k, v in secrets.items():
+        at.secrets[k] = v
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Every text the page shows (markdown, captions, alerts, metrics), one string."""
+    parts = [
+        e.value
+        for e in (
+            *at.markdown,
+            *at.caption,
+            *at.error,
+            *at.info,
+            *at.warning,
+            *at.success,
+            *at.title,
+            *at.subheader,
+        )
+    ]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly figures on the page by their element key suffix -> figure JSON."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[el.proto.id.split("-")[-1] if el.proto.id else str(len(out))] = spec
+    return out
+
+
+def chart_types(at: AppTest) -> set[str]:
+    return {t["type"] for fig in charts(at).values() for t in fig["data"]}
+
+
+def pick_and_score(at: AppTest, client_id: int) -> AppTest:
+    at.selectbox(key="client_pick").select(client_id).run()
+    return at.button(key="score_button").click().run()
+
+
+def api_post(api, path: str, body: dict) -> httpx.Response:
+    return httpx.post(api.url + path, json=body, headers={"X-API-Key": API_KEY}, timeout=10)
+
+
+def contract_fields(api) -> list[str]:
+    card = httpx.get(api.url + "/v1/model", headers={"X-API-Key": API_KEY}, timeout=10).json()
+    return list(card["contract"]["fields"])
+
+
+def test_pick_client_score_shows_the_apis_decision_gauge_and_waterfall(api):
+    # Given a sample client
+    sample = pd.read_csv(SAMPLE)
+    client_id = int(sample["SK_ID_CURR"].iloc[1])
+    at = make_app(api.url)
+    assert not at.exception
+    # When the officer picks the client and presses Score
+    pick_and_score(at, client_id)
+    # Then the decision is the API's for that client's row as filed (durations round-trip
+    # through years unchanged, missing values stay missing)
+    rows, _ = prepare(sample[sample["SK_ID_CURR"] == client_id], contract_fields(api))
+    expected = api_post(api, "/v1/score", rows[0]).json()
+    result = at.session_state["result"]
+    assert result["body"] == rows[0]
+    assert result["score"]["probability"] == pytest.approx(expected["probability"])
+    word = "Approve" if expected["decision"] in ("approve", "accept") else "Refuse"
+    shown = texts(at)
+    assert f"Decision: **{word}**" in shown
+    assert f"{100 * expected['probability']:.1f}%" in shown
+    assert expected["risk_grade"] in [m.value for m in at.metric]
+    assert f"Model version {expected['model_version']} · reference of this score: " in shown
+    # the gauge, the waterfall and the global importance are drawn, each with a text summary
+    assert {"indicator", "waterfall", "bar"} <= chart_types(at)
+    assert "decision threshold" in shown and "Starting from the average client" in shown
+    assert "Against the application" in shown
+
+
+def test_form_shows_durations_in_years_and_missing_values_as_missing(api):
+    sample = pd.read_csv(SAMPLE)
+    row = sample.iloc[0]
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(row["SK_ID_CURR"])).run()
+    age = at.number_input(key="f:DAYS_BIRTH")
+    assert age.value == pytest.approx(-row["DAYS_BIRTH"] / 365.25)
+    assert "(years)" in age.label
+    missing = [c for c in sample.columns if pd.isna(row[c]) and f"f:{c}" in at.session_state]
+    assert missing, "the fixture's first client has missing values"
+    for name in missing:
+        assert at.session_state[f"f:{name}"] is None
+
+
+def test_french_translates_every_page_label(api):
+    at = make_app(api.url)
+    at.segmented_control(key="lang").set_value("fr").run()
+    assert at.title[0].value == "Dossier client"
+    assert at.button(key="score_button").label == "Scorer"
+    pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[1]))
+    shown = texts(at)
+    assert "Décision : **" in shown and "Probabilité de défaut" in shown
+    assert "Decision:" not in shown
+
+
+def test_population_comparison_marks_the_client_among_repaid_and_defaulted(api):
+    at = make_app(api.url)
+    pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[1]))
+    figs = charts(at)
+    histos = [t for f in figs.values() for t in f["data"] if t["type"] == "histogram"]
+    assert {t["name"] for t in histos} == {"Repaid", "Defaulted"}
+    assert any(
+        t["type"] in ("scatter", "scattergl") and t["name"] == "This client"
+        for f in figs.values()
+        for t in f["data"]
+    )
+    assert "this client's value" in texts(at) or "this client is" in texts(at)
+
+
+def _batch_csv(bad_row: int) -> bytes:
+    df = pd.concat([pd.read_csv(SAMPLE)] * 2, ignore_index=True).head(20)
+    df["SK_ID_CURR"] = range(500000, 500020)
+    df.loc[bad_row, "AMT_CREDIT"] = -1000.0  # below the contract's minimum
+    return df.to_csv(index=False).encode()
+
+
+def test_batch_scores_every_row_in_chunks_and_gives_the_refusal_reason(api):
+    # Given a 20-row file whose row 5 has a negative credit amount, scored 7 rows per call
+    at = make_app(api.url, BATCH_CHUNK="7")
+    at.switch_page("app_pages/batch.py").run()
+    at.file_uploader(key="batch_csv").set_value(("clients.csv", _batch_csv(5), "text/csv")).run()
+    # When the officer scores the file
+    at.button(key="batch_run").click().run()
+    # Then 19 rows come back scored, in order, and row 5 carries the API's reason
+    assert not at.exception
+    assert "19 rows scored, 1 not scored (invalid data: see the reason)." in texts(at)
+    table = at.dataframe[0].value
+    assert list(table["SK_ID_CURR"]) == list(range(500000, 500020))
+    reasons = table["Why not scored"]
+    assert (reasons != "").sum() == 1 and "AMT_CREDIT" in reasons[5]
+    assert table["Probability of default"].notna().sum() == 19
+    assert table["Decision"][5] == "" and set(table["Decision"].drop(5)) <= {"Approve", "Refuse"}
+    assert at.get("download_button"), "the scored file can be downloaded"
+
+
+def test_monitoring_page_shows_latest_drift_trend_and_report(api, reports_dir):
+    at = make_app(api.url, REPORTS_URI=str(reports_dir))
+    at.switch_page("app_pages/monitoring.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Share of drifted features"] == "25.0%"
+    assert metrics["Estimated default rate"] == "10.4%"
+    shown = texts(at)
+    assert "against 8.1% in training" in shown
+    assert "3 runs from 2026-11-28 to 2026-11-30" in shown
+    table = at.dataframe[0].value
+    assert list(table["Feature"])[:2] == ["External score 3", "Annual income"]
+    assert "scatter" in chart_types(at)  # the trend
+    assert at.get("download_button"), "the HTML report is offered"
+
+
+def test_monitoring_page_says_when_no_reports_are_configured(api):
+    at = make_app(api.url)
+    at.switch_page("app_pages/monitoring.py").run()
+    assert "No reports location is configured" in texts(at)
+
+
+# --- honest failures ---------------------------------------------------------------------------
+
+
+def test_unreachable_api_is_named_in_the_chosen_language():
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    at = make_app(url)
+    assert not at.exception
+    assert f"cannot be reached at {url}" in texts(at)
+    at.segmented_control(key="lang").set_value("fr").run()
+    assert "injoignable" in texts(at)
+
+
+def test_wrong_key_is_a_401_message(api):
+    at = make_app(api.url, key="not-the-key")
+    if "client_pick" in [w.key for w in at.selectbox]:  # an API whose model card is public
+        pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0]))
+    assert not at.exception
+    assert "refused the access key (401)" in texts(at)
+    assert "result" not in at.session_state
+
+
+def test_invalid_application_names_the_field_in_the_message_and_beside_it(api):
+    sample = pd.read_csv(SAMPLE)
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(sample["SK_ID_CURR"].iloc[0])).run()
+    at.number_input(key="f:AMT_CREDIT").set_value(-5.0)  # in the form: sent on Score
+    at.button(key="score_button").click().run()
+    rows, _ = prepare(sample.head(1).assign(AMT_CREDIT=-5.0), contract_fields(api))
+    refused = api_post(api, "/v1/score", rows[0])
+    assert refused.status_code == 422
+    message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "AMT_CREDIT")
+    shown = texts(at)
+    assert f"The application was refused (422): Credit amount: {message}" in shown
+    assert f":orange[⚠ {message}]" in shown  # under the field
+    assert "result" not in at.session_state
+    at.segmented_control(key="lang").set_value("fr").run()
+    assert "Le dossier a été refusé (422) : Montant du crédit" in texts(at)
+
+
+def test_model_not_loaded_is_a_503_message(api_without_model):
+    at = make_app(api_without_model.url)
+    assert not at.exception
+    assert "No model is loaded on the scoring service (503)" in texts(at)
+
+
+def test_value_outside_training_is_scored_with_a_warning_beside_the_field(api):
+    card = httpx.get(api.url + "/v1/model", headers={"X-API-Key": API_KEY}, timeout=10).json()
+    spec = card["contract"]["fields"]["AMT_INCOME_TOTAL"]
+    value = 3 * spec["training"]["max"]
+    assert spec["domain"]["max"] is None or value <= spec["domain"]["max"]
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
+    at.number_input(key="f:AMT_INCOME_TOTAL").set_value(value)
+    at.button(key="score_button").click().run()
+    warnings = at.session_state["result"]["score"]["warnings"]
+    assert [w["field"] for w in warnings] == ["AMT_INCOME_TOTAL"]
+    shown = texts(at)
+    assert "Values to check" in at.warning[0].value
+    assert "Annual income = " in shown and "outside what the model was trained on" in shown
+    assert ":orange[⚠ Annual income = " in shown  # beside the field too
+
+
+def test_monitoring_page_says_when_the_window_had_no_scored_requests(api, tmp_path):
+    (tmp_path / "latest.json").write_text(json.dumps({
+        "status": "no_data", "generated_at": "2026-11-30T06:00:00Z",
+        "window": {"since": "2026-11-23", "until": "2026-11-30"}, "rows": 0,
+        "drift_share": 0.0, "drifted_columns": 0, "columns": [], "top_drifted": [],
+        "estimated": None, "report_key": "dt=2026-11-30/r/report.html",
+    }))  # fmt: skip
+    at = make_app(api.url, REPORTS_URI=str(tmp_path))
+    at.switch_page("app_pages/monitoring.py").run()
+    assert not at.exception
+    assert "No scored requests in the window 2026-11-23 to 2026-11-30" in texts(at)
+
+
+def test_client_from_an_uploaded_file_and_a_blank_application(api):
+    at = make_app(api.url)
+    at.radio(key="source@en").set_value("upload").run()
+    upload = pd.read_csv(SAMPLE).head(3).assign(SK_ID_CURR=[900001, 900002, 900003])
+    at.file_uploader(key="clients_csv").set_value(
+        ("mine.csv", upload.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert at.selectbox(key="client_pick").options == ["900001", "900002", "900003"]
+    pick_and_score(at, 900002)
+    assert at.session_state["result"]["score"]["sk_id_curr"] == 900002
+    # a blank application sends nothing: the API names the required fields
+    at.radio(key="source@en").set_value("blank").run()
+    at.button(key="blank_button").click().run()
+    assert at.session_state["f:DAYS_BIRTH"] is None
+    at.button(key="score_button").click().run()
+    assert "The application was refused (422): " in texts(at) and "Age: " in texts(at)
+    # switching language keeps the officer's choices
+    at.segmented_control(key="lang").set_value("fr").run()
+    assert at.radio(key="source@fr").value == "blank"

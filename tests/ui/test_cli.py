@@ -1,0 +1,56 @@
+"""`credit ui`: registered through the credit.commands entry point; runs the app on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import free_port
+
+
+def credit(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        # the installed console script: `python -m credit_core.cli` would define a second
+        # UsageError class in __main__, one the dispatcher does not catch
+        [str(Path(sys.executable).parent / "credit"), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw,
+    )  # fmt: skip
+
+
+def test_ui_without_api_url_is_a_one_line_usage_error():
+    env = {k: v for k, v in os.environ.items() if k != "API_URL"}
+    proc = credit("ui", env=env)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == [
+        "credit ui: error: set API_URL (or --api-url) to the scoring API, e.g. http://127.0.0.1:8000"
+    ]
+
+
+@pytest.mark.slow
+def test_ui_serves_the_app_on_loopback():
+    port = free_port()
+    proc = credit(
+        "ui", "--api-url", "http://127.0.0.1:9", "--port", str(port), env=dict(os.environ)
+    )
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=1
+                ) as r:
+                    assert r.read() == b"ok"
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("credit ui did not start")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

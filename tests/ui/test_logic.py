@@ -1,0 +1,185 @@
+"""The app's pure parts: settings, form conversions, batch merging, reports, API errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pandas as pd
+import pytest
+
+from credit_frontend import batch, reports
+from credit_frontend.client import ApiClient, ApiError
+from credit_frontend.config import load_settings
+from credit_frontend.form import (
+    Field,
+    application,
+    days_to_years,
+    fields_from_card,
+    grouped,
+    record_from_row,
+    to_api,
+    to_widget,
+    years_to_days,
+)
+from credit_frontend.i18n import TEXT, api_message, tr
+
+CARD = {
+    "contract": {
+        "fields": {
+            "DAYS_BIRTH": {"type": "integer", "domain": {"min": -40000, "max": 0},
+                           "training": {"min": -25000, "max": -7000}, "required": True,
+                           "missing_rate_in_training": 0.0},
+            "DAYS_EMPLOYED": {"type": "integer",
+                              "domain": {"min": -40000, "max": 0, "sentinels": [365243]},
+                              "training": {"min": -17000, "max": 0}, "required": False,
+                              "missing_rate_in_training": 0.0},
+            "AMT_CREDIT": {"type": "number", "min": 0.0, "max": 4e6, "required": False},
+            "EXT_SOURCE_1": {"type": "number", "domain": {"min": 0, "max": 1},
+                             "training": {"min": 0.01, "max": 0.96}, "required": False,
+                             "missing_rate_in_training": 0.56},
+            "CODE_GENDER": {"type": "category", "domain": {"levels": ["F", "M"]},
+                            "training": {"levels": ["F", "M"]}, "required": False},
+            "SOMETHING_NEW": {"type": "number", "domain": {"min": 0, "max": 1}},
+        }
+    }
+}  # fmt: skip
+
+
+def test_settings_prefer_secrets_then_environment_and_ignore_blanks():
+    s = load_settings({"API_URL": "https://api.example/", "API_KEY": ""},
+                      {"API_KEY": "from-env", "REPORTS_URI": "s3://r/p"})  # fmt: skip
+    assert (s.api_url, s.api_key, s.reports_uri) == ("https://api.example", "from-env", "s3://r/p")
+    assert load_settings({}, {}).api_url == "http://127.0.0.1:8000"
+
+
+def test_fields_read_both_contract_shapes_and_group_unknown_fields_as_other():
+    fields = {f.name: f for f in fields_from_card(CARD)}
+    assert fields["DAYS_EMPLOYED"].sentinels == (365243.0,)
+    assert (fields["AMT_CREDIT"].lo, fields["AMT_CREDIT"].hi) == (0.0, 4e6)  # older flat shape
+    assert fields["CODE_GENDER"].levels == ("F", "M")
+    groups = dict(grouped(list(fields.values())))
+    assert [f.name for f in groups["group_external"]] == ["EXT_SOURCE_1"]
+    assert [f.name for f in groups["group_other"]] == ["SOMETHING_NEW"]
+    assert groups["group_identity"][0].name == "DAYS_BIRTH"  # required first
+
+
+@pytest.mark.parametrize("days", [-13568, -1, -25000, -9131])
+def test_durations_round_trip_through_years_exactly(days):
+    assert years_to_days(days_to_years(days)) == days
+
+
+def test_widget_values_are_years_missing_stays_missing_and_codes_pass_through():
+    f = {f.name: f for f in fields_from_card(CARD)}
+    assert to_widget(f["DAYS_BIRTH"], -14610) == pytest.approx(40.0)
+    assert to_api(f["DAYS_BIRTH"], 40.0) == -14610
+    assert to_widget(f["EXT_SOURCE_1"], float("nan")) is None
+    assert to_api(f["EXT_SOURCE_1"], None) is None
+    assert to_widget(f["DAYS_EMPLOYED"], 365243) == 365243.0  # the pensioner code, not 1000 years
+    assert to_api(f["DAYS_EMPLOYED"], 365243.0) == 365243
+    body = application(list(f.values()), {"DAYS_BIRTH": 40.0, "EXT_SOURCE_1": None,
+                                          "CODE_GENDER": "F"}, 100001)  # fmt: skip
+    assert body == {"SK_ID_CURR": 100001, "DAYS_BIRTH": -14610, "CODE_GENDER": "F"}
+
+
+def test_csv_rows_become_json_with_whole_numbers_as_ints_and_missing_left_out():
+    row = pd.read_csv(pd.io.common.StringIO("A,B,C,D\n1.0,,x,0.25\n")).iloc[0].to_dict()
+    assert record_from_row(row) == {"A": 1, "C": "x", "D": 0.25}
+
+
+def test_every_label_has_english_and_french():
+    assert all(set(v) == {"en", "fr"} and all(v.values()) for v in TEXT.values())
+    assert tr("fr", "decision_line", decision="Refuser") == "Décision : **Refuser**"
+    assert api_message("fr", "required field is missing") == "champ obligatoire manquant"
+    assert api_message("en", "required field is missing") == "required field is missing"
+
+
+def _transport(handler):
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(401, "unauthorized"), (422, "invalid"), (503, "unavailable"), (500, "unexpected")],
+)
+def test_api_errors_have_a_kind_and_keep_the_refused_fields(status, kind):
+    body = {
+        "title": "x",
+        "status": status,
+        "detail": "d",
+        "errors": [{"field": "AMT_CREDIT", "message": "m"}],
+    }
+    api = ApiClient(
+        "http://api", "k", transport=_transport(lambda r: httpx.Response(status, json=body))
+    )
+    with pytest.raises(ApiError) as err:
+        api.score({})
+    assert (err.value.kind, err.value.status) == (kind, status)
+    assert err.value.errors == body["errors"]
+
+
+def test_connection_failure_is_unreachable():
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(ApiError) as err:
+        ApiClient("http://api", None, transport=_transport(refuse)).model_card()
+    assert err.value.kind == "unreachable"
+
+
+def test_batch_merges_results_in_input_order_with_reasons():
+    df = pd.DataFrame({"SK_ID_CURR": [1, 2, 3], "TARGET": [0, 1, 0]})
+    rows, ignored = batch.prepare(df, ["AMT_CREDIT"])
+    assert ignored == ["TARGET"] and rows == [
+        {"SK_ID_CURR": 1},
+        {"SK_ID_CURR": 2},
+        {"SK_ID_CURR": 3},
+    ]
+    results = [
+        {"index": 0, "probability": 0.1, "decision": "approve", "risk_grade": "A"},
+        {
+            "index": 1,
+            "error": {"errors": [{"field": "applications[1].AMT_CREDIT", "message": "too low"}]},
+        },
+        {"index": 2, "probability": 0.7, "decision": "refuse", "risk_grade": "E"},
+    ]
+    cols = {"probability": "p", "decision": "d", "grade": "g", "reason": "r"}
+    out = batch.merge(df, results, cols)
+    assert out["p"].tolist()[::2] == [0.1, 0.7] and out["r"].tolist()[1] == "AMT_CREDIT: too low"
+    assert out["r"].isna().tolist() == [True, False, True]
+
+
+def test_batch_chunks_report_progress_and_keep_global_indexes():
+    calls = []
+
+    def handler(request):
+        apps = json.loads(request.content)["applications"]
+        calls.append(len(apps))
+        return httpx.Response(200, json={"results": [
+            {"index": i, "probability": 0.2, "decision": "approve", "risk_grade": "B"}
+            for i in range(len(apps))]})  # fmt: skip
+
+    api = ApiClient("http://api", "k", transport=_transport(handler))
+    seen = []
+    out = batch.score_all(api, [{}] * 5, 2, lambda d, t: seen.append((d, t)))
+    assert calls == [2, 2, 1] and [r["index"] for r in out] == [0, 1, 2, 3, 4]
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_reports_read_latest_and_history_from_a_folder(reports_dir):
+    latest = reports.latest(str(reports_dir))
+    assert latest["drift_share"] == 0.25
+    runs = reports.history(str(reports_dir))
+    assert [r["drift_share"] for r in runs] == [0.05, 0.12, 0.25]
+    key = reports.relative_key(str(reports_dir), latest["report_key"])
+    assert b"Drift report r3" in reports.read_bytes(str(reports_dir), key)
+    assert (
+        reports.relative_key("s3://b/reports", "reports/dt=1/r/report.html") == "dt=1/r/report.html"
+    )
+    with pytest.raises(reports.ReportsError):
+        reports.latest(str(reports_dir / "nowhere"))
+
+
+def test_field_dataclass_knows_codes():
+    f = Field("DAYS_EMPLOYED", "integer", False, sentinels=(365243.0,))
+    assert f.in_years and f.is_code(365243) and not f.is_code(-100)
