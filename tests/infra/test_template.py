@@ -53,7 +53,10 @@ def scoring_sources() -> list[Path]:
 
 
 def drift_sources() -> list[Path]:
-    files = [*ROOT.glob("monitoring/credit_monitoring/**/*.py"), *ROOT.glob("lambda/credit_core/*.py")]
+    files = [
+        *ROOT.glob("monitoring/credit_monitoring/**/*.py"),
+        *ROOT.glob("lambda/credit_core/*.py"),
+    ]
     return [p for p in files if p.name != "cli.py"]
 
 
@@ -121,7 +124,9 @@ def api_routes() -> set[str]:
 def test_every_route_the_app_serves_is_routed_and_nothing_else():
     code = set()
     for path in ROOT.glob("lambda/credit_api/*.py"):
-        for method, route in re.findall(r'@app\.(get|post|put|delete)\(\s*"([^"]+)"', path.read_text()):
+        for method, route in re.findall(
+            r'@app\.(get|post|put|delete)\(\s*"([^"]+)"', path.read_text()
+        ):
             code.add(f"{method.upper()} {route}")
     assert {"GET /health", "POST /v1/score"} <= code
     code |= {"GET /docs", "GET /openapi.json"}  # FastAPI's defaults
@@ -136,15 +141,21 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
     observability = (ROOT / "lambda/credit_api/observability.py").read_text()
     service = re.search(r'^SERVICE = "([^"]+)"', observability, re.M).group(1)
     assert function_env("ScoringFunction") >= {"POWERTOOLS_SERVICE_NAME"}
-    assert RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"][
-        "POWERTOOLS_SERVICE_NAME"
-    ] == service
+    assert (
+        RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"][
+            "POWERTOOLS_SERVICE_NAME"
+        ]
+        == service
+    )
     emitted = "".join(p.read_text() for p in scoring_sources())
     drift_service = RESOURCES["DriftFunction"]["Properties"]["Environment"]["Variables"][
         "POWERTOOLS_SERVICE_NAME"
     ]
     for name, alarm in RESOURCES.items():
-        if alarm["Type"] != "AWS::CloudWatch::Alarm" or alarm["Properties"].get("Namespace") != "CreditScoring":
+        if (
+            alarm["Type"] != "AWS::CloudWatch::Alarm"
+            or alarm["Properties"].get("Namespace") != "CreditScoring"
+        ):
             continue
         props = alarm["Properties"]
         dims = {d["Name"]: d["Value"] for d in props["Dimensions"]}
@@ -188,7 +199,10 @@ def test_iam_statements_name_resources_not_wildcards(template):
                 continue
             text = resource_text(resource)
             assert "arn:aws:" not in text, f"{name}: build ARNs with ${{AWS::Partition}}"
-            assert "${AWS::Partition}" in text or "Fn::GetAtt" in text or ".Arn}" in text, (name, text)
+            assert "${AWS::Partition}" in text or "Fn::GetAtt" in text or ".Arn}" in text, (
+                name,
+                text,
+            )
         checked += 1
     assert checked >= 5
 
@@ -200,15 +214,24 @@ def test_function_objects_are_reached_by_prefix_and_listing_by_prefix_condition(
             if actions & {"s3:GetObject", "s3:PutObject"}:
                 # arn:...:s3:::${Bucket}/<non-empty prefix>/* : never a whole bucket
                 arn = st["Resource"]["Fn::Sub"]
-                assert re.fullmatch(r"arn:\$\{AWS::Partition\}:s3:::\$\{\w+Bucket\}/[^*]+/\*", arn), (role, arn)
+                assert re.fullmatch(
+                    r"arn:\$\{AWS::Partition\}:s3:::\$\{\w+Bucket\}/[^*]+/\*", arn
+                ), (role, arn)
             if "s3:ListBucket" in actions:
                 assert st["Condition"]["StringLike"]["s3:prefix"], (role, st["Sid"])
-            assert not actions & {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration", "s3:PutObjectAcl"}
+            assert not actions & {
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:PutLifecycleConfiguration",
+                "s3:PutObjectAcl",
+            }
     for name in ("ScoringFunction", "DriftFunction"):
         props = RESOURCES[name]["Properties"]
         assert "Policies" not in props, "SAM policy templates grant whole buckets"
         assert props["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
-        for role_statement in RESOURCES[f"{name}Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+        for role_statement in RESOURCES[f"{name}Role"]["Properties"]["AssumeRolePolicyDocument"][
+            "Statement"
+        ]:
             assert role_statement["Principal"] == {"Service": "lambda.amazonaws.com"}
         assert "ManagedPolicyArns" not in RESOURCES[f"{name}Role"]["Properties"]
 
@@ -241,7 +264,8 @@ def test_buckets_are_encrypted_private_tls_only_and_retained():
 
 def test_request_log_expiry_cannot_be_set_before_its_transition():
     (rule,) = [
-        r for r in RESOURCES["RequestLogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        r
+        for r in RESOURCES["RequestLogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
         if "Transitions" in r
     ]
     latest = max(t["TransitionInDays"] for t in rule["Transitions"])
@@ -293,7 +317,9 @@ def lambda_group_packages() -> list[dict]:
                 found.append(package)
             for dep in deps:
                 marker = dep.get("marker", "")
-                if re.search(r"sys_platform == '(win32|darwin)'|platform_system == 'Windows'", marker):
+                if re.search(
+                    r"sys_platform == '(win32|darwin)'|platform_system == 'Windows'", marker
+                ):
                     continue
                 todo.append((dep["name"], dep.get("extra", [])))
     return found
@@ -311,8 +337,10 @@ def test_every_lambda_wheel_exists_for_the_deployed_architecture():
         if any(w.endswith("-none-any.whl") for w in wheels):
             continue
         fits = [
-            w for w in wheels
-            if re.search(rf"manylinux[0-9_]*{cpu}", w) and re.search(r"-(cp312-cp312|cp3\d+-abi3|py3-none)-", w)
+            w
+            for w in wheels
+            if re.search(rf"manylinux[0-9_]*{cpu}", w)
+            and re.search(r"-(cp312-cp312|cp3\d+-abi3|py3-none)-", w)
         ]
         if not fits:
             missing.append(f"{package['name']}=={package['version']}")
