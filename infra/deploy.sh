@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:?usage: infra/deploy.sh dev|prod}"
 : "${ALARM_EMAIL:?}" "${SAM_ARTIFACT_BUCKET:?}" "${DRIFT_IMAGE_REPOSITORY:?}" "${CFN_EXECUTION_ROLE_ARN:?}"
-sam="$(make --no-print-directory sam)"
+sam="$(make -s --no-print-directory sam)"
 export SAM_CLI_TELEMETRY=0
 
 setting() {  # setting KEY: the ENV deploy setting from infra/samconfig.toml

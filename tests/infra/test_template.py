@@ -208,7 +208,7 @@ def test_iam_statements_name_resources_not_wildcards(template):
 
 
 def test_function_objects_are_reached_by_prefix_and_listing_by_prefix_condition():
-    for role in ("ScoringFunctionRole", "DriftFunctionRole"):
+    for role in ("ScoringFunctionRole", "DriftFunctionRole", "ReportsReader"):
         for st in RESOURCES[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
             actions = set(as_list(st["Action"]))
             if actions & {"s3:GetObject", "s3:PutObject"}:
