@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Deploy the built stack (.aws-sam/build) to ENV (dev|prod of infra/samconfig.toml), pinning the
-# bundle version that PREFIX/current.json names, so a new bundle or a rollback of the pointer
-# reaches every instance (a pinned version is a new function configuration, hence new instances).
+# Deploy the built stack (.aws-sam/build) to ENV (dev|prod of infra/samconfig.toml):
+#  1. sam deploy, pinning the bundle version PREFIX/current.json names (a pinned version is a new
+#     function configuration, so a new bundle or a rolled-back pointer reaches every instance);
+#  2. if MLFLOW_TRACKING_URI is set and the registry's champion is not in the model bucket yet,
+#     export it (`credit export` writes the version, then current.json);
+#  3. if the pointer moved, deploy again with the new pin.
 # Needs AWS credentials and: ALARM_EMAIL, SAM_ARTIFACT_BUCKET, DRIFT_IMAGE_REPOSITORY,
-# CFN_EXECUTION_ROLE_ARN; optional ALLOWED_ORIGIN, MODEL_VERSION (pins another version).
+# CFN_EXECUTION_ROLE_ARN; optional ALLOWED_ORIGIN, MLFLOW_TRACKING_URI, MODEL_VERSION (a pin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:?usage: infra/deploy.sh dev|prod}"
@@ -40,13 +43,30 @@ deploy() {  # deploy MODEL_VERSION
       "AlarmEmail=$ALARM_EMAIL" "AllowedOrigin=${ALLOWED_ORIGIN:-}" "ModelVersion=$1"
 }
 
-version="${MODEL_VERSION:-$(served_version)}"
-echo "deploying $stack with bundle version '${version:-<none yet>}'"
-deploy "$version"
-if [[ -z "${MODEL_VERSION:-}" && -z "$version" ]]; then
-  # first deploy: the model bucket exists only now; pin the bundle if one was exported since
-  version="$(served_version)"
-  if [[ -n "$version" ]]; then deploy "$version"; else
-    echo "no bundle yet: export one (credit export --to $(output ModelUri)) and deploy again" >&2
+publish_new_champion() {  # export the registry's champion unless its version is already there
+  [[ -n "${MLFLOW_TRACKING_URI:-}" ]] || return 0
+  local uri champion
+  uri="$(output ModelUri)"
+  champion="$(.tools/bin/uv run --locked --no-sync python -c 'from mlflow import MlflowClient
+from credit_training import registry
+print(registry.alias_version(MlflowClient(), registry.MODEL_NAME, registry.CHAMPION) or "")')"
+  if [[ -z "$champion" ]]; then echo "the registry has no champion yet"; return 0; fi
+  if aws s3 ls "$uri/$champion/checksums.json" >/dev/null 2>&1; then
+    echo "champion v$champion is already in $uri"
+    return 0
   fi
+  .tools/bin/uv run --locked --no-sync credit export --to "$uri" --tracking-uri "$MLFLOW_TRACKING_URI"
+}
+
+before="${MODEL_VERSION:-$(served_version)}"
+echo "deploying $stack with bundle version '${before:-<none yet>}'"
+deploy "$before"
+[[ -z "${MODEL_VERSION:-}" ]] || exit 0  # pinned by hand: nothing else moves
+publish_new_champion
+after="$(served_version)"
+if [[ "$after" != "$before" ]]; then
+  echo "current.json now names '$after': deploying again"
+  deploy "$after"
+elif [[ -z "$after" ]]; then
+  echo "no bundle yet: export one (credit export --to $(output ModelUri)) and deploy again" >&2
 fi

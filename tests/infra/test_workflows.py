@@ -176,5 +176,11 @@ def test_retraining_deploys_only_a_new_champion_and_only_from_main():
     # the called deploy accepts the retraining's events on main only
     assert condition(deploy_job()["if"], dispatch("refs/heads/main", "repository_dispatch"))
     assert not condition(deploy_job()["if"], dispatch("refs/heads/x", "repository_dispatch"))
-    export = next(s for s in train["steps"] if "credit export" in s.get("run", ""))
-    assert export["if"] == "steps.train.outputs.promoted == 'true'"
+    assert not any("credit export" in s.get("run", "") for s in train["steps"])
+
+
+def test_deploy_publishes_a_champion_only_when_its_version_is_missing():
+    script = (ROOT / "infra/deploy.sh").read_text()
+    export = script.index("credit export --to")
+    assert script.rindex("checksums.json", 0, export) < export  # looked for before exporting
+    assert "set -euo pipefail" in script
