@@ -20,7 +20,8 @@ BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
 API_PORT ?= 8000
 
-.PHONY: help install lint test test-fast bench bench-twin bench-api demo twin train export serve package clean
+.PHONY: help install lint test test-fast bench bench-twin bench-api demo twin train export serve package clean \
+	slides slides-shots notebook
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -111,6 +112,33 @@ bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughpu
 
 serve: install  ## Serve the scoring API locally on the exported bundle
 	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
+
+SLIDES_DIR := build/slides
+PRESENTATION := docs/presentation
+MARP := $(PRESENTATION)/node_modules/.bin/marp
+REPORTS_DIR ?= $(DATA_DIR)/reports
+
+# Marp CLI pinned by package-lock.json; it renders HTML without a browser (none is downloaded)
+$(MARP): $(PRESENTATION)/package-lock.json
+	cd $(PRESENTATION) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+slides: install $(MARP) $(BUNDLE_DIR)/current.json  ## Presentation -> $(SLIDES_DIR)/presentation.html (self-contained)
+	$(RUN) python $(PRESENTATION)/build_slides.py --bundle $(BUNDLE_DIR) \
+		--tracking-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db \
+		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(REPORTS_DIR)/latest.json \
+		--out $(SLIDES_DIR)
+	$(MARP) --no-config-file --html $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
+	$(RUN) python $(PRESENTATION)/check_html.py $(SLIDES_DIR)/presentation.html
+
+slides-shots: slides  ## Screenshot every slide with headless Chromium into $(SLIDES_DIR)/
+	$(PRESENTATION)/screenshots.sh $(SLIDES_DIR)/presentation.html $(SLIDES_DIR)
+
+notebook: install  ## Execute the modelling notebook on $(TWIN_DIR) -> build/notebooks/ (trains if no run)
+	mkdir -p build/notebooks
+	cp notebooks/modelisation.ipynb build/notebooks/
+	cd build/notebooks && DATA_DIR=$(abspath $(TWIN_DIR)) STORE_DIR=$(abspath $(DATA_DIR)) \
+		$(abspath $(UV)) run --locked --no-sync jupyter execute --inplace --timeout=-1 modelisation.ipynb
 
 clean:  ## Remove generated data and environments
 	rm -rf $(DATA_DIR) build .venv $(TOOLS) .pytest_cache .ruff_cache
