@@ -6,8 +6,8 @@ html=$(realpath "$1")
 out=$2
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [[ -n "$browser" ]] || { echo "chromium not found (apt-get install -y chromium)" >&2; exit 1; }
-slides=$(grep -o '<section[^>]*data-marpit-pagination="[0-9]*"' "$html" | wc -l)
-(( slides > 0 )) || slides=$(grep -c '<section' "$html")
+slides=$(grep -o '<section' "$html" | wc -l)
+(( slides > 0 )) || { echo "$html: no slide found" >&2; exit 1; }
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for i in $(seq 1 "$slides"); do

@@ -67,7 +67,10 @@ def test_notebook_runs_top_to_bottom_on_a_small_twin(trained, tmp_path, monkeypa
     # When every cell runs in a fresh kernel
     start = time.perf_counter()
     NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     ).execute()
     seconds = time.perf_counter() - start
 

@@ -137,6 +137,8 @@ def test_monitoring_slide_reads_the_drift_summary(exported, trained, tmp_path):
             "roc_auc": 0.74,
         },
         "training": {"default_rate": 0.081, "business_cost_per_application": 0.55},
+        "actual": {"default_rate": 0.102, "business_cost_per_application": 0.64},
+        "actual_interval": {"business_cost_per_application": [0.58, 0.70]},
     }
     path = tmp_path / "latest.json"
     path.write_text(json.dumps(summary))
@@ -146,9 +148,12 @@ def test_monitoring_slide_reads_the_drift_summary(exported, trained, tmp_path):
 
     # Then the monitoring slide reports the window, the counts against the twin's ground truth
     # and the label-free estimates
-    assert "Window 2026-11-23 → 2026-11-30: 812 scored applications." in md
+    assert "Production window 2026-11-23 → 2026-11-30: 812 scored applications." in md
     assert "**2** drifted columns (25.0% of those monitored)" in md
     missed = len(manifest["drifted_columns"]) - 1
     assert f"1 true changes found, 1 false alarm(s), {missed} missed" in md
-    assert "default rate\n  9.7% (training 8.1%)" in md
+    assert "Estimated **without labels**: default rate 9.7%, cost\n  0.610 per application" in md
+    assert (
+        "Once the labels arrive: cost 0.640 (95% interval 0.580–0.700), default rate 10.2%." in md
+    )
     assert "No drift summary" not in md
