@@ -20,8 +20,8 @@ BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
 API_PORT ?= 8000
 
-.PHONY: help install lint test test-fast bench bench-twin bench-api demo twin train export serve package clean \
-	slides slides-shots notebook
+.PHONY: help install lint test test-fast bench bench-twin bench-api bench-drift demo demo-drift twin train \
+	export serve package clean drift drift-requirements slides slides-shots notebook
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ test-fast: install  ## Unit tests only (skips the slow data/model tests)
 twin: install  ## Build the Home Credit twin into $(TWIN_DIR)
 	$(RUN) credit twin --out $(TWIN_DIR) --train-rows $(DEMO_TRAIN_ROWS) --test-rows $(DEMO_TEST_ROWS)
 
-bench: bench-twin bench-api  ## All heavy measurements (twin, then the scoring API)
+bench: bench-twin bench-api bench-drift  ## All heavy measurements (twin, scoring API, drift)
 
 bench-twin: install  ## Full-size twin: time and memory, plain LightGBM AUC, fidelity table
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
@@ -58,7 +58,7 @@ train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the lo
 export: install  ## Export the champion as a versioned bundle into $(BUNDLE_DIR)
 	$(RUN) credit export --to $(BUNDLE_DIR) --data-dir $(DATA_DIR)
 
-demo: twin train export  ## Install, build the twin, train, export, then serve the API (Ctrl-C stops)
+demo: twin train export demo-drift  ## Install, twin, train, export, traffic + drift report, then serve the API
 	@echo
 	@echo "Demo outputs:"
 	@echo "  twin data      $(abspath $(TWIN_DIR))/application_train.csv, application_test.csv"
@@ -66,6 +66,7 @@ demo: twin train export  ## Install, build the twin, train, export, then serve t
 	@echo "  MLflow store   sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
 	@echo "                 browse: $(RUN) mlflow ui --backend-store-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
 	@echo "  model bundle   $(abspath $(BUNDLE_DIR))/ (current.json points to the served version)"
+	@echo "  drift report   $(abspath $(DRIFT_DIR))/production/latest.json (report_key: the HTML)"
 	@echo "  CLI            $(RUN) credit --help"
 	@echo "  API            http://127.0.0.1:$(API_PORT)  (docs: http://127.0.0.1:$(API_PORT)/docs; key printed below)"
 	@echo
@@ -113,20 +114,53 @@ bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughpu
 serve: install  ## Serve the scoring API locally on the exported bundle
 	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
 
+DRIFT_DIR ?= $(DATA_DIR)/drift
+DRIFT_TRAFFIC_ROWS ?= 3000
+DRIFT_TRAFFIC_RATE ?= 200
+DRIFT_PORT ?= 8765
+FULL_TWIN_DIR ?= $(DATA_DIR)/twin_full
+
+drift: install $(BUNDLE_DIR)/current.json  ## Drift study: $(TWIN_DIR) train vs test -> $(DRIFT_DIR)/study
+	$(RUN) credit drift --reference $(TWIN_DIR)/application_train.csv \
+		--current $(TWIN_DIR)/application_test.csv --bundle $(BUNDLE_DIR) --out $(DRIFT_DIR)/study
+
+# the demo's traffic: test-set applications through the local API (its request log), then the
+# production drift job over that log
+demo-drift: install $(BUNDLE_DIR)/current.json
+	rm -rf $(DATA_DIR)/demo-requests
+	CREDIT_API_KEY=demo-drift-key $(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(DRIFT_PORT) \
+		--log-uri $(DATA_DIR)/demo-requests > $(DATA_DIR)/demo-serve.log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 60); do curl -sf http://127.0.0.1:$(DRIFT_PORT)/health >/dev/null && break; sleep 1; done; \
+	$(RUN) credit traffic --api http://127.0.0.1:$(DRIFT_PORT) --key demo-drift-key \
+		--data $(TWIN_DIR)/application_test.csv --rows $(DRIFT_TRAFFIC_ROWS) --rate $(DRIFT_TRAFFIC_RATE) \
+		--max-seconds 300
+	$(RUN) credit drift --production --bundle $(BUNDLE_DIR) --logs $(DATA_DIR)/demo-requests \
+		--out $(DRIFT_DIR)/production
+
+drift-requirements: $(UV)  ## Rewrite monitoring/requirements.txt (the drift image's locked install list)
+	$(UV) export --locked --only-group drift --no-emit-project --format requirements-txt \
+		-o monitoring/requirements.txt
+
+$(FULL_TWIN_DIR)/application_test_labels.csv:
+	$(RUN) credit twin --out $(FULL_TWIN_DIR)
+
+bench-drift: install $(BUNDLE_DIR)/current.json $(FULL_TWIN_DIR)/application_test_labels.csv  ## Full-size drift study vs Evidently defaults; production job on 100,000 logged requests
+	$(RUN) python bench/drift_bench.py --twin $(FULL_TWIN_DIR) --bundle $(BUNDLE_DIR) --out $(DATA_DIR)/bench/drift
+
 SLIDES_DIR := build/slides
 PRESENTATION := docs/presentation
 MARP := $(PRESENTATION)/node_modules/.bin/marp
-REPORTS_DIR ?= $(DATA_DIR)/reports
 
 # Marp CLI pinned by package-lock.json; it renders HTML without a browser (none is downloaded)
 $(MARP): $(PRESENTATION)/package-lock.json
 	cd $(PRESENTATION) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-slides: install $(MARP) $(BUNDLE_DIR)/current.json  ## Presentation -> $(SLIDES_DIR)/presentation.html (self-contained)
+slides: install $(MARP) drift  ## Presentation -> $(SLIDES_DIR)/presentation.html (self-contained)
 	$(RUN) python $(PRESENTATION)/build_slides.py --bundle $(BUNDLE_DIR) \
 		--tracking-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db \
-		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(REPORTS_DIR)/latest.json \
+		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(DRIFT_DIR)/study/summary.json \
 		--out $(SLIDES_DIR)
 	$(MARP) --no-config-file --html $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
 	$(RUN) python $(PRESENTATION)/check_html.py $(SLIDES_DIR)/presentation.html

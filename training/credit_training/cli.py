@@ -82,7 +82,9 @@ def _export(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the data and training subcommands to the ``credit`` dispatcher."""
 
-    twin = sub.add_parser("twin", help="generate the Home Credit data twin (CSV + drift manifest)")
+    twin = sub.add_parser(
+        "twin", help="generate the Home Credit data twin (CSV, test labels, drift manifest)"
+    )
     twin.add_argument("--out", required=True, help="output directory")
     twin.add_argument("--train-rows", type=int, default=307_511)
     twin.add_argument("--test-rows", type=int, default=48_744)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 from credit_training.twin import reference
+from credit_training.twin.effect import MATERIALITY, Measure, effect_size, is_material
 from credit_training.twin.reference import Categorical, Numeric
 
 Side = Literal["train", "test"]
@@ -19,11 +22,27 @@ Side = Literal["train", "test"]
 ZERO_DOCUMENTS = tuple(f"FLAG_DOCUMENT_{i}" for i in (2, 10, 12, 13, 14, 15, 16, 17, 19, 20, 21))
 
 
+Kind = Literal["distribution", "category_shares", "missing_rate", "mean", "all_zero"]
+DEFAULT_MEASURE: dict[str, Measure] = {
+    "distribution": "wasserstein_iqr",
+    "category_shares": "total_variation",
+    "missing_rate": "missing_rate_change",
+    "mean": "total_variation",
+    "all_zero": "total_variation",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Drift:
-    kind: Literal["distribution", "category_shares", "missing_rate", "mean", "all_zero"]
+    kind: Kind
     how: str
     uses_test_marginal: bool = True
+    measure_override: Measure | None = None
+
+    @property
+    def measure(self) -> Measure:
+        """How the change's effect size is measured (see :mod:`credit_training.twin.effect`)."""
+        return self.measure_override or DEFAULT_MEASURE[self.kind]
 
 
 TEST_DRIFTS: dict[str, Drift] = {
@@ -35,7 +54,10 @@ TEST_DRIFTS: dict[str, Drift] = {
     ),
     "NAME_FAMILY_STATUS": Drift("category_shares", "level Unknown absent; Married 63.9% -> 66.2%"),
     "DAYS_EMPLOYED": Drift(
-        "distribution", "sentinel 365243 (no employer) 18.0% -> 19.0% of rows", False
+        "distribution",
+        "sentinel 365243 (no employer) 18.0% -> 19.0% of rows",
+        False,
+        "sentinel_share_change",
     ),
     "ORGANIZATION_TYPE": Drift(
         "category_shares", "XNA follows the DAYS_EMPLOYED sentinel: 18.0% -> 19.0%", False
@@ -61,9 +83,15 @@ TEST_DRIFTS: dict[str, Drift] = {
         )
         for p in ("HOUR", "DAY", "YEAR")
     },
-    "AMT_REQ_CREDIT_BUREAU_WEEK": Drift("distribution", "mean 0.034 -> 0.0028; max 8 -> 2"),
-    "AMT_REQ_CREDIT_BUREAU_MON": Drift("distribution", "mean 0.267 -> 0.0093; max 27 -> 6"),
-    "AMT_REQ_CREDIT_BUREAU_QRT": Drift("distribution", "mean 0.265 -> 0.547; max 261 -> 7"),
+    "AMT_REQ_CREDIT_BUREAU_WEEK": Drift(
+        "distribution", "mean 0.034 -> 0.0028; max 8 -> 2", measure_override="total_variation"
+    ),
+    "AMT_REQ_CREDIT_BUREAU_MON": Drift(
+        "distribution", "mean 0.267 -> 0.0093; max 27 -> 6", measure_override="total_variation"
+    ),
+    "AMT_REQ_CREDIT_BUREAU_QRT": Drift(
+        "distribution", "mean 0.265 -> 0.547; max 261 -> 7", measure_override="total_variation"
+    ),
     "FLAG_DOCUMENT_3": Drift("mean", "0.710 -> 0.787"),
     "FLAG_DOCUMENT_8": Drift("mean", "0.081 -> 0.088"),
     "FLAG_DOCUMENT_11": Drift("mean", "0.0039 -> 0.0012"),
@@ -95,13 +123,29 @@ class Marginals:
         return anomaly["train_share"] if self.side == "train" else anomaly["test_share"]
 
 
-def manifest() -> dict:
-    """The drift ground truth written next to the CSVs."""
+def manifest(train: pd.DataFrame, test: pd.DataFrame) -> dict:
+    """The drift ground truth written next to the CSVs, with each change's effect size.
+
+    Effect sizes are measured on the generated ``train`` and ``test`` tables themselves (what a
+    drift detector sees), by the measure named in each entry; ``material`` compares the size
+    with the measure's threshold in ``materiality``.
+    """
+    drifted = {}
+    for name, d in sorted(TEST_DRIFTS.items()):
+        size = effect_size(name, d.measure, train[name], test[name])
+        drifted[name] = {
+            "kind": d.kind,
+            "how": d.how,
+            "effect_size": round(size, 6),
+            "effect_measure": d.measure,
+            "material": is_material(d.measure, size),
+        }
     return {
         "reference": "application_train.csv",
         "current": "application_test.csv",
+        "labels": "application_test_labels.csv",
         "note": "Columns not listed keep the train distribution in test.",
-        "drifted_columns": {
-            name: {"kind": d.kind, "how": d.how} for name, d in sorted(TEST_DRIFTS.items())
-        },
+        "effect_sizes_from": "the generated tables (train vs test), see credit_training.twin.effect",
+        "materiality": MATERIALITY,
+        "drifted_columns": drifted,
     }

@@ -15,23 +15,29 @@ from credit_training.twin.building import build_housing
 from credit_training.twin.drift import Marginals, Side, manifest
 from credit_training.twin.loan import build_loan
 from credit_training.twin.population import build_people
-from credit_training.twin.target import build_target
+from credit_training.twin.target import TargetModel, build_target
 
 ID_START = 100001
 TRAIN_FILE = "application_train.csv"
 TEST_FILE = "application_test.csv"
 MANIFEST_FILE = "drift_manifest.json"
+LABELS_FILE = "application_test_labels.csv"
 
 
-def build_table(n: int, side: Side, rng: np.random.Generator) -> TableBuilder:
-    """All columns of one table (ids excepted), kept as arrays plus the latents behind them."""
+def build_table(
+    n: int, side: Side, rng: np.random.Generator, target: TargetModel | None = None
+) -> tuple[TableBuilder, TargetModel]:
+    """All columns of one table (ids excepted), kept as arrays plus the latents behind them.
+
+    TARGET is drawn on both sides; the test side uses the train side's ``target`` model, so
+    what a model learns on train transfers. Returns the builder and the target model used.
+    """
     b = TableBuilder(n=n, rng=rng, marginals=Marginals(side))
     build_people(b)
     build_loan(b)
     build_housing(b)
-    if side == "train":
-        build_target(b)
-    return b
+    model = build_target(b, target)
+    return b, model
 
 
 def to_frame(b: TableBuilder, ids: np.ndarray, side: Side) -> pd.DataFrame:
@@ -61,15 +67,17 @@ def split_ids(train_rows: int, test_rows: int, rng: np.random.Generator):
 @dataclass(frozen=True, slots=True)
 class Twin:
     train: pd.DataFrame
-    test: pd.DataFrame
+    test: pd.DataFrame  # the real test schema: no TARGET
+    test_labels: pd.DataFrame  # SK_ID_CURR, TARGET of the test rows (same order as ``test``)
 
 
 def generate_twin(train_rows: int = 307_511, test_rows: int = 48_744, seed: int = 42) -> Twin:
     """Deterministic for a given seed; train and test come from independent streams."""
     train_ids, test_ids = split_ids(train_rows, test_rows, np.random.default_rng([seed, 0]))
-    train = build_table(train_rows, "train", np.random.default_rng([seed, 1]))
-    test = build_table(test_rows, "test", np.random.default_rng([seed, 2]))
-    return Twin(to_frame(train, train_ids, "train"), to_frame(test, test_ids, "test"))
+    train, model = build_table(train_rows, "train", np.random.default_rng([seed, 1]))
+    test, _ = build_table(test_rows, "test", np.random.default_rng([seed, 2]), model)
+    labels = pd.DataFrame({"SK_ID_CURR": test_ids, "TARGET": test.cols["TARGET"]})
+    return Twin(to_frame(train, train_ids, "train"), to_frame(test, test_ids, "test"), labels)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -80,15 +88,21 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def write_twin(out: Path, train_rows: int, test_rows: int, seed: int) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     twin = generate_twin(train_rows, test_rows, seed)
-    paths = {"train": out / TRAIN_FILE, "test": out / TEST_FILE, "manifest": out / MANIFEST_FILE}
+    paths = {
+        "train": out / TRAIN_FILE,
+        "test": out / TEST_FILE,
+        "labels": out / LABELS_FILE,
+        "manifest": out / MANIFEST_FILE,
+    }
     write_csv(twin.train, paths["train"])
     write_csv(twin.test, paths["test"])
+    write_csv(twin.test_labels, paths["labels"])
     meta = {
         "generator": "credit_training.twin",
         "seed": seed,
         "train_rows": train_rows,
         "test_rows": test_rows,
-        **manifest(),
+        **manifest(twin.train, twin.test),
     }
     paths["manifest"].write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
     return paths

@@ -17,7 +17,7 @@ from scipy.special import expit, logit, ndtri
 
 from credit_training.twin import reference
 from credit_training.twin.builder import TableBuilder
-from credit_training.twin.marginals import rank_uniform
+from credit_training.twin.loan import EXT_SOURCES
 from credit_training.twin.population import SENTINEL_DAYS
 
 ITERATIONS = 15
@@ -58,7 +58,44 @@ def public_correlations() -> dict[str, float]:
     }
 
 
-def _drivers(b: TableBuilder) -> list[Driver]:
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """What the train table fixes for every later table: imputations, scales, score ranks.
+
+    Applying the train's target model to another table (the test side) needs the drivers
+    measured on the train's scale, not re-standardised on the new table.
+    """
+
+    days_employed_fill: float
+    annuity_fill: float
+    log_term_median: float
+    car_age_fill: float
+    ext_sorted: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, b: TableBuilder) -> Reference:
+        c = b.cols
+        employed = c["DAYS_EMPLOYED"] != SENTINEL_DAYS
+        annuity_fill = float(np.nanmedian(c["AMT_ANNUITY"]))
+        term = c["AMT_CREDIT"] / np.nan_to_num(c["AMT_ANNUITY"], nan=annuity_fill)
+        return cls(
+            days_employed_fill=float(c["DAYS_EMPLOYED"][employed].mean()),
+            annuity_fill=annuity_fill,
+            log_term_median=float(np.median(np.log(term))),
+            car_age_fill=float(np.nanmedian(c["OWN_CAR_AGE"])),
+            ext_sorted={n: np.sort(b.latent[n]) for n in EXT_SOURCES},
+        )
+
+    def ext_rank(self, name: str, values: np.ndarray) -> np.ndarray:
+        """Mid-rank of ``values`` among the train's latent scores, in (0, 1)."""
+        ref = self.ext_sorted[name]
+        lo = np.searchsorted(ref, values, side="left")
+        hi = np.searchsorted(ref, values, side="right")
+        n = len(ref)
+        return np.clip((lo + hi) / 2, 0.5, n - 0.5) / n
+
+
+def _drivers(b: TableBuilder, ref: Reference) -> list[Driver]:
     c = b.cols
     every = np.ones(b.n, dtype=bool)
     employed = c["DAYS_EMPLOYED"] != SENTINEL_DAYS
@@ -70,13 +107,12 @@ def _drivers(b: TableBuilder) -> list[Driver]:
     def present(col: str) -> np.ndarray:
         return ~np.isnan(c[col])
 
-    days_employed = np.where(employed, c["DAYS_EMPLOYED"], 0.0)
-    days_employed[~employed] = days_employed[employed].mean()
+    days_employed = np.where(employed, c["DAYS_EMPLOYED"], ref.days_employed_fill)
     goods = np.where(present("AMT_GOODS_PRICE"), c["AMT_GOODS_PRICE"], 0.0)
     return [
         *(
-            Driver(name, b.latent[name], present(name), _convex(b.latent[name]))
-            for name in ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
+            Driver(name, b.latent[name], present(name), _convex(ref.ext_rank(name, b.latent[name])))
+            for name in EXT_SOURCES
         ),
         Driver("DAYS_EMPLOYED", days_employed, employed),
         Driver("DAYS_EMPLOYED_ANOM", anomaly, every),
@@ -97,27 +133,38 @@ def _drivers(b: TableBuilder) -> list[Driver]:
     ]
 
 
-def _convex(values: np.ndarray) -> np.ndarray:
+def _convex(u: np.ndarray) -> np.ndarray:
     """External scores act on risk convexly: the lowest ranks carry most of the risk."""
-    return np.exp(-CONVEXITY * ndtri(rank_uniform(values)))
+    return np.exp(-CONVEXITY * ndtri(u))
 
 
-def _unpublished(b: TableBuilder) -> np.ndarray:
+def _unpublished(b: TableBuilder, ref: Reference) -> np.ndarray:
+    """The unpublished terms as raw columns (n x len(UNPUBLISHED_WEIGHTS))."""
     c = b.cols
-    term = c["AMT_CREDIT"] / np.nan_to_num(c["AMT_ANNUITY"], nan=np.nanmedian(c["AMT_ANNUITY"]))
+    term = c["AMT_CREDIT"] / np.nan_to_num(c["AMT_ANNUITY"], nan=ref.annuity_fill)
     columns = {
-        "CREDIT_TERM_MID": np.exp(-(((np.log(term) - np.median(np.log(term))) / 0.35) ** 2)),
+        "CREDIT_TERM_MID": np.exp(-(((np.log(term) - ref.log_term_median) / 0.35) ** 2)),
         "RECENT_PHONE_CHANGE": (np.nan_to_num(c["DAYS_LAST_PHONE_CHANGE"]) > -120) * 1.0,
         "DEF_30_CNT_SOCIAL_CIRCLE": np.nan_to_num(c["DEF_30_CNT_SOCIAL_CIRCLE"]),
-        "OWN_CAR_AGE": np.nan_to_num(c["OWN_CAR_AGE"], nan=np.nanmedian(c["OWN_CAR_AGE"])),
+        "OWN_CAR_AGE": np.nan_to_num(c["OWN_CAR_AGE"], nan=ref.car_age_fill),
         "EXT_SOURCE_2_x_3": b.latent["EXT_SOURCE_2"] * b.latent["EXT_SOURCE_3"],
     }
-    x = np.column_stack([_standard(columns[k]) for k in UNPUBLISHED_WEIGHTS])
-    return x @ np.array(list(UNPUBLISHED_WEIGHTS.values()))
+    return np.column_stack([columns[k] for k in UNPUBLISHED_WEIGHTS])
 
 
-def _standard(v: np.ndarray) -> np.ndarray:
-    return (v - v.mean()) / v.std()
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Standardisation fixed on the train table: (x - mean) / std column by column."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Scale:
+        return cls(x.mean(axis=0), x.std(axis=0))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) / self.std
 
 
 def _corr_with_probability(
@@ -145,15 +192,33 @@ def _intercept(eta: np.ndarray, rate: float) -> float:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    beta: np.ndarray  # per standardised driver
-    names: list[str]
-    x: np.ndarray  # standardised driver effects
-    age_offset: np.ndarray  # per row: the offset of its age bin
-    intercept: float
+class TargetModel:
+    """The logistic default model solved on the train table, applicable to any table.
 
-    def logit(self, fixed: np.ndarray) -> np.ndarray:
-        return self.intercept + self.x @ self.beta + fixed + self.age_offset
+    ``probability`` gives each row's probability of default (shape (n,)); the test side's
+    TARGET is drawn from the same model, so a model trained on train transfers to it.
+    """
+
+    beta: np.ndarray  # per standardised published driver
+    names: list[str]
+    intercept: float
+    bin_offsets: np.ndarray  # logit offset per public age bin
+    reference: Reference
+    driver_scale: Scale
+    unpublished_scale: Scale
+
+    def logit(self, b: TableBuilder) -> np.ndarray:
+        ref = self.reference
+        x = self.driver_scale(np.column_stack([d.logit_term for d in _drivers(b, ref)]))
+        fixed = self.unpublished_scale(_unpublished(b, ref)) @ _unpublished_weights()
+        return self.intercept + x @ self.beta + fixed + self.bin_offsets[_age_bins(b)[0]]
+
+    def probability(self, b: TableBuilder) -> np.ndarray:
+        return expit(self.logit(b))
+
+
+def _unpublished_weights() -> np.ndarray:
+    return np.array(list(UNPUBLISHED_WEIGHTS.values()))
 
 
 def _age_bins(b: TableBuilder) -> tuple[np.ndarray, np.ndarray]:
@@ -165,14 +230,17 @@ def _age_bins(b: TableBuilder) -> tuple[np.ndarray, np.ndarray]:
     return idx, np.array(list(bins.values()))
 
 
-def calibrate(b: TableBuilder) -> Calibration:
+def calibrate(b: TableBuilder) -> TargetModel:
     """Logistic coefficients (on standardised drivers) reproducing the public correlations and
-    age-bin default rates, given the fixed unpublished terms."""
-    drivers = _drivers(b)
+    age-bin default rates on the table ``b``, given the fixed unpublished terms."""
+    ref = Reference.of(b)
+    drivers = _drivers(b, ref)
     wanted = public_correlations()
     target = np.array([wanted[d.name] for d in drivers])
     rate = reference.load_stats()["meta"]["default_rate"]
-    x = np.column_stack([_standard(d.logit_term) for d in drivers])
+    effects = np.column_stack([d.logit_term for d in drivers])
+    driver_scale = Scale.of(effects)
+    x = driver_scale(effects)
     measured = np.column_stack([_standard(d.values) for d in drivers])
     masks = [d.observed for d in drivers]
     k = len(drivers)
@@ -182,7 +250,9 @@ def calibrate(b: TableBuilder) -> Calibration:
     offsets = logit(bin_rates) - logit(rate)
     beta = np.zeros(len(drivers))
     sd_t = np.sqrt(rate * (1 - rate))
-    fixed = _unpublished(b)
+    raw_unpublished = _unpublished(b, ref)
+    unpublished_scale = Scale.of(raw_unpublished)
+    fixed = unpublished_scale(raw_unpublished) @ _unpublished_weights()
     b0 = 0.0
     for _ in range(ITERATIONS):
         eta = x @ beta + fixed + offsets[bin_idx]
@@ -196,14 +266,28 @@ def calibrate(b: TableBuilder) -> Calibration:
         )
         offsets = offsets + (logit(bin_rates) - logit(np.clip(got, 1e-6, 1 - 1e-6)))
     eta = x @ beta + fixed + offsets[bin_idx]
-    return Calibration(beta, [d.name for d in drivers], x, offsets[bin_idx], _intercept(eta, rate))
+    return TargetModel(
+        beta=beta,
+        names=[d.name for d in drivers],
+        intercept=_intercept(eta, rate),
+        bin_offsets=offsets,
+        reference=ref,
+        driver_scale=driver_scale,
+        unpublished_scale=unpublished_scale,
+    )
 
 
-def default_probability(b: TableBuilder) -> np.ndarray:
-    return expit(calibrate(b).logit(_unpublished(b)))
+def _standard(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / v.std()
 
 
-def build_target(b: TableBuilder) -> None:
-    p = default_probability(b)
+def build_target(b: TableBuilder, model: TargetModel | None = None) -> TargetModel:
+    """Draw TARGET for table ``b`` from ``model`` (solved on ``b`` itself when None).
+
+    Returns the model used, so the train table's model can label the test table.
+    """
+    model = calibrate(b) if model is None else model
+    p = model.probability(b)
     b.latent["default_probability"] = p
     b.cols["TARGET"] = (b.rng.random(b.n) < p).astype(np.int64)
+    return model

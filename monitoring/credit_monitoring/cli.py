@@ -1,0 +1,136 @@
+"""The monitoring subcommands of ``credit``: ``drift`` (study or production job) and
+``traffic``. Thin: parse, call one library function, report where the outputs are."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+from credit_core.cli import UsageError
+
+
+def _when(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {value!r}") from exc
+
+
+def _positive(kind: type):
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+        return number
+
+    return parse
+
+
+def _drift(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    if args.production:
+        summary = _production(args)
+        where = f"{args.out.rstrip('/')}/{summary['report_key']}"
+    else:
+        summary, where = _study(args)
+    elapsed = time.perf_counter() - start
+    print(
+        f"drift: {summary['status']}, {summary['rows']:,} rows, "
+        f"{summary['drifted_columns']} drifted columns (share {summary['drift_share']:.3f}) "
+        f"in {elapsed:.1f} s"
+    )
+    if summary.get("top_drifted"):
+        print(f"  {'rank':>4}  {'column':32} {'method':17} {'score':>8} {'importance':>10}")
+        for row in summary["top_drifted"][:15]:
+            share = row["importance_share"]
+            print(
+                f"  {row['rank']:>4}  {row['name']:32} {row['method']:17} {row['score']:>8.4f} "
+                f"{'-' if share is None else f'{share:.4f}':>10}"
+            )
+    if summary.get("estimated"):
+        print(f"  estimated without labels: {json.dumps(summary['estimated'])}")
+    if summary.get("actual"):
+        print(f"  actual (labels):          {json.dumps(summary['actual'])}")
+    print(f"  report   {where}")
+    return 0
+
+
+def _study(args: argparse.Namespace):
+    from credit_core.bundle import BundleError
+    from credit_monitoring.study import StudyError, run_study, write_outputs
+
+    if not (args.reference and args.current):
+        raise UsageError("the study needs --reference and --current (or use --production)")
+    try:
+        summary, _, page = run_study(Path(args.reference), Path(args.current), args.bundle)
+    except (StudyError, BundleError) as exc:
+        raise UsageError(str(exc)) from exc
+    paths = write_outputs(args.out, summary, page)
+    return summary, paths["report"]
+
+
+def _production(args: argparse.Namespace):
+    from credit_core.bundle import BundleError
+    from credit_monitoring.production import JobConfig, run_job
+
+    if not (args.bundle and args.logs):
+        raise UsageError("--production needs --bundle and --logs")
+    try:
+        cfg = JobConfig.window(
+            args.bundle, args.logs, args.out, args.since, args.until, args.window_days
+        )
+        return run_job(cfg)
+    except (BundleError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _traffic(args: argparse.Namespace) -> int:
+    from credit_monitoring.traffic import applications, replay
+
+    path = Path(args.data)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    records = applications(path, args.rows)
+    result = replay(args.api, args.key, records, args.rate, args.max_seconds)
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
+    print(
+        f"traffic: {result.sent:,} requests in {result.elapsed:.1f} s, {result.scored:,} scored "
+        f"({statuses})" + (" - stopped by --max-seconds" if result.stopped_by_time else "")
+    )
+    return 0 if result.scored else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "drift",
+        help="drift study (reference vs current CSV) or the production drift job (--production)",
+    )
+    p.add_argument("--reference", help="reference CSV (e.g. application_train.csv)")
+    p.add_argument("--current", help="current CSV (e.g. application_test.csv)")
+    p.add_argument("--out", required=True, help="output folder or s3:// prefix")
+    p.add_argument(
+        "--bundle", help="model bundle root (importance, estimates; production: required)"
+    )
+    p.add_argument("--production", action="store_true", help="analyse the API's request log")
+    p.add_argument("--logs", help="request-log root (production)")
+    p.add_argument("--since", type=_when, help="window start, ISO 8601 (default: until - 7 days)")
+    p.add_argument("--until", type=_when, help="window end, ISO 8601 (default: now)")
+    p.add_argument("--window-days", type=_positive(float), default=7.0)
+    p.set_defaults(func=_drift)
+
+    t = sub.add_parser("traffic", help="replay applications from a CSV against the scoring API")
+    t.add_argument("--api", required=True, help="API base URL, e.g. http://127.0.0.1:8000")
+    t.add_argument("--key", required=True, help="API key (X-API-Key)")
+    t.add_argument("--data", required=True, help="CSV of applications (e.g. application_test.csv)")
+    t.add_argument("--rows", type=_positive(int), default=1000, help="at most this many requests")
+    t.add_argument("--rate", type=_positive(float), default=20.0, help="requests per second")
+    t.add_argument(
+        "--max-seconds", type=_positive(float), default=300.0, help="stop after this long"
+    )
+    t.set_defaults(func=_traffic)

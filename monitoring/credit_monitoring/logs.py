@@ -1,0 +1,229 @@
+"""Reading the API's request log for a time window (S3 prefix or folder).
+
+Layout (README, "The scoring API"): ``LOG_URI/dt=YYYY-MM-DD/HHMMSS-<request id>.jsonl``, one JSON
+line per scored application with ``request_id``, ``item``, ``timestamp``, ``model_version``,
+``inputs``, ``features``, ``probability``, ``decision`` and ``warnings``. Only the day partitions
+of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
+sample of its objects (the summary says how much); lines that are not valid records are skipped
+and counted; lines of another model version (or of the served version with another feature
+count) are kept apart, never mixed into the analysis.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from credit_core import storage
+from credit_core.schema import Column
+from credit_monitoring.drift import as_float
+
+MAX_BYTES = 512 * 1024 * 1024  # raw JSON read per run; ~150,000 application lines
+CHUNK_LINES = 10_000  # records decoded into columns this many at a time (bounded memory)
+READERS = 16  # concurrent S3 GETs
+
+
+@dataclass(frozen=True, slots=True)
+class LogObject:
+    uri: str
+    size: int
+
+
+def day_prefixes(log_uri: str, since: datetime, until: datetime) -> list[str]:
+    """The ``dt=`` partitions that can hold lines of [since, until)."""
+    day = since.astimezone(UTC).date()
+    last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    out = []
+    while day <= last:
+        out.append(storage.join(log_uri, f"dt={day:%Y-%m-%d}"))
+        day += timedelta(days=1)
+    return out
+
+
+def list_objects(prefix: str) -> list[LogObject]:
+    """The ``.jsonl`` objects under one partition (none if it does not exist)."""
+    if storage.is_s3(prefix):
+        bucket, key = storage.split_s3(prefix)
+        pages = storage.s3_client().get_paginator("list_objects_v2")
+        return [
+            LogObject(f"s3://{bucket}/{obj['Key']}", int(obj["Size"]))
+            for page in pages.paginate(Bucket=bucket, Prefix=key.rstrip("/") + "/")
+            for obj in page.get("Contents", [])
+            if obj["Key"].endswith(".jsonl")
+        ]
+    folder = Path(prefix)
+    if not folder.is_dir():
+        return []
+    return [LogObject(str(p), p.stat().st_size) for p in sorted(folder.glob("*.jsonl"))]
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    objects_listed: int
+    objects_read: int
+    bytes_listed: int
+    bytes_read: int
+
+    @property
+    def fraction(self) -> float:
+        return self.bytes_read / self.bytes_listed if self.bytes_listed else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "objects_listed": self.objects_listed,
+            "objects_read": self.objects_read,
+            "bytes_listed": self.bytes_listed,
+            "bytes_read": self.bytes_read,
+            "fraction": round(self.fraction, 6),
+            "sampled": self.objects_read < self.objects_listed,
+        }
+
+
+def choose(objects: Sequence[LogObject], max_bytes: int, seed: int) -> list[LogObject]:
+    """All objects if they fit in ``max_bytes``, else a uniform random sample that does."""
+    if sum(o.size for o in objects) <= max_bytes:
+        return list(objects)
+    shuffled = list(objects)
+    random.Random(seed).shuffle(shuffled)
+    chosen, total = [], 0
+    for obj in shuffled:
+        if total + obj.size > max_bytes:
+            continue
+        chosen.append(obj)
+        total += obj.size
+    return chosen
+
+
+def read_all(objects: Sequence[LogObject]) -> Iterator[bytes]:
+    """Object contents in order; S3 GETs run concurrently, a few dozen objects ahead."""
+    if objects and storage.is_s3(objects[0].uri):
+        with ThreadPoolExecutor(READERS) as pool:
+            step = READERS * 4  # bounded read-ahead: memory holds a few batches, not the window
+            for start in range(0, len(objects), step):
+                batch = objects[start : start + step]
+                yield from pool.map(lambda o: storage.read_bytes(o.uri), batch)
+    else:
+        for obj in objects:
+            yield storage.read_bytes(obj.uri)
+
+
+@dataclass
+class Window:
+    """The served version's records of the window, as columns, and what was set apart."""
+
+    columns: dict[str, list[np.ndarray]]
+    probability: list[np.ndarray] = field(default_factory=list)
+    refused: list[np.ndarray] = field(default_factory=list)
+    rows: int = 0
+    malformed: int = 0
+    outside_window: int = 0
+    warnings: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    others: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def column(self, name: str) -> np.ndarray:
+        parts = self.columns[name]
+        return np.concatenate(parts) if parts else np.empty(0)
+
+    def probabilities(self) -> np.ndarray:
+        return np.concatenate(self.probability) if self.probability else np.empty(0)
+
+    def refusals(self) -> np.ndarray:
+        return np.concatenate(self.refused) if self.refused else np.empty(0, dtype=bool)
+
+
+def _valid(rec: Any) -> bool:
+    return (
+        isinstance(rec, dict)
+        and isinstance(rec.get("model_version"), str)
+        and isinstance(rec.get("inputs"), dict)
+        and isinstance(rec.get("probability"), int | float)
+        and not isinstance(rec.get("probability"), bool)
+        and 0.0 <= rec["probability"] <= 1.0
+        and isinstance(rec.get("decision"), str)
+        and isinstance(rec.get("timestamp"), str)
+        and isinstance(rec.get("warnings", []), list)
+    )
+
+
+def _column_values(records: Sequence[dict], column: Column) -> np.ndarray:
+    values = [r["inputs"].get(column.name) for r in records]
+    if not column.is_categorical:
+        try:
+            return np.array(values, dtype=np.float64)  # numbers and None (-> NaN)
+        except (TypeError, ValueError):
+            pass  # a string slipped through: coerced (to NaN) below
+    return as_float(values, column)
+
+
+def collect(
+    blobs: Iterable[bytes],
+    version: str,
+    n_features: int,
+    columns: Sequence[Column],
+    since: datetime,
+    until: datetime,
+) -> Window:
+    """Parse, validate and split the lines; decode the served version's inputs to columns."""
+    window = Window(columns={c.name: [] for c in columns})
+    others: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    chunk: list[dict] = []
+
+    def flush() -> None:
+        if not chunk:
+            return
+        for c in columns:
+            window.columns[c.name].append(_column_values(chunk, c))
+        window.probability.append(np.array([r["probability"] for r in chunk], dtype=np.float64))
+        window.refused.append(np.array([r["decision"] == "refuse" for r in chunk], dtype=bool))
+        window.rows += len(chunk)
+        chunk.clear()
+
+    for blob in blobs:
+        for line in blob.splitlines():
+            if not line.strip():
+                continue
+            try:
+                rec = orjson.loads(line)
+                ok = _valid(rec)
+                when = datetime.fromisoformat(rec["timestamp"]) if ok else None
+            except (orjson.JSONDecodeError, ValueError):
+                ok = False
+            if not ok or when is None:
+                window.malformed += 1
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            if not since <= when < until:
+                window.outside_window += 1
+                continue
+            feats = rec.get("features")
+            key = rec["model_version"]
+            if key == version and not (isinstance(feats, list) and len(feats) == n_features):
+                key = f"{key} (other feature contract)"
+            if key != version:
+                others[key].append((float(rec["probability"]), rec["decision"] == "refuse"))
+                continue
+            for w in rec.get("warnings") or ():
+                if isinstance(w, dict):
+                    window.warnings[str(w.get("field"))][str(w.get("kind"))] += 1
+            chunk.append(rec)
+            if len(chunk) >= CHUNK_LINES:
+                flush()
+    flush()
+    for key, rows in others.items():
+        p = np.array([r[0] for r in rows])
+        window.others[key] = {
+            "rows": len(rows),
+            "mean_probability": round(float(p.mean()), 6),
+            "refusal_rate": round(float(np.mean([r[1] for r in rows])), 6),
+        }
+    return window

@@ -1,0 +1,160 @@
+"""The drift study: a reference table (application_train) against a current one
+(application_test), every column scored, ranked by drift and by the model's use of it.
+
+With a model bundle the study also weighs each column by its share of the model's importance
+and estimates the model's performance on the current table without labels; when the true labels
+sit beside the current file (``<stem>_labels.csv``, as the twin writes them) it compares the
+estimate with the truth and its bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credit_core.bundle import Bundle, load_bundle
+from credit_core.schema import application_schema
+from credit_monitoring import estimate, report
+from credit_monitoring.drift import (
+    ColumnDrift,
+    as_float,
+    drift_table,
+    importance_shares,
+    ranked,
+    share_drifted,
+)
+
+
+class StudyError(ValueError):
+    """Unreadable or incompatible input tables."""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """An application CSV with the schema's categoricals as pandas categories."""
+    if not path.exists():
+        raise StudyError(f"{path}: no such file")
+    schema = application_schema()
+    dtypes = {c.name: "category" for c in schema.categorical}
+    try:
+        return pd.read_csv(path, engine="pyarrow", dtype=dtypes)
+    except Exception as exc:  # pyarrow raises several types for a malformed CSV
+        raise StudyError(f"{path}: cannot read as CSV: {exc}") from exc
+
+
+def study_columns(reference: pd.DataFrame, current: pd.DataFrame) -> list:
+    """The schema's feature columns present in both tables (the id and the target excluded)."""
+    schema = application_schema()
+    skip = {schema.id_column, schema.target_column}
+    columns = [
+        c
+        for c in schema.columns
+        if c.name not in skip and c.name in reference and c.name in current
+    ]
+    if not columns:
+        raise StudyError("the two tables share no column of the application schema")
+    return columns
+
+
+def labels_beside(current: Path) -> Path:
+    return current.with_name(f"{current.stem}_labels.csv")
+
+
+def run_study(
+    reference_path: Path, current_path: Path, bundle_uri: str | None = None
+) -> tuple[dict[str, Any], list[ColumnDrift], str]:
+    """(summary, table, html) of the study on two CSV files; the current file's labels are
+    used when they sit beside it (``<stem>_labels.csv``)."""
+    reference = read_table(reference_path)
+    current = read_table(current_path)
+    bundle = None
+    if bundle_uri:
+        bundle = load_bundle(bundle_uri, cache_dir=Path(tempfile.gettempdir()) / "credit-bundle")
+    labels_path = labels_beside(current_path)
+    labels = pd.read_csv(labels_path) if labels_path.exists() else None
+    summary, table, page = study(reference, current, bundle, labels)
+    summary |= {"reference": str(reference_path), "current": str(current_path)}
+    if labels is not None:
+        summary["labels"] = str(labels_path)
+    return summary, table, page
+
+
+def study(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    bundle: Bundle | None = None,
+    labels: pd.DataFrame | None = None,
+) -> tuple[dict[str, Any], list[ColumnDrift], str]:
+    """(summary, table, html): every shared schema column scored; with a bundle, importance
+    shares and the estimated performance on ``current`` (and the actual one with ``labels``:
+    SK_ID_CURR, TARGET)."""
+    columns = study_columns(reference, current)
+    shares = importance_shares(bundle.importance, bundle.model.spec) if bundle else None
+    ref_cols = {c.name: as_float(reference[c.name], c) for c in columns}
+    cur_cols = {c.name: as_float(current[c.name], c) for c in columns}
+    table = drift_table(ref_cols, cur_cols, columns, shares)
+    del ref_cols, cur_cols
+    summary: dict[str, Any] = {
+        "status": "ok",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference_rows": len(reference),
+        "rows": len(current),
+        "model_version": bundle.version if bundle else None,
+        "drift_share": round(share_drifted(table), 6),
+        "drifted_columns": sum(c.drifted for c in table),
+        "columns": [c.entry() for c in table],
+        "top_drifted": ranked(table),
+    }
+    if bundle is not None:
+        summary |= performance(bundle, current, labels)
+    page = report.evidently_html(reference, current, table)
+    section = report.summary_section(summary, "Drift study: reference vs current")
+    return summary, table, report.compose(page, section)
+
+
+def performance(
+    bundle: Bundle, current: pd.DataFrame, labels: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The model's estimated performance on ``current`` (CBPE), and with ``labels`` the actual
+    one and its 95% bootstrap interval."""
+    from credit_monitoring.scoring import probabilities
+
+    weights = bundle.card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
+    fn, fp = float(weights["fn"]), float(weights["fp"])
+    threshold = bundle.model.threshold
+    p = probabilities(bundle, current)
+    out: dict[str, Any] = {
+        "estimated": estimate.expected(p, threshold, fn, fp).as_dict(),
+        "threshold": threshold,
+    }
+    if labels is not None:
+        schema = application_schema()
+        joined = current[[schema.id_column]].merge(labels, on=schema.id_column, how="left")
+        known = joined[schema.target_column].notna().to_numpy()
+        y = joined[schema.target_column].to_numpy(np.float64)[known]
+        out["actual"] = estimate.actual(y, p[known], threshold, fn, fp).as_dict()
+        interval = estimate.bootstrap_interval(y, p[known], threshold, fn, fp, resamples=500)
+        out["actual_interval"] = {
+            k: [round(lo, 6), round(hi, 6)] for k, (lo, hi) in interval.items()
+        }
+    return out
+
+
+def write_outputs(out: str, summary: dict[str, Any], page: str) -> dict[str, str]:
+    """report.html and summary.json under ``out`` (a folder or an S3 prefix)."""
+    from credit_core import storage
+
+    paths = {
+        "report": storage.join(out, "report.html"),
+        "summary": storage.join(out, "summary.json"),
+    }
+    storage.write_bytes(paths["report"], page.encode("utf-8"), "text/html; charset=utf-8")
+    storage.write_bytes(
+        paths["summary"], json.dumps(summary, indent=1).encode(), "application/json"
+    )
+    return paths

@@ -1,0 +1,181 @@
+"""`credit drift` and `credit traffic`: the study end to end on tiny CSVs, refusals as one line
+and exit 2, traffic against a loopback server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from credit_core.cli import main
+from credit_core.schema import application_schema
+
+RNG = np.random.default_rng(3)
+
+
+def _table(rows: int, shift: float = 0.0, with_target: bool = True) -> pd.DataFrame:
+    """A schema-shaped table: every column, values drawn per dtype."""
+    schema = application_schema()
+    data = {}
+    for c in schema.columns:
+        if c.name == schema.target_column and not with_target:
+            continue
+        if c.is_categorical:
+            data[c.name] = RNG.choice(list(c.levels), size=rows)
+        elif c.dtype == "int64":
+            data[c.name] = RNG.integers(0, 2, size=rows)
+        else:
+            data[c.name] = RNG.normal(size=rows)
+    data[schema.id_column] = np.arange(rows)
+    frame = pd.DataFrame(data)
+    frame["AMT_CREDIT"] = RNG.normal(shift, 1, size=rows)
+    return frame
+
+
+@pytest.mark.slow  # imports Evidently and renders its report
+def test_study_writes_report_and_summary(tmp_path, capsys):
+    _table(4_000).to_csv(tmp_path / "train.csv", index=False)
+    _table(2_000, shift=1.0, with_target=False).to_csv(tmp_path / "test.csv", index=False)
+
+    code = main(
+        [
+            "drift",
+            "--reference",
+            str(tmp_path / "train.csv"),
+            "--current",
+            str(tmp_path / "test.csv"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+
+    assert code == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    drifted = {c["name"] for c in summary["columns"] if c["drifted"]}
+    assert drifted == {"AMT_CREDIT"}
+    assert summary["top_drifted"][0]["name"] == "AMT_CREDIT"
+    assert len(summary["columns"]) == len(application_schema().columns) - 2
+    assert "AMT_CREDIT" in capsys.readouterr().out
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="credit-summary"' in page and "AMT_CREDIT" in page
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["drift", "--out", "o"], "needs --reference and --current"),
+        (
+            ["drift", "--reference", "nope.csv", "--current", "nope.csv", "--out", "o"],
+            "no such file",
+        ),
+        (["drift", "--production", "--out", "o"], "needs --bundle and --logs"),
+        (
+            [
+                "drift",
+                "--production",
+                "--bundle",
+                "b",
+                "--logs",
+                "l",
+                "--out",
+                "o",
+                "--since",
+                "2026-11-20",
+                "--until",
+                "2026-11-19",
+            ],
+            "empty window",
+        ),
+        (
+            ["drift", "--production", "--bundle", "missing-dir", "--logs", "l", "--out", "o"],
+            "current.json",
+        ),
+        (
+            ["traffic", "--api", "http://127.0.0.1:9", "--key", "k", "--data", "nope.csv"],
+            "no such file",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_option_values_are_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["traffic", "--api", "x", "--key", "k", "--data", "d", "--rate", "-1"])
+    assert exc.value.code == 2
+    assert "must be positive" in capsys.readouterr().err
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["content-length"]))
+        self.seen.append((self.path, self.headers["x-api-key"], json.loads(body)))
+        status = 200 if len(self.seen) % 5 else 422
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def loopback():
+    _Recorder.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
+    server.shutdown()
+
+
+def test_traffic_replays_rows_with_the_key_bounded_in_count(loopback, tmp_path, capsys):
+    url, seen = loopback
+    _table(50, with_target=True).to_csv(tmp_path / "apps.csv", index=False)
+
+    code = main(
+        [
+            "traffic",
+            "--api",
+            url,
+            "--key",
+            "secret",
+            "--data",
+            str(tmp_path / "apps.csv"),
+            "--rows",
+            "20",
+            "--rate",
+            "1000",
+        ]
+    )
+
+    assert code == 0
+    assert len(seen) == 20
+    assert {path for path, _, _ in seen} == {"/v1/score"}
+    assert {key for _, key, _ in seen} == {"secret"}
+    first = seen[0][2]
+    assert "TARGET" not in first and isinstance(first["SK_ID_CURR"], int)
+    out = capsys.readouterr().out
+    assert "20 requests" in out and "16 scored" in out and "422: 4" in out
+
+
+def test_traffic_stops_at_the_time_bound(loopback, tmp_path):
+    from credit_monitoring.traffic import applications, replay
+
+    url, seen = loopback
+    _table(50).to_csv(tmp_path / "apps.csv", index=False)
+    result = replay(
+        url, "k", applications(tmp_path / "apps.csv", 50), rate=10, max_seconds=0.35, progress=False
+    )
+    assert result.stopped_by_time and 3 <= result.sent <= 5 and len(seen) == result.sent
