@@ -182,35 +182,36 @@ def mlflow_facts(tracking_uri: str, card: dict[str, Any]) -> dict[str, Any]:
 
 
 def manifest_facts(path: Path | None) -> dict[str, Any] | None:
+    """What the twin's generator changed between train and test; ``truth`` is the set a drift
+    monitor should flag (the material changes when the manifest grades them, else all)."""
     if path is None or not path.exists():
         return None
     manifest = json.loads(path.read_text("utf-8"))
+    changed = manifest["drifted_columns"]
     kinds: dict[str, int] = {}
-    for entry in manifest["drifted_columns"].values():
+    for entry in changed.values():
         kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
-    material = [n for n, e in manifest["drifted_columns"].items() if e.get("material")]
+    graded = all("material" in e for e in changed.values())
+    truth = {n for n, e in changed.items() if e["material"]} if graded else set(changed)
     return {
         "train_rows": manifest["train_rows"],
         "test_rows": manifest["test_rows"],
-        "drifted": len(manifest["drifted_columns"]),
+        "drifted": len(changed),
         "kinds": ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(kinds.items())),
-        "material": len(material)
-        if any("material" in e for e in manifest["drifted_columns"].values())
-        else None,
-        "columns": set(manifest["drifted_columns"]),
+        "material": len(truth) if graded else None,
+        "truth": truth,
     }
 
 
 def drift_figure(summary: dict[str, Any], truth: set[str] | None, top: int = 10) -> str:
+    """The most drifted columns by score; a star marks those the twin really changed."""
     columns = sorted(summary["columns"], key=lambda c: -float(c.get("score") or 0))[:top][::-1]
+    names = [c["name"] + (" *" if truth and c["name"] in truth else "") for c in columns]
     fig, ax = plt.subplots(figsize=(7, 4.6))
     colors = [RED if c["drifted"] else GREY for c in columns]
-    ax.barh([c["name"] for c in columns], [c["score"] for c in columns], color=colors)
-    if truth is not None:
-        for i, c in enumerate(columns):
-            if c["name"] in truth:
-                ax.text(0, i, " (changed in the twin)", va="center", fontsize=9, color="white")
-    ax.set_xlabel("drift score (per column test; red = drift detected)", fontsize=12)
+    ax.barh(names, [c["score"] for c in columns], color=colors)
+    label = "drift score (PSI; red = drift detected)"
+    ax.set_xlabel(label + ("\n* = materially changed in the twin" if truth else ""), fontsize=12)
     ax.tick_params(labelsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -264,7 +265,7 @@ def context(src: Sources) -> dict[str, Any]:
         "local": local,
         "mlflow": mlflow_facts(src.tracking_uri, card),
         "manifest": manifest,
-        "drift": drift_facts(src.drift_summary, manifest["columns"] if manifest else None),
+        "drift": drift_facts(src.drift_summary, manifest["truth"] if manifest else None),
     }
 
 
