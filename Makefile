@@ -162,7 +162,7 @@ slides: install $(MARP) drift  ## Presentation -> $(SLIDES_DIR)/presentation.htm
 		--tracking-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db \
 		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(DRIFT_DIR)/study/summary.json \
 		--out $(SLIDES_DIR)
-	$(MARP) --no-config-file --html $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
+	$(MARP) --config-file $(PRESENTATION)/.marprc.yml $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
 	$(RUN) python $(PRESENTATION)/check_html.py $(SLIDES_DIR)/presentation.html
 
 slides-shots: slides  ## Screenshot every slide with headless Chromium into $(SLIDES_DIR)/

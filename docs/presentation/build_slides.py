@@ -34,6 +34,13 @@ from credit_core.features import FeatureSpec
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "slides.md.j2"
 RED, BLUE, GREY, GREEN = "#C44E52", "#4C72B0", "#8C8C8C", "#55A868"
+NAMES = {  # short axis labels for candidates and imbalance strategies
+    "lightgbm": "LightGBM",
+    "logreg": "LogReg",
+    "class_weight": "weights",
+    "undersample": "under-\nsampling",
+    "smote": "SMOTE",
+}
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,11 @@ def comparison_frame(card: dict[str, Any]) -> pd.DataFrame:
 
 def comparison_figure(table: pd.DataFrame) -> str:
     labels = [
-        f"{c}\n{s}".replace("_", " ") for c, s in zip(table.candidate, table.strategy, strict=True)
+        f"{NAMES.get(c, c)}\n{NAMES.get(s, s)}"
+        for c, s in zip(table.candidate, table.strategy, strict=True)
     ]
     colors = [RED if c == "lightgbm" else BLUE if c == "logreg" else GREY for c in table.candidate]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.2))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.4))
     ax1.bar(labels, table.cv_cost, yerr=table.cv_cost_std, color=colors)
     ax1.set_title("Business cost per application (CV, lower is better)", fontsize=13)
     ax2.bar(labels, table.cv_auc, yerr=table.cv_auc_std, color=colors)
@@ -153,7 +161,8 @@ def mlflow_facts(tracking_uri: str, card: dict[str, Any]) -> dict[str, Any]:
         )
         curve_uri = file_uri(curve)
     versions = []
-    for mv in client.search_model_versions(f"name='{card['model_name']}'"):
+    for found in client.search_model_versions(f"name='{card['model_name']}'"):
+        mv = client.get_model_version(found.name, found.version)  # search omits the aliases
         metrics = client.get_run(mv.run_id).data.metrics
         versions.append(
             {
