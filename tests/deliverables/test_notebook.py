@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +22,17 @@ def test_committed_notebook_has_no_outputs():
     assert code, "the notebook has no code cell"
     assert [c for c in code if c["outputs"] or c["execution_count"] is not None] == []
     assert "widgets" not in nb["metadata"]
+
+
+def test_committed_notebook_is_what_nbstripout_leaves():
+    # nbstripout --verify exits 1 when stripping would change the file (outputs, counts, ids)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbstripout", "--verify", str(NOTEBOOK)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_notebook_cells_use_the_project_functions():
