@@ -24,7 +24,8 @@ MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint chromium test check-infra infra-tools sam test-fast bench bench-twin bench-api \
-	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements
+	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements slides \
+	slides-shots notebook
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -181,6 +182,32 @@ $(FULL_TWIN_DIR)/application_test_labels.csv:
 
 bench-drift: install $(BUNDLE_DIR)/current.json $(FULL_TWIN_DIR)/application_test_labels.csv  ## Full-size drift study vs Evidently defaults; production job on 100,000 logged requests
 	$(RUN) python bench/drift_bench.py --twin $(FULL_TWIN_DIR) --bundle $(BUNDLE_DIR) --out $(DATA_DIR)/bench/drift
+
+SLIDES_DIR := build/slides
+PRESENTATION := docs/presentation
+MARP := $(PRESENTATION)/node_modules/.bin/marp
+
+# Marp CLI pinned by package-lock.json; it renders HTML without a browser (none is downloaded)
+$(MARP): $(PRESENTATION)/package-lock.json
+	cd $(PRESENTATION) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+slides: install $(MARP) drift  ## Presentation -> $(SLIDES_DIR)/presentation.html (self-contained)
+	$(RUN) python $(PRESENTATION)/build_slides.py --bundle $(BUNDLE_DIR) \
+		--tracking-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db \
+		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(DRIFT_DIR)/study/summary.json \
+		--out $(SLIDES_DIR)
+	$(MARP) --config-file $(PRESENTATION)/.marprc.yml $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
+	$(RUN) python $(PRESENTATION)/check_html.py $(SLIDES_DIR)/presentation.html
+
+slides-shots: slides  ## Screenshot every slide with headless Chromium into $(SLIDES_DIR)/
+	$(PRESENTATION)/screenshots.sh $(SLIDES_DIR)/presentation.html $(SLIDES_DIR)
+
+notebook: install  ## Execute the modelling notebook on $(TWIN_DIR) -> build/notebooks/ (trains if no run)
+	mkdir -p build/notebooks
+	cp notebooks/modelisation.ipynb build/notebooks/
+	cd build/notebooks && DATA_DIR=$(abspath $(TWIN_DIR)) STORE_DIR=$(abspath $(DATA_DIR)) \
+		$(abspath $(UV)) run --locked --no-sync jupyter execute --inplace --timeout=-1 modelisation.ipynb
 
 clean:  ## Remove generated data and environments
 	rm -rf $(DATA_DIR) build .venv $(TOOLS) .pytest_cache .ruff_cache

@@ -150,6 +150,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
 
     tracking_uri = cfg.tracking_uri or registry.default_tracking_uri(cfg.data_dir)
     experiment_id = registry.setup(tracking_uri, cfg.experiment, cfg.data_dir)
+    mlflow.set_experiment(experiment_id=experiment_id)  # nested runs follow the active experiment
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{profile.name}") as parent:
         mlflow.log_params(
             {
