@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-READY_TIMEOUT_S = 120.0
+READY_TIMEOUT_S = 300.0
 
 
 class DemoError(Exception):
@@ -149,7 +149,7 @@ def start(args: argparse.Namespace) -> int:
     pids: dict[str, int] = {}
     try:
         for s in svc[:2]:
-            pids[s.name] = _launch(s, state, pids, pids_file)
+            _launch(s, state, pids, pids_file)
         data = Path(args.data)
         _run_step(
             "traffic",
@@ -184,7 +184,7 @@ def start(args: argparse.Namespace) -> int:
             dict(os.environ),
             state,
         )
-        pids[svc[2].name] = _launch(svc[2], state, pids, pids_file)
+        _launch(svc[2], state, pids, pids_file)
         latest = json.loads((data / "reports" / "latest.json").read_text())
         report = (data / "reports" / latest["report_key"]).resolve()
         print(
@@ -217,16 +217,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _launch(s: Service, state: Path, pids: dict[str, int], pids_file: Path) -> int:
+def _launch(s: Service, state: Path, pids: dict[str, int], pids_file: Path) -> None:
+    """Start one service in its own process group, recorded before it is waited for (so a
+    service that never gets ready is stopped too)."""
     log = state / f"{s.name}.log"
-    out = log.open("w")
-    proc = subprocess.Popen(
-        s.cmd, env=s.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    pids_file.write_text(json.dumps(pids | {s.name: proc.pid}))
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            s.cmd, env=s.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    pids[s.name] = proc.pid
+    pids_file.write_text(json.dumps(pids))
     _wait_http(s.health, proc, log, READY_TIMEOUT_S)
     print(f"  {s.name}: up ({s.health})", flush=True)
-    return proc.pid
 
 
 def stop(args: argparse.Namespace) -> int:
