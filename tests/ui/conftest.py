@@ -92,9 +92,6 @@ def ui_bundle(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def api(ui_bundle, tmp_path_factory) -> Iterator[Served]:
-    import os
-
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     served = serve(build_app(str(ui_bundle), tmp_path_factory.mktemp("api")))
     yield served
     served.stop()
