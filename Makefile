@@ -206,7 +206,7 @@ $(MARP): $(PRESENTATION)/package-lock.json
 	cd $(PRESENTATION) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-slides: install $(MARP) drift  ## Presentation -> $(SLIDES_DIR)/presentation.html (self-contained)
+slides: install $(MARP) drift  ## Presentation -> build/slides/presentation.html (self-contained, offline)
 	$(RUN) python $(PRESENTATION)/build_slides.py --bundle $(BUNDLE_DIR) \
 		--tracking-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db \
 		--manifest $(TWIN_DIR)/drift_manifest.json --drift-summary $(DRIFT_DIR)/study/summary.json \
@@ -214,10 +214,10 @@ slides: install $(MARP) drift  ## Presentation -> $(SLIDES_DIR)/presentation.htm
 	$(MARP) --config-file $(PRESENTATION)/.marprc.yml $(SLIDES_DIR)/slides.md -o $(SLIDES_DIR)/presentation.html
 	$(RUN) python $(PRESENTATION)/check_html.py $(SLIDES_DIR)/presentation.html
 
-slides-shots: slides  ## Screenshot every slide with headless Chromium into $(SLIDES_DIR)/
+slides-shots: slides  ## Screenshot every slide with headless Chromium into build/slides/
 	$(PRESENTATION)/screenshots.sh $(SLIDES_DIR)/presentation.html $(SLIDES_DIR)
 
-notebook: install  ## Execute the modelling notebook on $(TWIN_DIR) -> build/notebooks/ (trains if no run)
+notebook: install  ## Run notebooks/modelisation.ipynb on the twin -> build/notebooks/ (trains if no run)
 	mkdir -p build/notebooks
 	cp notebooks/modelisation.ipynb build/notebooks/
 	cd build/notebooks && DATA_DIR=$(abspath $(TWIN_DIR)) STORE_DIR=$(abspath $(DATA_DIR)) \

@@ -220,7 +220,10 @@ def drift_figure(summary: dict[str, Any], truth: set[str] | None, top: int = 10)
     colors = [RED if c["drifted"] else GREY for c in columns]
     ax.barh(names, [c["score"] for c in columns], color=colors)
     label = "drift score (PSI; red = drift detected)"
-    ax.set_xlabel(label + ("\n* = materially changed in the twin" if truth else ""), fontsize=12)
+    ax.set_xlabel(
+        label + ("\n* = in the twin's ground truth (drift_manifest.json)" if truth else ""),
+        fontsize=12,
+    )
     ax.tick_params(labelsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
