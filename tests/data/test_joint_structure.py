@@ -128,6 +128,7 @@ def test_generation_is_deterministic_for_a_seed():
     a, b, c = (generate_twin(2000, 500, s) for s in (9, 9, 10))
     pd.testing.assert_frame_equal(a.train, b.train)
     pd.testing.assert_frame_equal(a.test, b.test)
+    pd.testing.assert_frame_equal(a.test_labels, b.test_labels)
     assert not a.train["EXT_SOURCE_2"].equals(c.train["EXT_SOURCE_2"])
     assert np.isfinite(
         a.train.select_dtypes("number").to_numpy(dtype=float)[

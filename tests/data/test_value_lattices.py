@@ -53,7 +53,7 @@ def test_snap_mixed_uses_coarse_grids_only_for_large_values():
     # 26,000 is below 2 x 22,500: it falls back to the 450 grid
     assert set(np.unique(out)) == {26_100.0, 157_500.0, 990_000.0}
     mixed = snap_mixed(x, {22500.0: 0.5, 450.0: 0.5}, rng, floor=0.0)
-    assert 0.4 < np.mean(mixed % 22500 == 0) < 0.75
+    assert 0.25 < np.mean(mixed % 22500 == 0) < 0.42  # half of the two large values
 
 
 def test_points_for_distinct_solves_the_expected_number_of_points_hit():
@@ -114,7 +114,7 @@ def test_amounts_sit_on_round_grids(twin):
     train = twin.train
     for col in ("AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE"):
         assert _is_multiple(train[col].dropna(), 4.5).all(), col
-    assert _is_multiple(train["AMT_INCOME_TOTAL"], 22500).mean() > 0.4
+    assert _is_multiple(train["AMT_INCOME_TOTAL"], 22500).mean() > 0.3
     assert _is_multiple(train["AMT_GOODS_PRICE"].dropna(), 4500).mean() > 0.9
 
 
