@@ -91,8 +91,9 @@ def test_oversized_body_is_refused(make_api, applications):
     assert out["statusCode"] == 413 and out["headers"]["x-request-id"]
 
 
-def _capture_log() -> io.StringIO:
-    """What the app logs from now on (its own JSON formatter, into a fresh stream)."""
+@pytest.fixture
+def app_log():
+    """What the app logs during the test (its own JSON formatter, into a fresh stream)."""
     import logging
 
     from credit_api.observability import logger
@@ -101,11 +102,11 @@ def _capture_log() -> io.StringIO:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logger.registered_formatter)
     logger.addHandler(handler)
-    return stream
+    yield stream
+    logger.removeHandler(handler)
 
 
-def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications):
-    log = _capture_log()
+def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications, app_log):
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket="empty", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
@@ -114,11 +115,10 @@ def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications):
     assert body["model_loaded"] is False and "current.json" not in body["detail"]
     body = _problem(*api.call("POST", "/v1/score", applications[0]), 503)
     assert body["title"] == "Model unavailable" and "empty" not in json.dumps(body)
-    assert "current.json" in log.getvalue()  # the cause is in the log
+    assert "current.json" in app_log.getvalue()  # the cause is in the log
 
 
-def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications):
-    log = _capture_log()
+def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications, app_log):
     upload_bundle(bundle_dir, "models", "credit")
     boto3.client("s3", region_name=REGION).put_object(
         Bucket="models", Key="credit/1/model.txt", Body=b"tree\ncorrupted"
@@ -126,7 +126,7 @@ def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications):
     api = make_api(upload=False)
     body = _problem(*api.call("POST", "/v1/explain", applications[0]), 503)
     assert "checksum" not in body["detail"]
-    assert "checksum mismatch for model.txt" in log.getvalue()
+    assert "checksum mismatch for model.txt" in app_log.getvalue()
 
 
 def test_log_write_failure_keeps_the_response_and_the_record(make_api, applications, capsys):

@@ -37,7 +37,7 @@ def test_credit_serve_answers_health_and_scores(bundle_dir, applications, tmp_pa
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(600):  # up to 2 min: imports are slow on a loaded machine
             try:
                 with urllib.request.urlopen(f"{base}/health", timeout=1) as r:
                     health = json.load(r)
