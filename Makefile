@@ -19,8 +19,11 @@ DEMO_TEST_ROWS ?= 20000
 BUNDLE_DIR ?= $(DATA_DIR)/bundles
 PROFILE ?= fast
 API_PORT ?= 8000
+UI_PORT ?= 8501
+MLFLOW_PORT ?= 5000
+DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint chromium test test-fast bench bench-twin bench-api demo twin train export serve package clean
+.PHONY: help install lint chromium test test-fast bench bench-twin bench-api demo demo-stop twin train export serve package clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -60,18 +63,12 @@ train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the lo
 export: install  ## Export the champion as a versioned bundle into $(BUNDLE_DIR)
 	$(RUN) credit export --to $(BUNDLE_DIR) --data-dir $(DATA_DIR)
 
-demo: twin train export  ## Install, build the twin, train, export, then serve the API (Ctrl-C stops)
-	@echo
-	@echo "Demo outputs:"
-	@echo "  twin data      $(abspath $(TWIN_DIR))/application_train.csv, application_test.csv"
-	@echo "  drift manifest $(abspath $(TWIN_DIR))/drift_manifest.json"
-	@echo "  MLflow store   sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
-	@echo "                 browse: $(RUN) mlflow ui --backend-store-uri sqlite:///$(abspath $(DATA_DIR))/mlflow/mlflow.db"
-	@echo "  model bundle   $(abspath $(BUNDLE_DIR))/ (current.json points to the served version)"
-	@echo "  CLI            $(RUN) credit --help"
-	@echo "  API            http://127.0.0.1:$(API_PORT)  (docs: http://127.0.0.1:$(API_PORT)/docs; key printed below)"
-	@echo
-	$(RUN) credit serve --bundle $(BUNDLE_DIR) --port $(API_PORT) --log-uri $(DATA_DIR)/requests
+demo: twin train export  ## Install, build the twin, train, export; serve API, UI and MLflow UI, replay traffic, build the drift report (Ctrl-C stops)
+	$(RUN) python infra/local_demo.py start --data $(DATA_DIR) --bundle $(BUNDLE_DIR) \
+		--api-port $(API_PORT) --ui-port $(UI_PORT) --mlflow-port $(MLFLOW_PORT) --traffic-rows $(DEMO_TRAFFIC_ROWS)
+
+demo-stop:  ## Stop everything a running demo started
+	$(RUN) python infra/local_demo.py stop --data $(DATA_DIR)
 
 LAMBDA_BUILD := build/lambda
 # provided by the Lambda python3.12 runtime (boto3 and what it needs): not packaged

@@ -43,6 +43,19 @@ class Profile:
 
 
 PROFILES = {
+    # the whole pipeline in seconds, for system tests and smoke runs: same code, tiny grids
+    "smoke": Profile(
+        name="smoke",
+        folds=2,
+        grids={
+            "dummy": [{}],
+            "logreg": [{"model__model__C": [0.05]}],
+            "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
+        },
+        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [60]},
+        shap_rows=300,
+        reference_rows=2000,
+    ),
     "fast": Profile(
         name="fast",
         folds=3,

@@ -141,7 +141,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--data", required=True, help="directory with application_train.csv, or a CSV"
     )
-    train.add_argument("--profile", choices=("fast", "full"), default="fast")
+    train.add_argument("--profile", choices=("smoke", "fast", "full"), default="fast")
     _mlflow_args(train)
     train.add_argument("--experiment", default="credit-scoring")
     train.add_argument("--target-col", default="TARGET")

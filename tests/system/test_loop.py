@@ -1,0 +1,206 @@
+"""The whole MLOps loop on one machine, S3 served by moto's threaded server on 127.0.0.1.
+
+train -> register -> export to S3 -> the Lambda handler loads the bundle from S3 -> test-set
+applications as API Gateway v2 events -> request logs in S3 -> the drift handler -> report and
+summary in S3 -> retrain on the drifted population -> challenger promoted or not by the rule, and
+the bundle pointer moves only when it is. The CLI steps run as subprocesses of the real `credit`
+command; boto3 reaches the server through AWS_ENDPOINT_URL, nothing inside the project is patched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pandas as pd
+import pytest
+
+from credit_core import storage
+from tests.api.conftest import LambdaContext, v2_event
+
+pytestmark = pytest.mark.slow
+
+REGION = "eu-west-3"
+KEY = "system-test-key"
+MODELS = "s3://models/credit"
+LOGS = "s3://requests/log"
+REPORTS = "s3://reports/drift"
+N_APPLICATIONS = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    storage.s3_client.cache_clear()
+    s3 = boto3.client("s3", region_name=REGION)
+    for bucket in ("models", "requests", "reports"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    yield s3
+    storage.s3_client.cache_clear()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    server.stop()
+
+
+def credit(*args: str, cwd: Path) -> str:
+    """Run the real `credit` command; fail with its output if it does not exit 0."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "credit_core.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"credit {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def read_json(s3, uri: str) -> dict:
+    bucket, key = storage.split_s3(uri)
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def keys(s3, bucket: str, prefix: str = "") -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+def fresh_module(name: str, env: dict[str, str], monkeypatch):
+    """Import a Lambda handler afresh: its init phase reads the environment."""
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    sys.modules.pop(name, None)
+    return importlib.import_module(name)
+
+
+def applications(path: Path, n: int) -> list[dict]:
+    df = pd.read_csv(path).head(n)
+    rows = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items() if not pd.isna(v)}
+        for r in df.to_dict("records")
+    ]
+    return json.loads(json.dumps(rows))
+
+
+def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch):
+    s3 = s3_endpoint
+    # Given a small twin, a model trained, registered and exported to S3
+    credit("twin", "--out", "twin", "--train-rows", "6000", "--test-rows", "1500", cwd=tmp_path)
+    first = json.loads(
+        credit("train", "--data", "twin", "--profile", "smoke", "--data-dir", ".", cwd=tmp_path)
+        .strip()
+        .splitlines()[-1]
+    )
+    assert first["aliases"] == ["challenger", "champion"]  # no champion before: promoted
+    credit("export", "--to", MODELS, "--data-dir", ".", cwd=tmp_path)
+    pointer = read_json(s3, f"{MODELS}/current.json")
+    version = first["registered_version"]
+    assert pointer["version"] == version
+    card = read_json(s3, f"{MODELS}/{version}/model_card.json")
+    checksums = read_json(s3, f"{MODELS}/{version}/checksums.json")
+    assert set(checksums) >= {"model.txt", "model_card.json", "reference_sample.csv.gz"}
+
+    # When the Lambda handler loads that bundle from S3 and scores test-set applications
+    api = fresh_module(
+        "credit_api.handler",
+        {
+            "MODEL_URI": MODELS,
+            "LOG_URI": LOGS,
+            "CREDIT_API_KEY": KEY,
+            "BUNDLE_CACHE_DIR": str(tmp_path / "cache"),
+        },
+        monkeypatch,
+    )
+    apps = applications(tmp_path / "twin" / "application_test.csv", N_APPLICATIONS)
+    headers = {"x-api-key": KEY}
+    for app in apps[:50]:
+        out = api.handler(v2_event("POST", "/v1/score", app, headers), LambdaContext())
+        assert out["statusCode"] == 200, out["body"]
+        assert json.loads(out["body"])["model_version"] == version
+    batch = {"applications": apps[50:]}
+    out = api.handler(v2_event("POST", "/v1/score/batch", batch, headers), LambdaContext())
+    assert out["statusCode"] == 200, out["body"]
+    assert len(json.loads(out["body"])["results"]) == N_APPLICATIONS - 50
+
+    # Then every scored application is in the request log, with the features the model saw
+    records = [
+        json.loads(line)
+        for key in keys(s3, "requests", "log/")
+        for line in s3.get_object(Bucket="requests", Key=key)["Body"].read().splitlines()
+    ]
+    assert len(records) == N_APPLICATIONS
+    assert sorted(r["inputs"]["SK_ID_CURR"] for r in records) == sorted(
+        a["SK_ID_CURR"] for a in apps
+    )
+    assert {r["model_version"] for r in records} == {version}
+    assert all(len(r["features"]) == len(card["features"]["names"]) for r in records)
+    assert all(0 < r["probability"] < 1 for r in records)
+
+    # When the scheduled drift job runs over that window
+    drift = fresh_module(
+        "credit_monitoring.handler",
+        {"MODEL_URI": MODELS, "LOG_URI": LOGS, "REPORTS_URI": REPORTS, "WINDOW_DAYS": "7"},
+        monkeypatch,
+    )
+    drift.handler({}, LambdaContext())
+
+    # Then the report and the summary are in S3 and name the drifted columns
+    latest = read_json(s3, f"{REPORTS}/latest.json")
+    summary = read_json(s3, f"{REPORTS}/{latest['report_key'].rsplit('/', 1)[0]}/summary.json")
+    assert summary["status"] == "ok" and summary["rows"] == N_APPLICATIONS
+    assert summary["model_version"] == version
+    flagged = {c["name"] for c in summary["columns"] if c["drifted"]}
+    manifest = json.loads((tmp_path / "twin" / "drift_manifest.json").read_text())
+    material = {n for n, d in manifest["drifted_columns"].items() if d.get("material")}
+    assert flagged & material, f"no material drift found among {sorted(flagged)}"
+    assert summary["estimated"]["business_cost_per_application"] > 0
+    html = s3.get_object(Bucket="reports", Key=f"drift/{latest['report_key']}")["Body"].read()
+    assert b"<html" in html[:2000].lower()
+
+    # When the model is retrained on the drifted population (the test clients, now labelled)
+    test = pd.read_csv(tmp_path / "twin" / "application_test.csv")
+    labels = pd.read_csv(tmp_path / "twin" / "application_test_labels.csv")
+    train = pd.read_csv(tmp_path / "twin" / "application_train.csv").sample(3000, random_state=1)
+    drifted = pd.concat([train, test.merge(labels, on="SK_ID_CURR")])[train.columns]
+    (tmp_path / "drifted").mkdir()
+    drifted.to_csv(tmp_path / "drifted" / "application_train.csv", index=False)
+    second = json.loads(
+        credit("train", "--data", "drifted", "--profile", "smoke", "--data-dir", ".", cwd=tmp_path)
+        .strip()
+        .splitlines()[-1]
+    )
+    credit("export", "--to", MODELS, "--data-dir", ".", cwd=tmp_path)
+
+    # Then it is the challenger; it is champion, and the pointer moves, only if the rule says so
+    new = second["registered_version"]
+    assert new != version and "challenger" in second["aliases"]
+    promoted = second["holdout"]["business_cost"] <= second["champion_holdout_cost_before"]
+    assert ("champion" in second["aliases"]) == promoted
+    assert read_json(s3, f"{MODELS}/current.json")["version"] == (new if promoted else version)
