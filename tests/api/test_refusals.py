@@ -1,5 +1,6 @@
 """Bad input gets a 4xx problem+json naming the field; no model gives 503; nothing is lost."""
 
+import io
 import json
 
 import boto3
@@ -97,17 +98,22 @@ def test_oversized_body_is_refused(make_api, applications):
     assert out["statusCode"] == 413 and out["headers"]["x-request-id"]
 
 
-def _capture_log():
-    import sys
+@pytest.fixture
+def app_log():
+    """What the app logs during the test (its own JSON formatter, into a fresh stream)."""
+    import logging
 
     from credit_api.observability import logger
 
-    for handler in logger.handlers:  # the logger was created under an earlier test's capture
-        handler.setStream(sys.stdout)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
 
 
-def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications, capsys):
-    _capture_log()
+def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications, app_log):
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket="empty", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
@@ -116,11 +122,10 @@ def test_missing_bundle_gives_503_and_logs_the_reason(make_api, applications, ca
     assert body["model_loaded"] is False and "current.json" not in body["detail"]
     body = _problem(*api.call("POST", "/v1/score", applications[0]), 503)
     assert body["title"] == "Model unavailable" and "empty" not in json.dumps(body)
-    assert "current.json" in capsys.readouterr().out  # the cause is in the log
+    assert "current.json" in app_log.getvalue()  # the cause is in the log
 
 
-def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications, capsys):
-    _capture_log()
+def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications, app_log):
     upload_bundle(bundle_dir, "models", "credit")
     boto3.client("s3", region_name=REGION).put_object(
         Bucket="models", Key="credit/1/model.txt", Body=b"tree\ncorrupted"
@@ -128,7 +133,7 @@ def test_corrupt_bundle_gives_503(make_api, bundle_dir, applications, capsys):
     api = make_api(upload=False)
     body = _problem(*api.call("POST", "/v1/explain", applications[0]), 503)
     assert "checksum" not in body["detail"]
-    assert "checksum mismatch for model.txt" in capsys.readouterr().out
+    assert "checksum mismatch for model.txt" in app_log.getvalue()
 
 
 def test_log_write_failure_keeps_the_response_and_the_record(make_api, applications, capsys):

@@ -64,14 +64,17 @@ def test_export_refuses_a_bad_destination_before_anything_else(capsys, tmp_path,
 
 @pytest.mark.slow
 def test_export_without_a_champion_says_so(capsys, tmp_path):
-    argv = ["export", "--to", str(tmp_path / "b"), "--data-dir", str(tmp_path)]
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"  # an empty store, whatever MLflow's env says
+    argv = ["export", "--to", str(tmp_path / "b"), "--tracking-uri", store]
     _user_error(capsys, argv, "no version with alias 'champion'", "credit train --promote")
 
 
 @pytest.mark.slow
 def test_export_of_an_unknown_version_says_so(capsys, trained_store, tmp_path):
-    root = str(trained_store["root"])
-    argv = ["export", "--to", str(tmp_path / "b"), "--data-dir", root, "--version", "99"]
+    from credit_training.registry import default_tracking_uri
+
+    store = default_tracking_uri(trained_store["root"])
+    argv = ["export", "--to", str(tmp_path / "b"), "--tracking-uri", store, "--version", "99"]
     _user_error(capsys, argv, "no version '99'")
 
 
