@@ -97,7 +97,7 @@ with mock_aws():
     for start in range(0, LINES, PER_OBJECT):
         body = b"".join(
             orjson.dumps({"request_id": "r", "item": i - start,
-                          "timestamp": (when + timedelta(seconds=i)).isoformat(),
+                          "timestamp": (when + timedelta(seconds=i * 0.5)).isoformat(),
                           "model_version": bundle.version, "inputs": records[i],
                           "features": x[i], "probability": float(p[i]),
                           "decision": "refuse" if p[i] >= bundle.model.threshold else "approve",

@@ -153,7 +153,7 @@ def ranked(table: Sequence[ColumnDrift]) -> list[dict[str, Any]]:
             else round(c.importance_share, 6),
             "priority": round(c.priority, 8),
             "rank_by_score": by_score[c.name],
-            "rank_by_importance": by_importance[c.name],
+            "rank_by_importance": None if c.importance_share is None else by_importance[c.name],
         }
         for r, c in enumerate(order, 1)
     ]
