@@ -129,6 +129,10 @@ def test_every_route_the_app_serves_is_routed_and_nothing_else():
         ):
             code.add(f"{method.upper()} {route}")
     assert {"GET /health", "POST /v1/score"} <= code
+    asset_path = re.search(
+        r'^ASSET_PATH = "([^"]+)"', (ROOT / "lambda/credit_api/app.py").read_text(), re.M
+    )
+    code.add(f"GET {asset_path.group(1)}/{{name}}")  # the docs' own files, served by the app
     code |= {"GET /docs", "GET /openapi.json"}  # FastAPI's defaults
     routes = api_routes()
     assert code <= routes
