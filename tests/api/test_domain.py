@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from credit_core import features
 from tests.api.conftest import REGION
 from tests.unit.test_domain import IMPOSSIBLE
 
@@ -95,22 +96,28 @@ def test_impossible_values_are_refused_naming_the_field(api, applications):
 
 
 def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
-    card = api.module.state.bundle.card
+    bundle = api.module.state.bundle
+    card = bundle.card
     gender = card["contract"]["fields"]["CODE_GENDER"]
     assert "XNA" in gender["domain"]["levels"] and "XNA" not in gender["training"]["levels"]
     base = {k: v for k, v in _base(applications, card, False).items() if k != "CODE_GENDER"}
-    _, missing, _ = api.call("POST", "/v1/score", base)
-    _, null, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": None})
     status, unseen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": "XNA"})
     assert status == 200
-    assert unseen["probability"] == missing["probability"] == null["probability"]
-    assert unseen["warnings"][:-1] == missing["warnings"] == null["warnings"]
+    # the same row with the field missing, through the shared feature code and the model
+    spec = bundle.model.spec
+    x = features.transform(spec, features.columns_from_records(spec, [base]))
+    assert unseen["probability"] == pytest.approx(float(bundle.model.probability(x)[0]), abs=1e-12)
+    if not gender["required"]:  # a required field cannot be sent missing: only the model says
+        _, missing, _ = api.call("POST", "/v1/score", base)
+        _, null, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": None})
+        assert unseen["probability"] == missing["probability"] == null["probability"]
+        assert unseen["warnings"][:-1] == missing["warnings"] == null["warnings"]
     warning = unseen["warnings"][-1]
     assert warning["field"] == "CODE_GENDER" and warning["kind"] == "unseen_level"
     assert warning["value"] == "XNA" and warning["scored_as"] == "missing"
     for level in gender["training"]["levels"]:  # seen levels are scored as themselves
         _, seen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": level})
-        assert seen["warnings"] == missing["warnings"]
+        assert seen["warnings"] == unseen["warnings"][:-1]
 
 
 def test_outside_training_range_is_scored_logged_and_counted(api, applications, capsys):

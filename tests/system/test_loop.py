@@ -71,9 +71,12 @@ def s3_endpoint():
 
 def credit(*args: str, cwd: Path) -> str:
     """Run the real `credit` command; fail with its output if it does not exit 0."""
+    # in-process MLflow calls of other tests export their store as MLFLOW_TRACKING_URI: not ours
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     proc = subprocess.run(
         [sys.executable, "-m", "credit_core.cli", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
