@@ -75,6 +75,8 @@ def test_notebook_runs_top_to_bottom_on_a_small_twin(trained, tmp_path, monkeypa
     monkeypatch.setenv("DATA_DIR", str(trained["cfg"].data))
     monkeypatch.setenv("STORE_DIR", str(trained["root"]))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # the kernel draws inline whatever backend another test left in the environment
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.read(NOTEBOOK, as_version=4)
 
     # When every cell runs in a fresh kernel

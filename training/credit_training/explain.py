@@ -37,10 +37,8 @@ def global_importance(values: np.ndarray, names: list[str]) -> list[dict[str, fl
 
 
 def save_plots(values: np.ndarray, x: np.ndarray, names: list[str], out: Path) -> list[Path]:
-    """Beeswarm and bar summary plots as PNG files."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """Beeswarm and bar summary plots as PNG files (the caller's matplotlib backend is left as it
+    is: a notebook keeps showing its own figures)."""
     import matplotlib.pyplot as plt
     import shap
 
@@ -60,13 +58,11 @@ def save_plots(values: np.ndarray, x: np.ndarray, names: list[str], out: Path) -
 def save_threshold_curve(
     thresholds: np.ndarray, costs: np.ndarray, chosen: float, out: Path
 ) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no backend, no global figure state
 
     finite = np.isfinite(thresholds)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ax.plot(thresholds[finite], costs[finite])
     ax.axvline(chosen, color="red", linestyle="--", label=f"threshold {chosen:.3f}")
     ax.set_xlabel("decision threshold (refuse when p >= t)")
@@ -74,5 +70,4 @@ def save_threshold_curve(
     ax.legend()
     path = out / "threshold_curve.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return path
