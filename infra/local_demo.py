@@ -164,6 +164,8 @@ def start(args: argparse.Namespace) -> int:
                 str(data / "twin" / "application_test.csv"),
                 "--rows",
                 str(args.traffic_rows),
+                "--rate",
+                str(args.traffic_rate),
             ],
             dict(os.environ),
             state,
@@ -252,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ui-port", type=int, default=8501)
     parser.add_argument("--mlflow-port", type=int, default=5000)
     parser.add_argument("--traffic-rows", type=int, default=3000)
+    parser.add_argument("--traffic-rate", type=float, default=200.0, help="requests per second")
     parser.add_argument(
         "--exit-when-ready",
         action="store_true",
