@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,11 +33,12 @@ def _ui(args: argparse.Namespace) -> int:
         )
     if args.reports_uri:
         env["REPORTS_URI"] = args.reports_uri
-    print(f"credit officers' app on http://{args.host}:{args.port} (API {env['API_URL']})")
-    try:
-        return subprocess.call(command(args), env=env, cwd=APP.parent)
-    except KeyboardInterrupt:
-        return 0
+    print(
+        f"credit officers' app on http://{args.host}:{args.port} (API {env['API_URL']})", flush=True
+    )
+    # the process becomes Streamlit: a signal to `credit ui` reaches the server, no orphan is left
+    os.chdir(APP.parent)
+    os.execve(sys.executable, command(args), env)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
