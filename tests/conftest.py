@@ -16,6 +16,26 @@ FIDELITY_TEST_ROWS = 40_000
 SEED = 20261128
 
 
+REGION = "eu-west-3"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto S3/SSM in-process; yields an S3 client in REGION (the project's cached client is reset)."""
+    import boto3
+    from moto import mock_aws
+
+    from credit_core import storage
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        storage.s3_client.cache_clear()
+        yield boto3.client("s3", region_name=REGION)
+    storage.s3_client.cache_clear()
+
+
 def shared_stats_path() -> Path:
     """The read-only public statistics beside the repository (CI lays out ../shared too)."""
     override = os.environ.get("CREDIT_REFERENCE_STATS")

@@ -13,13 +13,11 @@ from pathlib import Path
 import boto3
 import pandas as pd
 import pytest
-from moto import mock_aws
 
 from credit_api.auth import key_hash
-from credit_core import storage
+from tests.conftest import REGION
 
 API_KEY = "test-key-0123456789"
-REGION = "eu-west-3"
 
 
 @pytest.fixture(scope="session")
@@ -109,17 +107,6 @@ class Api:
         except json.JSONDecodeError:
             payload = text
         return out["statusCode"], payload, out.get("headers", {})
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        storage.s3_client.cache_clear()
-        yield
-    storage.s3_client.cache_clear()
 
 
 def upload_bundle(bundle_dir: Path, bucket: str, prefix: str) -> None:

@@ -9,17 +9,14 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import boto3
 import numpy as np
 import pandas as pd
 import pytest
-from moto import mock_aws
 
 from credit_core import storage
 from credit_core.bundle import load_bundle
 from credit_core.features import columns_from_records, transform
-
-REGION = "eu-west-3"
+from tests.conftest import REGION
 
 
 @pytest.fixture(scope="session")
@@ -93,17 +90,6 @@ def write_call(log_uri: str, when: datetime, body: bytes) -> str:
     uri = storage.join(log_uri, f"dt={when:%Y-%m-%d}", f"{when:%H%M%S}-{uuid.uuid4().hex}.jsonl")
     storage.write_bytes(uri, body, "application/x-ndjson")
     return uri
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        storage.s3_client.cache_clear()
-        yield boto3.client("s3", region_name=REGION)
-    storage.s3_client.cache_clear()
 
 
 def make_bucket(s3, name: str) -> None:
