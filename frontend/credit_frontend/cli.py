@@ -10,10 +10,13 @@ from pathlib import Path
 from credit_core.cli import UsageError
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+# Community Cloud runs `streamlit run` from the repository root and reads only the root's
+# .streamlit/config.toml: running from there too, the local app and the hosted one look the same
+ROOT = APP.parents[1]
 
 
 def command(args: argparse.Namespace) -> list[str]:
-    """The ``streamlit run`` command line (the app folder's .streamlit/config.toml applies)."""
+    """The ``streamlit run`` command line (run from ``ROOT``: its .streamlit/config.toml applies)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(args.port), "--server.address", args.host,
@@ -37,7 +40,7 @@ def _ui(args: argparse.Namespace) -> int:
         f"credit officers' app on http://{args.host}:{args.port} (API {env['API_URL']})", flush=True
     )
     # the process becomes Streamlit: a signal to `credit ui` reaches the server, no orphan is left
-    os.chdir(APP.parent)
+    os.chdir(ROOT)
     os.execve(sys.executable, command(args), env)
 
 

@@ -54,3 +54,20 @@ def test_ui_serves_the_app_on_loopback():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_ui_runs_where_community_cloud_does_and_reads_the_one_config():
+    # Community Cloud runs `streamlit run` from the repository root and reads only
+    # ROOT/.streamlit/config.toml; `credit ui` runs from ROOT too, so both apply the same file
+    from credit_frontend import cli
+
+    assert (cli.ROOT / ".streamlit" / "config.toml").is_file()
+    assert not (cli.APP.parent / ".streamlit").exists()  # a second config would be ignored
+    probe = (
+        "from streamlit import config; config.get_config_options(force_reparse=True); "
+        "print(config.get_option('theme.primaryColor'), config.get_option('client.toolbarMode'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cli.ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["#0072B2", "viewer"]
