@@ -2,7 +2,7 @@
 
 The stored value holds one or more hex sha256 hashes of valid keys, separated by commas or
 whitespace (newlines), so a key can be rotated with an overlap: add the new hash, move the
-clients, then remove the old one (``infra/put_api_key.sh``).
+clients, then remove the old one (``infra/api_key.py add`` / ``retire``).
 """
 
 from __future__ import annotations
