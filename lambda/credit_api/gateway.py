@@ -73,10 +73,15 @@ def drop_unencodable_headers(event: dict[str, Any]) -> None:
                 del headers[name]
 
 
+def request_id_of(event: dict[str, Any]) -> str | None:
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    return context.get("requestId") if isinstance(context, dict) else None
+
+
 def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[str, Any]:
     """Answer a scoring event with the service; the response as API Gateway expects it."""
     start = time.perf_counter()
-    request_id = (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
+    request_id = request_id_of(event) or str(uuid.uuid4())
     try:
         reply = service.handle(route, body_of(event), api_key_of(event), request_id)
     except binascii.Error:

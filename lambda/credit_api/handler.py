@@ -62,10 +62,13 @@ def _without_model() -> None:
         logger.warning("model unavailable", extra={"cause": loader.state.cause})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event, context):
+    # the API Gateway request id, read directly (a correlation_id_path is a JMESPath query per
+    # call, a tenth of the scoring path)
+    logger.set_correlation_id(gateway.request_id_of(event))
     deadline.start(context)
     if state.bundle is None:
         _without_model()

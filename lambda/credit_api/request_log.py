@@ -62,7 +62,11 @@ MIN_WRITE_SECONDS = 0.25
 
 
 def key_for(log_uri: str, request_id: str, when: datetime) -> str:
-    return storage.join(log_uri, f"dt={when:%Y-%m-%d}", f"{when:%H%M%S}-{request_id}.jsonl")
+    # fields instead of strftime, a quarter of this function's time
+    day = f"dt={when.year:04d}-{when.month:02d}-{when.day:02d}"
+    return storage.join(
+        log_uri, day, f"{when.hour:02d}{when.minute:02d}{when.second:02d}-{request_id}.jsonl"
+    )
 
 
 def write(log_uri: str, request_id: str, when: datetime, body: bytes) -> bool:

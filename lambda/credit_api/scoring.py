@@ -60,11 +60,13 @@ class Scored:
     features: np.ndarray
 
 
+_MULTIPLES = np.array([m for _, m in GRADES])
+_LETTERS = [g for g, _ in GRADES] + ["E"]
+
+
 def grades(p: np.ndarray, threshold: float) -> list[str]:
     """Risk grade per probability: A below a quarter of the threshold ... E above twice it."""
-    cuts = np.array([m * threshold for _, m in GRADES])
-    letters = np.array([g for g, _ in GRADES] + ["E"])
-    return letters[np.searchsorted(cuts, p, side="right")].tolist()
+    return [_LETTERS[i] for i in np.searchsorted(_MULTIPLES * threshold, p, side="right").tolist()]
 
 
 def labels(names: Sequence[str]) -> list[str]:

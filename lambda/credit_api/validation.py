@@ -130,6 +130,16 @@ class RequestDecoder:
         self._hi = np.array([_nan(f.training_max) for f in numeric], dtype=np.float64)
         self._int_idx = np.array([j for j, f in enumerate(numeric) if f.domain.integer], dtype=int)
         self._sentinels = [(j, f.domain) for j, f in enumerate(numeric) if f.domain.sentinels]
+        # the fields with sentinel codes, checked together: their domain as inclusive bounds
+        # (an exclusive bound is the next float inward) and one row of codes per sentinel rank
+        # (NaN pads a field with fewer codes: nothing equals NaN)
+        self._s_idx = np.array([j for j, _ in self._sentinels], dtype=int)
+        self._s_lo = np.array([_inclusive(d.min, d.min_exclusive, -1) for _, d in self._sentinels])
+        self._s_hi = np.array([_inclusive(d.max, d.max_exclusive, +1) for _, d in self._sentinels])
+        rank = max((len(d.sentinels) for _, d in self._sentinels), default=0)
+        self._s_codes = np.full((rank, len(self._sentinels)), np.nan)
+        for i, (_, d) in enumerate(self._sentinels):
+            self._s_codes[: len(d.sentinels), i] = d.sentinels
         position = {n: j for j, n in enumerate(self._names)}
         self._rules = [(r, [position[n] for n in r.inputs]) for r in self.contract.rules]
         # colons a categorical value adds to the body (the duplicate-key count, see _has_dups)
@@ -209,14 +219,16 @@ class RequestDecoder:
         matrix = np.empty((n, k + len(self._codes)), dtype=np.float64)
         if n == 0:
             return Applications(raw, values, matrix, [], index)
-        columns = list(zip(*values, strict=True))  # one C-level transpose
-        matrix[:, :k] = np.array(columns[:k], dtype=np.float64).T  # None -> NaN
-        # level -> code (no code: NaN, i.e. missing), through C-level maps
+        # level -> code (no code: NaN, i.e. missing), through C-level maps; None -> NaN
         codes = self._codes
-        if n == 1:
-            row = values[0][k : k + len(codes)]
-            matrix[0, k:] = np.array(list(map(dict.get, codes, row)), dtype=np.float64)
+        if n == 1:  # the common request: no transpose
+            row = values[0]
+            matrix[0, :k] = np.array(row[:k], dtype=np.float64)
+            matrix[0, k:] = np.array(list(map(dict.get, codes, row[k:])), dtype=np.float64)
+            columns = None
         else:
+            columns = list(zip(*values, strict=True))  # one C-level transpose
+            matrix[:, :k] = np.array(columns[:k], dtype=np.float64).T
             for j, code in enumerate(codes, start=k):
                 matrix[:, j] = np.array(list(map(code.get, columns[j])), dtype=np.float64)
         return Applications(raw, values, matrix, self._warnings(values, columns, matrix), index)
@@ -229,33 +241,40 @@ class RequestDecoder:
             return set()
         block = m[:, self._int_idx]
         bad = (block - np.floor(block) > 0).any(axis=1)  # a fraction in a whole-number field
-        for j, domain in self._sentinels:
-            col = m[:, j]
-            outside = ~_in_bounds(col, domain)
-            for code in domain.sentinels:
-                outside &= col != code
-            bad |= outside
+        if len(self._s_idx):  # outside the interval and not a sentinel code
+            v = m[:, self._s_idx]
+            outside = (v < self._s_lo) | (v > self._s_hi)
+            for codes in self._s_codes:
+                outside &= v != codes
+            bad |= outside.any(axis=1)
         for rule, cols in self._rules:
             bad |= ~rule.holds(*(m[:, j] for j in cols))
         return set(np.flatnonzero(bad).tolist()) if bad.any() else set()
 
     def _warnings(
-        self, values: list[tuple[Any, ...]], columns: list[tuple[Any, ...]], m: np.ndarray
+        self,
+        values: list[tuple[Any, ...]],
+        columns: list[tuple[Any, ...]] | None,
+        m: np.ndarray,
     ) -> list[list[dict]]:
-        """Per row: numbers outside the training range, levels training never saw."""
+        """Per row: numbers outside the training range, levels training never saw.
+        ``columns`` is ``values`` transposed (None for one row)."""
         k = self._n_numeric
         num = m[:, :k]
         outside = (num < self._lo) | (num > self._hi)
-        for j, domain in self._sentinels:
-            for code in domain.sentinels:
-                outside[:, j] &= num[:, j] != code
         out: list[list[dict]] = [[] for _ in values]
         if outside.any():
+            for j, domain in self._sentinels:  # a sentinel code is not a value out of range
+                for code in domain.sentinels:
+                    outside[:, j] &= num[:, j] != code
             for r, j in zip(*np.nonzero(outside), strict=True):
                 out[r].append(self._outside(int(j), values[r][j]))
         nan = np.isnan(m[:, k:]).sum(axis=0).tolist()
         for j, count in enumerate(nan, start=k):
-            if count and count > columns[j].count(None) + columns[j].count(ABSENT):
+            if not count:
+                continue
+            column = columns[j] if columns is not None else values[0][j : j + 1]
+            if count > column.count(None) + column.count(ABSENT):
                 for r in range(len(values)):  # a level that has no code was sent
                     if isinstance(values[r][j], str) and values[r][j] not in self._codes[j - k]:
                         out[r].append(self._unseen(j, values[r][j]))
@@ -387,14 +406,12 @@ def _client_id(data: bytes, id_col: str) -> Any:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _in_bounds(col: np.ndarray, d: Domain) -> np.ndarray:
-    """Within the interval, or missing (NaN)."""
-    ok = np.ones(len(col), dtype=bool)
-    if d.min is not None:
-        ok &= col > d.min if d.min_exclusive else col >= d.min
-    if d.max is not None:
-        ok &= col < d.max if d.max_exclusive else col <= d.max
-    return ok | np.isnan(col)
+def _inclusive(bound: float | None, exclusive: bool, side: int) -> float:
+    """A bound as an inclusive one: an exclusive bound moves to the next float inward, a
+    missing one to infinity (``side``: -1 lower, +1 upper)."""
+    if bound is None:
+        return side * np.inf
+    return float(np.nextafter(bound, -side * np.inf)) if exclusive else float(bound)
 
 
 def _nan(x: float | None) -> float:

@@ -8,6 +8,7 @@ timeouts and retries fit inside it (``AWS_ENDPOINT_URL_S3`` points them at anoth
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def join(uri: str, *parts: str) -> str:
     tail = "/".join(p.strip("/") for p in parts if p)
     if is_s3(uri):
         return f"{uri.rstrip('/')}/{tail}" if tail else uri
-    return str(Path(uri, *[p for p in parts if p]))
+    return os.path.join(uri, *[p for p in parts if p])  # Path() costs 5 us a request-log key
 
 
 CONNECT_TIMEOUT, READ_TIMEOUT, MAX_ATTEMPTS = 5.0, 20.0, 3  # default client: bundle reads
@@ -102,14 +103,19 @@ def write_bytes(
         client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         return
     path = Path(uri)
-    if not atomic:
+    if not atomic:  # raw descriptors: a Python file object costs a fifth of a small write
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         try:  # the folder usually exists: no mkdir per request
-            fh = open(uri, "wb")  # noqa: SIM115
+            fd = os.open(uri, flags, 0o644)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(uri, "wb")  # noqa: SIM115
-        with fh:
-            fh.write(data)
+            fd = os.open(uri, flags, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -3,6 +3,7 @@ impossible values refused naming the field, values training never saw scored wit
 an unseen level scored exactly as a missing value; a bad batch item does not sink the batch."""
 
 import json
+import math
 
 import boto3
 import pytest
@@ -217,3 +218,50 @@ def test_model_card_needs_the_key_and_carries_the_contract(api):
     assert employed["domain"] == {"min": -45000, "max": 0, "sentinels": [365243]}
     assert employed["training"]["max"] <= 0  # the sentinel is not part of the training range
     assert "employment_within_life" in card["contract"]["rules"]
+
+
+def _edges(domain) -> list[float]:
+    """Values at and just around every bound and sentinel of a numeric domain."""
+    out = []
+    for x in (domain.min, domain.max, *domain.sentinels):
+        if x is not None:
+            x = float(x)
+            out += [
+                x,
+                x - 1,
+                x + 1,
+                x - 0.5,
+                math.nextafter(x, -math.inf),
+                math.nextafter(x, math.inf),
+            ]
+    return out
+
+
+def test_vectorised_checks_agree_with_the_schema_check_at_every_edge(bundle_dir, applications):
+    # the decoder checks whole batches with NumPy; credit_core's check_application is the
+    # definition, one value at a time: both must refuse exactly the same bodies
+    from credit_api.validation import Invalid, RequestDecoder
+    from credit_core.bundle import load_bundle
+    from credit_core.schema import application_schema
+
+    bundle = load_bundle(str(bundle_dir))
+    decoder = RequestDecoder(
+        bundle.card["contract"], bundle.card["data"]["id_col"], bundle.model.spec, 10
+    )
+    schema = application_schema()
+    base = _base(applications, bundle.card)
+    checked = 0
+    for name, domain in decoder.domains.items():
+        if domain.is_categorical:
+            continue
+        for value in _edges(domain):
+            body = base | {name: int(value) if value.is_integer() else value}
+            expected = not schema.check(body)
+            try:
+                decoder.one(json.dumps(body).encode())
+                accepted = True
+            except Invalid:
+                accepted = False
+            assert accepted == expected, (name, value)
+            checked += 1
+    assert checked > 500
