@@ -2,9 +2,10 @@
 (application_test), every column scored, ranked by drift and by the model's use of it.
 
 With a model bundle the study also weighs each column by its share of the model's importance
-and estimates the model's performance on the current table without labels; when the true labels
-sit beside the current file (``<stem>_labels.csv``, as the twin writes them) it compares the
-estimate with the truth and its bootstrap interval.
+and estimates the model's performance on the current table without labels (CBPE, with the scores
+calibrated on the labelled reference when the reference is not the model's training data); when
+the true labels sit beside the current file (``<stem>_labels.csv``, as the twin writes them) it
+compares the estimate with the truth and its bootstrap interval.
 """
 
 from __future__ import annotations
