@@ -5,7 +5,8 @@ mix), side by side in one run:
 2. Evidently's ``DataDriftPreset()`` with its defaults on the same tables (CSV read + report +
    HTML), 1 run (it is the slow one);
 3. the study's verdicts against the twin's manifest (recall of material changes, precision over
-   flagged columns), the five most drifted features, CBPE estimate vs the true cost;
+   flagged columns), the five most drifted features, CBPE estimate (scores calibrated on the
+   labelled reference, and with the bundle's own calibration) vs the truth and its interval;
 4. the production job in the in-process Lambda handler on 100,000 logged requests (moto S3).
 
     make bench-drift   # or: uv run python bench/drift_bench.py --twin DIR --bundle DIR --out DIR
@@ -219,7 +220,9 @@ def study_figures(args: argparse.Namespace, train: Path, test: Path, bundle: str
             {k: r[k] for k in ("name", "method", "score", "importance_share", "rank_by_score")}
             for r in summary["top_drifted"][:5]
         ],
+        "calibration": summary.get("calibration"),
         "estimated": summary.get("estimated"),
+        "estimated_bundle_calibration": summary.get("estimated_bundle_calibration"),
         "actual": summary.get("actual"),
         "actual_interval": summary.get("actual_interval"),
     }

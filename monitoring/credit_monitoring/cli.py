@@ -54,9 +54,11 @@ def _drift(args: argparse.Namespace) -> int:
                 f"{'-' if share is None else f'{share:.4f}':>10}"
             )
     if summary.get("estimated"):
-        print(f"  estimated without labels: {json.dumps(summary['estimated'])}")
+        method = summary.get("calibration", {}).get("method", "bundle")
+        print(f"  estimated without labels: {json.dumps(summary['estimated'])} ({method})")
     if summary.get("actual"):
         print(f"  actual (labels):          {json.dumps(summary['actual'])}")
+        print(f"  95% bootstrap interval:   {json.dumps(summary['actual_interval'])}")
     print(f"  report   {where}")
     return 0
 

@@ -7,6 +7,11 @@ alone (Kim et al., the idea behind NannyML's CBPE): expected defaults sum(p), ex
 defaulters sum(p over accepted), expected refused good clients sum(1 - p over refused), and the
 expected ROC curve from the expected true/false positive counts at every threshold. It holds under
 covariate shift (P(default | x) unchanged), the case data drift monitoring watches for.
+
+The estimate is only as good as the probabilities' calibration on the reference population. As in
+NannyML's CBPE, scores can first be calibrated on labelled reference rows the model did not learn
+from (:func:`fit_calibration`, isotonic regression); the served decisions stay ``score >=
+threshold`` and only the expected labels use the calibrated probabilities.
 """
 
 from __future__ import annotations
@@ -43,18 +48,59 @@ def _auc_from_weights(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> fl
     return float(np.sum((fp[1:] - fp[:-1]) * (tp[1:] + tp[:-1]) / 2))
 
 
-def expected(p: np.ndarray, threshold: float, fn_cost: float, fp_cost: float) -> Performance:
-    """CBPE estimate from calibrated probabilities ``p`` (1-D, in [0, 1]); refuse when p >= t."""
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A non-decreasing map from served score to default probability (isotonic regression on
+    labelled reference rows), linear between its knots and flat beyond them."""
+
+    scores: np.ndarray  # knots: distinct reference scores, increasing
+    probabilities: np.ndarray  # the fitted default probability at each knot
+
+    def __call__(self, score: np.ndarray) -> np.ndarray:
+        return np.interp(np.asarray(score, dtype=np.float64), self.scores, self.probabilities)
+
+
+def fit_calibration(score: np.ndarray, y: np.ndarray) -> Calibration:
+    """Isotonic regression of the labels ``y`` (0/1) on the scores (pool-adjacent-violators,
+    ``scipy.optimize.isotonic_regression``), one knot per distinct score weighted by its count.
+
+    Raises ValueError for empty or mismatched inputs."""
+    from scipy.optimize import isotonic_regression
+
+    score = np.asarray(score, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if score.size == 0 or score.shape != y.shape:
+        raise ValueError("calibration needs as many labels as scores, at least one")
+    knots, inverse, counts = np.unique(score, return_inverse=True, return_counts=True)
+    rates = np.bincount(inverse, weights=y) / counts
+    fitted = isotonic_regression(rates, weights=counts.astype(np.float64)).x
+    return Calibration(knots, fitted)
+
+
+def expected(
+    p: np.ndarray,
+    threshold: float,
+    fn_cost: float,
+    fp_cost: float,
+    calibrated: np.ndarray | None = None,
+) -> Performance:
+    """CBPE estimate for the served scores ``p`` (1-D, in [0, 1]; refuse when p >= t).
+
+    The expected labels are ``calibrated`` (the scores' default probabilities, same shape, e.g.
+    ``fit_calibration(...)(p)``), or ``p`` itself when the scores are taken as calibrated."""
     p = np.asarray(p, dtype=np.float64)
+    q = p if calibrated is None else np.asarray(calibrated, dtype=np.float64)
+    if q.shape != p.shape:
+        raise ValueError("calibrated probabilities must match the scores' shape")
     if p.size == 0:
         return Performance(float("nan"), float("nan"), float("nan"), None)
     refuse = p >= threshold
-    cost = fn_cost * p[~refuse].sum() + fp_cost * (1 - p[refuse]).sum()
+    cost = fn_cost * q[~refuse].sum() + fp_cost * (1 - q[refuse]).sum()
     return Performance(
-        default_rate=float(p.mean()),
+        default_rate=float(q.mean()),
         business_cost_per_application=float(cost / p.size),
         refusal_rate=float(refuse.mean()),
-        roc_auc=_auc_from_weights(p, p, 1 - p),
+        roc_auc=_auc_from_weights(p, q, 1 - q),
     )
 
 

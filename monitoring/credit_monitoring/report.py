@@ -150,7 +150,18 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
     parts.append("".join(f'<div class="kpi">{k}<b>{_fmt(v)}</b></div>' for k, v in kpis))
     est = summary.get("estimated")
     if est:
-        rows = [{"": "estimated (no labels, CBPE)", **est}]
+        calibration = summary.get("calibration", {}).get("method")
+        label = "estimated (no labels, CBPE)"
+        if calibration == "isotonic_on_reference":
+            label = "estimated (no labels, CBPE; scores calibrated on the reference)"
+        rows = [{"": label, **est}]
+        if summary.get("estimated_bundle_calibration"):
+            rows.append(
+                {
+                    "": "estimated with the bundle's own calibration",
+                    **summary["estimated_bundle_calibration"],
+                }
+            )
         if summary.get("training"):
             rows.append({"": "training", **summary["training"]})
         if summary.get("actual"):

@@ -44,3 +44,23 @@ def test_test_labels_follow_the_train_model_so_a_trained_model_transfers(twin):
     # a label drawn from another model (or shuffled) would fall to about 0.5
     assert auc_test == pytest.approx(auc_train, abs=0.03), (auc_train, auc_test)
     assert auc_test > 0.72
+
+
+def test_hidden_external_scores_follow_the_train_law_on_both_sides():
+    # TARGET reads the full external score even where the column is missing. Where it is
+    # missing, the hidden score must follow the train law on the test side too, or P(default |
+    # observed columns) would differ between train and test (not covariate shift). The observed
+    # test scores keep their test marginal (EXT_SOURCE_3 median 0.519 in test, 0.535 in train).
+    from credit_training.twin import reference
+    from credit_training.twin.generate import build_table
+
+    train, model = build_table(30_000, "train", np.random.default_rng([3, 1]))
+    test, _ = build_table(40_000, "test", np.random.default_rng([3, 2]), model)
+    name = "EXT_SOURCE_3"
+    missing = np.isnan(test.cols[name])
+    hidden, seen = test.latent[name][missing], test.latent[name][~missing]
+    assert np.array_equal(seen, test.cols[name][~missing])
+    assert np.median(hidden) == pytest.approx(reference.numeric(name, "train").p50, abs=0.006)
+    assert np.median(seen) == pytest.approx(reference.numeric(name, "test").p50, abs=0.006)
+    on_train = train.latent[name][np.isnan(train.cols[name])]
+    assert np.median(on_train) == pytest.approx(reference.numeric(name, "train").p50, abs=0.006)

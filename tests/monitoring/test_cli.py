@@ -180,3 +180,22 @@ def test_traffic_stops_at_the_time_bound(loopback, tmp_path):
         url, "k", applications(tmp_path / "apps.csv", 50), rate=10, max_seconds=0.35, progress=False
     )
     assert result.stopped_by_time and 3 <= result.sent <= 5 and len(seen) == result.sent
+
+
+def test_study_reads_a_table_as_pandas_does(tmp_path):
+    # the study's low-memory reader must give the very frame pandas' pyarrow reader gives:
+    # dtypes, missing values (empty categorical fields included), category order
+    from credit_monitoring.study import read_table
+
+    frame = _table(500)
+    frame.loc[::7, "OCCUPATION_TYPE"] = None
+    frame.loc[::5, "AMT_CREDIT"] = np.nan
+    frame["FONDKAPREMONT_MODE"] = None  # a categorical column with no value at all
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    categorical = {c.name: "category" for c in application_schema().categorical}
+    expected = pd.read_csv(tmp_path / "t.csv", engine="pyarrow", dtype=categorical)
+
+    got = read_table(tmp_path / "t.csv")
+
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["OCCUPATION_TYPE"].isna().sum() == frame["OCCUPATION_TYPE"].isna().sum() > 0

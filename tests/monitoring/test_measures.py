@@ -127,3 +127,42 @@ def test_cbpe_estimate_matches_labels_drawn_from_calibrated_probabilities():
 def test_cbpe_on_an_empty_window_has_no_figures():
     est = estimate.expected(np.array([]), 0.2, 10, 1)
     assert np.isnan(est.default_rate) and est.roc_auc is None
+
+
+SEED = 11
+
+
+def test_cbpe_with_scores_calibrated_on_the_reference_recovers_a_miscalibrated_model():
+    # Given scores that overstate risk (true probability sigmoid(0.8 logit(s) - 0.4)), a labelled
+    # reference and a shifted current population (riskier applicants), labels from the truth
+    def truth(s):
+        return 1 / (1 + np.exp(-(0.8 * np.log(s / (1 - s)) - 0.4)))
+
+    rng = np.random.default_rng(SEED)
+    s_ref = rng.beta(1.2, 9, size=100_000)
+    y_ref = (rng.uniform(size=s_ref.size) < truth(s_ref)).astype(float)
+    s_cur = rng.beta(1.5, 9, size=30_000)
+    y_cur = (rng.uniform(size=s_cur.size) < truth(s_cur)).astype(float)
+    calibration = estimate.fit_calibration(s_ref, y_ref)
+    # Then the isotonic map is non-decreasing and close to the truth where the scores are
+    q = calibration(s_cur)
+    assert np.all(np.diff(calibration.probabilities) >= 0)
+    assert np.mean(np.abs(q - truth(s_cur))) < 0.01
+    assert abs(q.mean() - truth(s_cur).mean()) < 0.002
+    # and the estimate lies in the truth's bootstrap interval, where the raw scores' does not
+    est = estimate.expected(s_cur, 0.2, 10, 1, calibrated=q)
+    raw = estimate.expected(s_cur, 0.2, 10, 1)
+    interval = estimate.bootstrap_interval(y_cur, s_cur, 0.2, 10, 1, resamples=200)
+    for metric in ("default_rate", "business_cost_per_application", "roc_auc"):
+        lo, hi = interval[metric]
+        assert lo <= getattr(est, metric) <= hi, metric
+    lo, hi = interval["default_rate"]
+    assert not lo <= raw.default_rate <= hi
+    assert est.refusal_rate == raw.refusal_rate  # decisions stay on the served scores
+
+
+def test_calibration_refuses_mismatched_inputs():
+    with pytest.raises(ValueError):
+        estimate.fit_calibration(np.array([0.1, 0.2]), np.array([1.0]))
+    with pytest.raises(ValueError):
+        estimate.expected(np.array([0.1, 0.2]), 0.2, 10, 1, calibrated=np.array([0.1]))

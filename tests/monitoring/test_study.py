@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from credit_core.bundle import load_bundle
-from credit_monitoring.study import study
+from credit_monitoring.production import read_reference
+from credit_monitoring.study import performance, study
 from credit_training.twin.drift import manifest
 
 pytestmark = pytest.mark.slow  # the 120,000 + 40,000-row session twin and the tiny model
@@ -15,7 +17,8 @@ pytestmark = pytest.mark.slow  # the 120,000 + 40,000-row session twin and the t
 @pytest.fixture(scope="module")
 def result(twin, drift_bundle, tmp_path_factory):
     bundle = load_bundle(str(drift_bundle), cache_dir=tmp_path_factory.mktemp("cache"))
-    summary, table, page = study(twin.train, twin.test, bundle, twin.test_labels)
+    training_sample = read_reference(str(drift_bundle), bundle.version)
+    summary, table, page = study(twin.train, twin.test, bundle, twin.test_labels, training_sample)
     truth = manifest(twin.train, twin.test)["drifted_columns"]
     return summary, table, page, truth
 
@@ -50,19 +53,43 @@ def test_ranking_weighs_drift_by_importance(result):
     assert sum(shares) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_study_reports_estimate_actual_and_interval_with_labels(result):
-    # the tiny session model (8,000 rows) is too weak to be calibrated on the shifted test set:
-    # (the estimate-vs-truth gap is measured in docs/drift.md, "Known gap")
+def test_estimate_without_labels_lies_in_the_bootstrap_interval_of_the_truth(result):
+    # The tiny session model (trained on another, 8,000-row twin) is miscalibrated by itself:
+    # its Platt map over-states the default rate by ~12% on the shift-free reference too. The
+    # study calibrates its scores on the labelled reference (120,000 rows the model never saw),
+    # and the estimate on the 40,000 test rows then lies in the truth's 95% bootstrap interval
+    # (docs/drift.md, "Estimate vs truth"). The interval is the truth's sampling noise only, so
+    # even a perfect estimator misses it for ~5% of twins per metric.
     summary, *_ = result
     est, act, interval = summary["estimated"], summary["actual"], summary["actual_interval"]
+    assert summary["calibration"]["method"] == "isotonic_on_reference"
+    assert summary["calibration"]["reference_rows"] == summary["reference_rows"]
     assert est["refusal_rate"] == act["refusal_rate"]  # the same scores, the same threshold
     for metric in ("default_rate", "business_cost_per_application", "roc_auc"):
         lo, hi = interval[metric]
         assert lo <= act[metric] <= hi
-        # known gap (docs/drift.md): on the lattice twin the tiny model's default rate is
-        # over-estimated by ~12% on the shifted test set; the bootstrap-interval target
-        # is not met yet and stays open
-        assert abs(est[metric] - act[metric]) < 0.15 * act[metric]
+        assert lo <= est[metric] <= hi, (metric, est[metric], (lo, hi))
+    # the bundle's own calibration is kept beside it, and misses the default rate
+    lo, hi = interval["default_rate"]
+    assert not lo <= summary["estimated_bundle_calibration"]["default_rate"] <= hi
+
+
+def test_training_rows_as_reference_keep_the_bundle_calibration(trained, drift_bundle, tmp_path):
+    # On the model's own training rows the scores are in-sample: no recalibration on them
+    bundle = load_bundle(str(drift_bundle), cache_dir=tmp_path / "cache")
+    root = trained["root"] / "twin"
+    train = pd.read_csv(root / "application_train.csv")
+    test = pd.read_csv(root / "application_test.csv")
+    sample = read_reference(str(drift_bundle), bundle.version)
+
+    out = performance(bundle, test, reference=train, training_sample=sample)
+    assert out["calibration"]["method"] == "bundle"
+    assert "estimated_bundle_calibration" not in out
+
+    # the same ids holding other applications (another twin draw) are not training rows
+    changed = train.assign(AMT_CREDIT=train.AMT_CREDIT + 1)
+    other = performance(bundle, test, reference=changed, training_sample=sample)
+    assert other["calibration"]["method"] == "isotonic_on_reference"
 
 
 def test_report_names_the_drifted_columns(result):

@@ -139,10 +139,16 @@ def _external_scores(b: TableBuilder) -> None:
     for i, name in enumerate(EXT_SOURCES, start=1):
         z = chol[i, 0] * b.latent["age"] + chol[i, 1 : i + 1] @ noise[:i]
         full = snap_to_points(b.from_latent(name, z), _score_points(name))
-        b.latent[name] = full
+        missing = b.rng.random(b.n) < b.marginals.num(name).missing_rate
         col = full.copy()
-        col[b.rng.random(b.n) < b.marginals.num(name).missing_rate] = np.nan
+        col[missing] = np.nan
         b.cols[name] = col
+        # TARGET reads the full score, unseen where the column is missing. There it follows the
+        # train law on both sides: drawn from the test marginal, the hidden scores of test rows
+        # would change P(default | observed columns), not only the columns (covariate shift).
+        train_law = curve_from_summary(reference.numeric(name))(rank_uniform(z))
+        hidden = snap_to_points(train_law, _score_points(name))
+        b.latent[name] = np.where(missing, hidden, full)
 
 
 @cache
