@@ -168,8 +168,8 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
 
 
 def test_the_api_key_parameter_default_is_the_one_the_key_script_writes():
-    script = (ROOT / "infra/put_api_key.sh").read_text()
-    default = re.search(r'name="\$\{1:-([^}]+)\}"', script).group(1)
+    script = (ROOT / "infra/api_key.py").read_text()
+    default = re.search(r'^PARAMETER = "([^"]+)"$', script, re.MULTILINE).group(1)
     assert TEMPLATE["Parameters"]["ApiKeyParameterName"]["Default"] == default
 
 
