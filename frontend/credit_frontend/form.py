@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from credit_core import units
+from credit_core.units import Lang
+
 DAYS_PER_YEAR = 365.25
 # a DAYS_* value above 0 days (or a domain sentinel) is a code, not a duration (365243 means
 # "pensioner / not employed" in Home Credit): it is shown and sent as is. In years, anything
@@ -205,12 +208,8 @@ def record_from_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def display_value(f: Field, raw: Any, lang_missing: str) -> str:
-    """A value as a credit officer reads it: years for durations, 'missing' when absent."""
-    if is_missing(raw):
-        return lang_missing
-    if f.kind == "category":
-        return str(raw)
-    if f.in_years and not f.is_code(float(raw)):
-        return f"{days_to_years(float(raw)):.1f}"
-    return f"{float(raw):,.6g}" if abs(float(raw)) >= 1000 else f"{float(raw):.4g}"
+def display_value(f: Field, raw: Any, language: Lang) -> str:
+    """A value as a credit officer reads it, in ``language``: years for durations, thousands
+    separators, percentages, "missing" when absent (:func:`credit_core.units.format_value`, the
+    formatting the API's reasons use)."""
+    return units.format_value(f.name, None if is_missing(raw) else raw, language)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from credit_core import units
 from credit_frontend import charts
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
@@ -125,13 +126,14 @@ def find_client(fields: list[Field]) -> None:
 
 def _help(f: Field) -> str:
     def show(v: float | None) -> str:
-        return "–" if v is None else display_value(f, v, t("missing"))
+        return "–" if v is None else display_value(f, v, lang())
 
     lines = [f"`{f.name}`"]
     if f.levels:
         lines.append(", ".join(f.levels))
     elif f.lo is not None or f.hi is not None:
-        lo, hi = sorted([show(f.lo), show(f.hi)]) if f.in_years else (show(f.lo), show(f.hi))
+        # durations count days back (negative): the longer one is the lower bound
+        lo, hi = (show(f.hi), show(f.lo)) if f.in_years else (show(f.lo), show(f.hi))
         lines.append(t("allowed", lo=lo, hi=hi))
     if f.train_lo is not None and f.train_hi is not None:
         lines.append(t("trained_on", lo=show(f.train_lo), hi=show(f.train_hi)))
@@ -193,13 +195,14 @@ def application_form(fields: list[Field]) -> None:
 def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
     f = fields.get(w.get("field", ""))
     name = label(w.get("field", "?"))
-    value = display_value(f, w.get("value"), t("missing")) if f else str(w.get("value"))
+    value = display_value(f, w.get("value"), lang()) if f else str(w.get("value"))
     if w.get("kind") == "unseen_level":
         return t("warn_unseen", field=name, value=value)
     if w.get("kind") == "outside_training_range" and f:
-        lo = display_value(f, w.get("training_min"), "–")
-        hi = display_value(f, w.get("training_max"), "–")
-        lo, hi = sorted([lo, hi]) if f.in_years else (lo, hi)
+        lo, hi = w.get("training_min"), w.get("training_max")
+        if f.in_years:  # days back (negative): the longer duration is the lower bound
+            lo, hi = hi, lo
+        lo, hi = (display_value(f, v, lang()) if v is not None else "–" for v in (lo, hi))
         return t("warn_outside", field=name, value=value, lo=lo, hi=hi)
     return str(w.get("message") or w)
 
@@ -287,11 +290,11 @@ def decision_panel(fields: list[Field]) -> None:
 # --- explanation --------------------------------------------------------------------------------
 
 
-def _reason(c: dict[str, Any], by_name: dict[str, Field]) -> str:
-    f = by_name.get(c["feature"])
-    value = display_value(f, c.get("value"), t("missing")) if f else _plain(c.get("value"))
-    if f and f.in_years and not is_missing(c.get("value")):
-        value = f"{value} {t('years')}"
+def _reason(c: dict[str, Any]) -> str:
+    # raw inputs and derived features alike, in people's units (years, %, thousands separators)
+    value = units.format_value(
+        c["feature"], None if is_missing(c.get("value")) else c["value"], lang()
+    )
     verb = t("raises") if c["contribution"] > 0 else t("lowers")
     return t(
         "reason_line",
@@ -310,7 +313,6 @@ def _plain(v: Any) -> str:
 def explanation(fields: list[Field], card: dict[str, Any]) -> None:
     result = st.session_state.get("result")
     tabs = st.tabs([t("tab_explain"), t("tab_population"), t("tab_importance")])
-    by_name = {f.name: f for f in fields}
     with tabs[0]:
         ex = result and result["explain"]
         if not result:
@@ -349,11 +351,11 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
             with col_a:
                 st.markdown(f"**{t('reasons_against')}**")
                 for c in [c for c in ex["contributions"] if c["contribution"] > 0][:5]:
-                    st.markdown(f"- {_reason(c, by_name)}")
+                    st.markdown(f"- {_reason(c)}")
             with col_b:
                 st.markdown(f"**{t('reasons_for')}**")
                 for c in [c for c in ex["contributions"] if c["contribution"] < 0][:5]:
-                    st.markdown(f"- {_reason(c, by_name)}")
+                    st.markdown(f"- {_reason(c)}")
     with tabs[1]:
         population(fields, card)
     with tabs[2]:

@@ -123,6 +123,26 @@ def test_french_translates_every_page_label(api):
     assert "Decision:" not in shown
 
 
+def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
+    # the sentences the API's reasons use (credit_core.units): years, percentages, French
+    # number formatting; never a raw fraction such as 0.03925
+    from credit_core import units
+
+    at = make_app(api.url)
+    at.segmented_control(key="lang").set_value("fr").run()
+    pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[1]))
+    lines = [m.value for m in at.markdown if "le risque" in m.value]
+    contributions = at.session_state["result"]["explain"]["contributions"]
+    shown = [c for c in contributions if c["contribution"] > 0][:5]
+    shown += [c for c in contributions if c["contribution"] < 0][:5]
+    assert len(lines) == len(shown) >= 6
+    for line, c in zip(lines, shown, strict=True):
+        value = units.format_value(c["feature"], c["value"], "fr")
+        assert f"({value})" in line, (line, c)
+        if units.unit_of(c["feature"]) == "percent" and c["value"] is not None:
+            assert value.endswith("%")
+
+
 def test_population_comparison_marks_the_client_among_repaid_and_defaulted(api):
     at = make_app(api.url)
     pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[1]))

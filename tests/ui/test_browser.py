@@ -54,7 +54,8 @@ def app_url(api, reports_root, tmp_path_factory):
            "--browser.gatherUsageStats", "false"]  # fmt: skip
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=APP.parent, stdout=out, stderr=subprocess.STDOUT)
+        # from the repository root, as Community Cloud and `credit ui` run it (its config applies)
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -160,6 +161,11 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     pg.locator(".js-plotly-plot .waterfalllayer .trace").first.wait_for()
     assert pg.get_by_text("Main factors of this score").count() >= 1
     shot(pg, "01_scored")
+    # the theme of the root .streamlit/config.toml: primary actions in the charts' Okabe-Ito blue
+    score_button = pg.get_by_role("button", name="Score", exact=True)
+    pg.mouse.move(0, 0)  # not hovered: a hovered button is darker
+    pg.wait_for_timeout(500)  # the colour transition
+    assert score_button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(0, 114, 178)"
     shot(pg, "01b_explanation", '[data-testid="stTabs"]')
     pg.get_by_role("tab", name="Compared with other clients").click()
     pg.locator(".js-plotly-plot .scatterlayer").first.wait_for()
