@@ -11,7 +11,6 @@ the ranking, prediction drift and the performance estimated without labels.
 from __future__ import annotations
 
 import html
-import json
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -118,7 +117,7 @@ def _fmt(value: Any) -> str:
 
 
 def _table(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+    head = "".join(f"<th>{html.escape(k.replace('_', ' '))}</th>" for k in keys)
     body = "".join(
         "<tr>" + "".join(f"<td>{_fmt(r.get(k))}</td>" for k in keys) + "</tr>" for r in rows
     )
@@ -166,14 +165,14 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
             rows.append({"": "training", **summary["training"]})
         if summary.get("actual"):
             rows.append({"": "actual (labels)", **summary["actual"]})
+        if summary.get("actual_interval"):
+            interval = {
+                k: f"[{_fmt(float(lo))}, {_fmt(float(hi))}]"
+                for k, (lo, hi) in summary["actual_interval"].items()
+            }
+            rows.append({"": "actual: 95% bootstrap interval", **interval})
         keys = ["", "default_rate", "business_cost_per_application", "refusal_rate", "roc_auc"]
         parts.append("<h2>Model performance estimated without labels</h2>" + _table(rows, keys))
-        if summary.get("actual_interval"):
-            parts.append(
-                "<p>95% bootstrap interval of the actual figures: "
-                + html.escape(json.dumps(summary["actual_interval"]))
-                + "</p>"
-            )
     if summary.get("prediction_drift"):
         pd_ = summary["prediction_drift"]
         parts.append(

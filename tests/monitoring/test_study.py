@@ -97,3 +97,7 @@ def test_report_names_the_drifted_columns(result):
     assert "Most drifted features" in page and "Evidently" in page
     for row in summary["top_drifted"][:5]:
         assert row["name"] in page
+    # the truth's interval is a row of the performance table, in figures, not a JSON dump
+    lo, hi = summary["actual_interval"]["default_rate"]
+    assert "actual: 95% bootstrap interval" in page and f"[{lo:.4g}, {hi:.4g}]" in page
+    assert '"default_rate": [' not in page
