@@ -54,10 +54,9 @@ def test_ranking_weighs_drift_by_importance(result):
 
 
 def test_estimate_without_labels_lies_in_the_bootstrap_interval_of_the_truth(result):
-    # The tiny session model (trained on another, 8,000-row twin) is miscalibrated by itself:
-    # its Platt map over-states the default rate by ~12% on the shift-free reference too. The
-    # study calibrates its scores on the labelled reference (120,000 rows the model never saw),
-    # and the estimate on the 40,000 test rows then lies in the truth's 95% bootstrap interval
+    # The study calibrates the tiny session model's scores (trained on another, 8,000-row twin)
+    # on the labelled reference (120,000 rows the model never saw), and the estimate on the
+    # 40,000 test rows then lies in the truth's 95% bootstrap interval
     # (docs/drift.md, "Estimate vs truth"). The interval is the truth's sampling noise only, so
     # even a perfect estimator misses it for ~5% of twins per metric.
     summary, *_ = result
@@ -69,9 +68,11 @@ def test_estimate_without_labels_lies_in_the_bootstrap_interval_of_the_truth(res
         lo, hi = interval[metric]
         assert lo <= act[metric] <= hi
         assert lo <= est[metric] <= hi, (metric, est[metric], (lo, hi))
-    # the bundle's own calibration is kept beside it, and misses the default rate
+    # the bundle's own calibration is kept beside it: its Platt map, fitted on the served
+    # model's scores on a calibration slice, also gives the default rate (0.0837 against 0.0834;
+    # the former map, fitted on out-of-fold scores of the CV models, gave 0.0938, outside)
     lo, hi = interval["default_rate"]
-    assert not lo <= summary["estimated_bundle_calibration"]["default_rate"] <= hi
+    assert lo <= summary["estimated_bundle_calibration"]["default_rate"] <= hi
 
 
 def test_training_rows_as_reference_keep_the_bundle_calibration(trained, drift_bundle, tmp_path):

@@ -38,6 +38,7 @@ class Profile:
     shap_rows: int = 2000
     reference_rows: int = 50_000
     holdout: float = 0.2
+    calibration_slice: float = 0.15  # of the training part: the final model's Platt map only
     seed: int = 42
     extra: dict[str, Any] = field(default_factory=dict)
 

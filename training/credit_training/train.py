@@ -28,9 +28,8 @@ from sklearn.model_selection import train_test_split
 from credit_core.features import FeatureSpec
 from credit_core.model import ScoringModel
 from credit_training import candidates, registry
-from credit_training.calibration import fit_platt, margin_from_probability
 from credit_training.contract import build_contract, required_fields
-from credit_training.cost import CostWeights, best_threshold, business_cost, cost_curve
+from credit_training.cost import CostWeights, business_cost, cost_curve
 from credit_training.data import load_application
 from credit_training.explain import (
     global_importance,
@@ -39,8 +38,9 @@ from credit_training.explain import (
     shap_values,
 )
 from credit_training.featurize import feature_matrix, spec_for_frame
+from credit_training.final_fit import fit_final
 from credit_training.metrics import evaluate
-from credit_training.selection import CandidateResult, compare, grid_search, oof_probabilities
+from credit_training.selection import CandidateResult, compare, grid_search
 
 
 @dataclass(frozen=True)
@@ -233,22 +233,19 @@ def _fit_and_register(
 ) -> dict[str, Any]:
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
-    model = candidates.pipeline(
-        candidates.SERVABLE, strategy, categorical, x.shape[1], profile.seed
+    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w)
+    threshold, oof_cost, oof_cal, platt = (
+        final.threshold,
+        final.oof_cost,
+        final.oof_calibrated,
+        final.platt,
     )
-    model.set_params(**tuned.best_params)
-
-    oof = oof_probabilities(model, x, y, categorical, profile, candidates.SERVABLE)
-    platt = fit_platt(margin_from_probability(oof), y)
-    oof_cal = platt(margin_from_probability(oof))
-    threshold, oof_cost = best_threshold(y, oof_cal, w)
     _log(
-        f"threshold on OOF (calibrated a={platt.a:.3f} b={platt.b:.3f}): {threshold:.4f}, "
-        f"OOF cost {oof_cost:.4f}"
+        f"threshold on calibrated OOF: {threshold:.4f}, OOF cost {oof_cost:.4f}; final model on "
+        f"{final.fit_rows:,} rows, {final.method} a={platt.a:.3f} b={platt.b:.3f} "
+        f"({final.calibration_rows:,} calibration rows)"
     )
-
-    model.fit(x, y, **candidates.fit_params(candidates.SERVABLE, categorical))
-    booster: lgb.Booster = model.named_steps["model"].booster_
+    booster = final.booster
     scoring = ScoringModel(booster, spec, threshold, platt.a, platt.b)
     p_hold = scoring.probability(x_hold)
     holdout = evaluate(y_hold, p_hold, threshold, w)
@@ -281,7 +278,13 @@ def _fit_and_register(
         "features": spec.to_dict() | {"names": spec.names},
         "threshold": threshold,
         "cost_weights": {"fn": w.fn, "fp": w.fp},
-        "calibration": {"method": "platt_on_oof_raw_score", "a": platt.a, "b": platt.b},
+        "calibration": {
+            "method": final.method,
+            "a": platt.a,
+            "b": platt.b,
+            "fit_rows": final.fit_rows,
+            "calibration_rows": final.calibration_rows,
+        },
         "strategy": strategy,
         "params": {k: v for k, v in tuned.best_params.items()},
         "metrics": {
@@ -304,13 +307,23 @@ def _fit_and_register(
 
     champion_cost = _champion_cost_on(hold_df, y_hold, cfg)
     with mlflow.start_run(run_name="champion-candidate", nested=True) as run:
-        mlflow.set_tags({"candidate": candidates.SERVABLE, "strategy": strategy, "stage": "2"})
+        mlflow.set_tags(
+            {
+                "candidate": candidates.SERVABLE,
+                "strategy": strategy,
+                "stage": "2",
+                "calibration_method": final.method,
+            }
+        )
         mlflow.log_params({k: str(v) for k, v in tuned.best_params.items()})
         mlflow.log_metrics({f"holdout_{k}": v for k, v in holdout.items()})
         mlflow.log_metrics(
             {
                 "threshold": threshold,
                 "oof_business_cost": oof_cost,
+                "calibration_a": platt.a,
+                "calibration_b": platt.b,
+                "calibration_rows": final.calibration_rows,
                 "cv_roc_auc": tuned.cv_auc,
                 "cv_business_cost": tuned.cv_cost,
             }
