@@ -213,3 +213,23 @@ def display_value(f: Field, raw: Any, language: Lang) -> str:
     separators, percentages, "missing" when absent (:func:`credit_core.units.format_value`, the
     formatting the API's reasons use)."""
     return units.format_value(f.name, None if is_missing(raw) else raw, language)
+
+
+def distinct_values(f: Field, values: list[Any], language: Lang, years_word: str) -> list[str]:
+    """``values`` of one field (None = missing) as :func:`display_value` shows them, unless that
+    rounding shows two different values alike (a warning's value beside the training bound it
+    passes: 20 years and 20 years): then exact figures, durations in years to two decimals."""
+    shown = [display_value(f, v, language) for v in values]
+    present = [(float(v), s) for v, s in zip(values, shown, strict=True) if not is_missing(v)]
+    if len({s for _, s in present}) == len({v for v, _ in present}):
+        return shown
+    decimal = "," if language == "fr" else "."
+
+    def exact(v: Any) -> str:
+        if is_missing(v):
+            return display_value(f, v, language)
+        if f.in_years and not f.is_code(float(v)):
+            return f"{days_to_years(float(v)):.2f} {years_word}".replace(".", decimal)
+        return f"{float(v):.6g}".replace(".", decimal)
+
+    return [exact(v) for v in values]

@@ -20,6 +20,7 @@ from credit_frontend.form import (
     Field,
     application,
     display_value,
+    distinct_values,
     fields_from_card,
     grouped,
     is_missing,
@@ -202,8 +203,10 @@ def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
         lo, hi = w.get("training_min"), w.get("training_max")
         if f.in_years:  # days back (negative): the longer duration is the lower bound
             lo, hi = hi, lo
-        lo, hi = (display_value(f, v, lang()) if v is not None else "–" for v in (lo, hi))
-        return t("warn_outside", field=name, value=value, lo=lo, hi=hi)
+        value, lo_text, hi_text = distinct_values(f, [w.get("value"), lo, hi], lang(), t("years"))
+        lo_text = "–" if lo is None else lo_text
+        hi_text = "–" if hi is None else hi_text
+        return t("warn_outside", field=name, value=value, lo=lo_text, hi=hi_text)
     return str(w.get("message") or w)
 
 

@@ -183,3 +183,20 @@ def test_reports_read_latest_and_history_from_a_folder(reports_dir):
 def test_field_dataclass_knows_codes():
     f = Field("DAYS_EMPLOYED", "integer", False, sentinels=(365243.0,))
     assert f.in_years and f.is_code(365243) and not f.is_code(-100)
+
+
+def test_a_value_and_the_bound_it_passes_never_read_alike():
+    from credit_frontend.form import distinct_values
+
+    age = Field("DAYS_BIRTH", "integer", False)
+    # -7450 and -7489 days are both "20 years" in people's units: exact figures then
+    value, bound = distinct_values(age, [-7450, -7489], "en", "years")
+    assert value != bound and value == "20.40 years" and bound == "20.50 years"
+    score = Field("EXT_SOURCE_2", "number", False)
+    assert distinct_values(score, [0.0003, 0.000527, None], "fr", "ans") == [
+        "0,0003",
+        "0,000527",
+        "non renseigné",
+    ]
+    # distinct after rounding: people's units stay
+    assert distinct_values(age, [-7450, -25000], "en", "years") == ["20 years", "68 years"]
