@@ -154,3 +154,18 @@ def test_a_worse_model_stays_challenger(trained, trained_store, tiny_profile):
     assert forced["aliases"] == ["challenger", "champion"]
     # put the good model back for the other tests
     MlflowClient().set_registered_model_alias("credit-scoring", "champion", before)
+
+
+def test_too_few_defaulters_for_a_calibration_slice_fall_back_to_the_oof_map(tiny_profile):
+    # 300 rows, 12 defaulters: a 15% slice would hold ~2, too few for a Platt fit (it used to
+    # crash on a slice without any)
+    from credit_training.final_fit import OOF, SLICE, fit_final
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 4))
+    y = np.zeros(300, dtype=int)
+    y[rng.choice(300, 12, replace=False)] = 1
+    final = fit_final("none", {}, x, y, [], tiny_profile, CostWeights(), method=SLICE)
+    assert final.method == OOF and final.calibration_rows == 0 and final.fit_rows == 300
+    p = final.probability(x)
+    assert np.all((p > 0) & (p < 1))

@@ -77,13 +77,15 @@ def fit_final(
 
     fit_idx = np.arange(len(y))
     cal_idx = fit_idx[:0]
-    if method == SLICE:
+    if method == SLICE and _slice_can_calibrate(y, profile.calibration_slice):
         fit_idx, cal_idx = train_test_split(
             fit_idx,
             test_size=profile.calibration_slice,
             stratify=y,
             random_state=profile.seed,
         )
+    elif method == SLICE:  # too few of a class to fit a map on a slice: the OOF map it is
+        method = OOF
     model = new_model()
     model.fit(x[fit_idx], y[fit_idx], **candidates.fit_params(candidates.SERVABLE, categorical))
     booster: lgb.Booster = model.named_steps["model"].booster_
@@ -101,3 +103,13 @@ def fit_final(
         fit_rows=len(fit_idx),
         calibration_rows=len(cal_idx),
     )
+
+
+MIN_SLICE_CLASS = 20  # rows of each class the calibration slice needs for a Platt fit
+
+
+def _slice_can_calibrate(y: np.ndarray, share: float) -> bool:
+    """Whether a stratified slice of ``share`` of the 0/1 labels ``y`` holds at least
+    ``MIN_SLICE_CLASS`` rows of each class (tiny or very unbalanced training sets do not)."""
+    positives = int(np.sum(y))
+    return min(positives, len(y) - positives) * share >= MIN_SLICE_CLASS
