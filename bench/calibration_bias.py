@@ -20,7 +20,6 @@ import argparse
 import json
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -149,10 +148,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the rows here")
     args = ap.parse_args()
 
-    if args.profile == "tiny":  # tests/conftest.py's profile
-        profile = replace(candidates.PROFILES["smoke"], name="tiny", reference_rows=1000)
-    else:
-        profile = candidates.PROFILES[args.profile]
+    profile = candidates.PROFILES[args.profile]
     rows = []
     if args.data:
         params = args.params or DEMO_PARAMS

@@ -22,7 +22,7 @@ TWINS += [(40_000, 10_000, s) for s in (11, 12, 13)]
 def tiny_bundle(root: Path) -> Path:
     import mlflow
 
-    from credit_training.candidates import Profile
+    from credit_training.candidates import PROFILES
     from credit_training.export import export_bundle
     from credit_training.registry import default_tracking_uri
     from credit_training.train import TrainConfig, run_training
@@ -30,18 +30,7 @@ def tiny_bundle(root: Path) -> Path:
 
     if (root / "bundle" / "current.json").exists():
         return root / "bundle"
-    profile = Profile(
-        name="tiny",
-        folds=2,
-        grids={
-            "dummy": [{}],
-            "logreg": [{"model__model__C": [0.1]}],
-            "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
-        },
-        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [40]},
-        shap_rows=300,
-        reference_rows=1000,
-    )
+    profile = PROFILES["tiny"]  # the test suite's model
     write_twin(root / "twin", 8000, 1000, seed=5)
     summary = run_training(TrainConfig(data=root / "twin", profile=profile, data_dir=root))
     mlflow.set_tracking_uri(default_tracking_uri(root))

@@ -62,20 +62,9 @@ TINY_TRAIN_ROWS = 8000
 
 @pytest.fixture(scope="session")
 def tiny_profile():
-    from credit_training.candidates import Profile
+    from credit_training.candidates import PROFILES
 
-    return Profile(
-        name="tiny",
-        folds=2,
-        grids={
-            "dummy": [{}],
-            "logreg": [{"model__model__C": [0.1]}],
-            "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
-        },
-        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [40]},
-        shap_rows=300,
-        reference_rows=1000,
-    )
+    return PROFILES["tiny"]
 
 
 @pytest.fixture(scope="session")

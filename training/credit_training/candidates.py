@@ -44,6 +44,20 @@ class Profile:
 
 
 PROFILES = {
+    # the test suite's model (8,000-row twins); the bench scripts that reproduce its figures
+    # use it too
+    "tiny": Profile(
+        name="tiny",
+        folds=2,
+        grids={
+            "dummy": [{}],
+            "logreg": [{"model__model__C": [0.1]}],
+            "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
+        },
+        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [40]},
+        shap_rows=300,
+        reference_rows=1000,
+    ),
     # the whole pipeline in seconds, for system tests and smoke runs: same code, tiny grids
     "smoke": Profile(
         name="smoke",
