@@ -18,7 +18,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 
-from credit_api.auth import SEPARATORS, key_hash
+from credit_api.auth import key_hash, parse_hashes
 
 PARAMETER = "/credit-scoring/api-key-sha256"
 PREFIX = 12  # hash characters shown by `list`: enough to name a key, useless to an attacker
@@ -29,12 +29,8 @@ class RotationError(ValueError):
 
 
 def hashes(stored: str | None) -> list[str]:
-    """The hashes in a stored value, lower-cased, in order, without blanks or repeats."""
-    out: list[str] = []
-    for h in SEPARATORS.split(stored or ""):
-        if h and h.lower() not in out:
-            out.append(h.lower())
-    return out
+    """The hashes in a stored value as the API reads them, in order, without repeats."""
+    return [h.decode() for h in dict.fromkeys(parse_hashes(stored or ""))]
 
 
 def added(stored: str | None, new_hash: str) -> str:
