@@ -184,3 +184,63 @@ def test_deploy_publishes_a_champion_only_when_its_version_is_missing():
     export = script.index("credit export --to")
     assert script.rindex("checksums.json", 0, export) < export  # looked for before exporting
     assert "set -euo pipefail" in script
+
+
+def all_steps():
+    for workflow in (CI, DEPLOY, RETRAIN):
+        for name, job in workflow["jobs"].items():
+            for step in job.get("steps", []):
+                yield workflow["name"], name, step
+
+
+def test_no_workflow_interpolates_an_expression_into_a_run_script():
+    # `${{ }}` in `run:` is pasted into the script before the shell sees it (injection); values
+    # go through `env:` and are read as "$VAR"
+    runs = 0
+    for workflow, job, step in all_steps():
+        if "run" in step:
+            runs += 1
+            assert "${{" not in step["run"], (workflow, job, step.get("name"))
+    assert runs >= 8
+    (build,) = [s for s in deploy_job()["steps"] if "validate --lint" in s.get("run", "")]
+    assert build["env"]["AWS_REGION"] == "${{ vars.AWS_REGION }}"
+    assert '--region "$AWS_REGION"' in build["run"]
+
+
+def step_named(job: dict, fragment: str) -> tuple[int, dict]:
+    (found,) = [(i, s) for i, s in enumerate(job["steps"]) if fragment in s.get("name", "")]
+    return found
+
+
+def test_a_production_deploy_needs_an_approver_and_records_who():
+    job = deploy_job()
+    assert job["environment"] == "production"  # required reviewers: README "Deploying"
+    assert job["permissions"]["actions"] == "read"  # to read the run's approvals
+    index, approval = step_named(job, "Who approved")
+    assert "/approvals" in approval["run"] and 'select(.state == "approved")' in approval["run"]
+    assert '.name == "production"' in approval["run"]
+    assert "exit 2" in approval["run"]  # nobody approved: the job stops
+    assert approval["env"]["GH_TOKEN"] == "${{ github.token }}"
+    deploy_index, deploy = step_named(job, "sam deploy")
+    credentials = next(
+        i for i, s in enumerate(job["steps"]) if "configure-aws-credentials" in s.get("uses", "")
+    )
+    assert index < credentials < deploy_index
+    assert deploy["env"]["APPROVED_BY"] == f"${{{{ steps.{approval['id']}.outputs.approved_by }}}}"
+    assert deploy["env"]["PERMISSIONS_BOUNDARY_ARN"] == "${{ vars.PERMISSIONS_BOUNDARY_ARN }}"
+    assert deploy["env"]["DEPLOY_ROLE_ARN"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    script = (ROOT / "infra/deploy.sh").read_text()
+    assert '"${APPROVED_BY:?}"' in script and "infra/deploy_record.py" in script
+    assert '--approved-by "$APPROVED_BY"' in script
+
+
+def test_retraining_deploys_through_the_approved_production_job_only():
+    train, deploy = RETRAIN["jobs"]["train"], RETRAIN["jobs"]["deploy"]
+    assert train["environment"] == "production"
+    assert deploy["uses"] == "./.github/workflows/deploy.yml"
+    assert deploy["permissions"]["actions"] == "read"  # what the called job asks for
+    assert not any(
+        "sam deploy" in s.get("run", "") or "deploy.sh" in s.get("run", "") for s in train["steps"]
+    )
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"Required\s+reviewers", readme)
