@@ -20,6 +20,12 @@ BOOT_STACK = "credit-scoring-bootstrap"  # infra/README.md's name for it
 SAMCONFIG = tomllib.loads((ROOT / "infra/samconfig.toml").read_text())
 APP_STACKS = [SAMCONFIG[env]["deploy"]["parameters"]["stack_name"] for env in ("dev", "prod")]
 ADMIN = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# roles of the account that no stack here made, with names close to the stacks' (without the
+# boundary: changing or passing one would be an escalation)
+FOREIGN_ROLES = [
+    f"arn:aws:iam::{ACCOUNT}:role/credit-scoring-admin",
+    f"arn:aws:iam::{ACCOUNT}:role/credit-scoring-production-ops",
+]
 
 # what changes a role, a managed policy, a stack or the OIDC provider (escalation or tampering)
 ROLE_WRITES = [
@@ -126,7 +132,7 @@ def escalation_paths(template: dict) -> list[str]:
     paths: list[str] = []
     stacks = [f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{s}/guid" for s in APP_STACKS]
     stacks.append(boot.stack_arn)
-    candidates = [*boot.roles.values(), *app_role_arns()]
+    candidates = [*boot.roles.values(), *app_role_arns(), *FOREIGN_ROLES]
     candidates.append(f"arn:aws:iam::{ACCOUNT}:role/{BOOT_STACK}/new")
     todo = list(reachable.values())
     while todo:
@@ -141,6 +147,9 @@ def escalation_paths(template: dict) -> list[str]:
                 continue
             via_cfn = context.get("iam:PassedToService") == "cloudformation.amazonaws.com"
             if via_cfn and not changes_stacks:
+                continue
+            if arn in FOREIGN_ROLES:
+                paths.append(f"{principal.name} -> iam:PassRole {arn}")
                 continue
             target = boot.principals.get(arn, bounded)
             if target.name not in {p.name for p in reachable.values()}:
@@ -158,6 +167,7 @@ def escalation_paths(template: dict) -> list[str]:
                     reachable["bounded"] = bounded
                     todo.append(bounded)
     targets = [(arn, ROLE_WRITES) for arn in boot.roles.values()]
+    targets += [(arn, ROLE_WRITES) for arn in FOREIGN_ROLES]
     targets += [(boot.boundary_arn, POLICY_WRITES), (boot.stack_arn, STACK_WRITES)]
     oidc = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     targets.append((oidc, OIDC_WRITES))
@@ -220,10 +230,21 @@ def test_the_search_finds_each_escalation_the_policies_close():
         if isinstance(node, dict) and node.get("Sid") == "BoundedFunctionRoles":
             del node["Condition"]
     assert any("without the boundary" in p for p in escalation_paths(unbounded))
-    # without the explicit deny, the execution role may rewrite the deploy role's policy
-    # through the wide role/credit-scoring-* grant when given a boundary... and delete it
-    no_deny = without_statement(BOOTSTRAP, "CloudFormationExecutionRole", "NeverTheBootstrap")
-    assert any("iam:UpdateAssumeRolePolicy" in p for p in escalation_paths(no_deny))
+    # the execution role's role grant on every credit-scoring-* role, as before: any such role
+    # of the account is exposed; the explicit deny still keeps the bootstrap's roles out...
+    wide_roles = copy.deepcopy(BOOTSTRAP)
+    for node in walk(wide_roles["Resources"]["CloudFormationExecutionRole"]):
+        if isinstance(node, dict) and node.get("Sid") == "FunctionRoles":
+            node["Resource"] = {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${StackPrefix}-*"
+            }
+    paths = escalation_paths(wide_roles)
+    assert any(f"iam:UpdateAssumeRolePolicy {FOREIGN_ROLES[0]}" in p for p in paths)
+    assert not any(f"/{BOOT_STACK}/" in p for p in paths)
+    # ...and without the deny too, the deploy role's own trust policy can be rewritten
+    no_deny = without_statement(wide_roles, "CloudFormationExecutionRole", "NeverTheBootstrap")
+    deploy_arn = Bootstrap(BOOTSTRAP).deploy_arn
+    assert any(f"iam:UpdateAssumeRolePolicy {deploy_arn}" in p for p in escalation_paths(no_deny))
     # the deploy role allowed on every credit-scoring-* stack, as before: the bootstrap stack
     wide = without_statement(BOOTSTRAP, "GitHubDeployRole", "NeverTheBootstrap")
     for node in walk(wide["Resources"]["GitHubDeployRole"]):
