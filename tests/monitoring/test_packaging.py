@@ -73,9 +73,15 @@ def test_drift_group_covers_what_the_package_imports():
 
 def test_dockerfile_is_pinned_and_installs_only_the_locked_list():
     text = DOCKERFILE.read_text()
-    (base,) = re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE)
+    (platform, base) = re.findall(r"^FROM --platform=(\S+) (\S+)", text, flags=re.MULTILINE)[0]
+    assert len(re.findall(r"^FROM ", text, flags=re.MULTILINE)) == 1
     # the Lambda Python 3.12 base image by digest: a tag, even a dated one, can be moved
     assert re.fullmatch(r"public\.ecr\.aws/lambda/python:3\.12[\w.-]*@sha256:[0-9a-f]{64}", base)
+    # the architecture the template deploys the drift function on
+    template = (REPO / "template.yaml").read_text()
+    drift = template[template.index("  DriftFunction:\n") :]
+    (arch,) = re.findall(r"Architectures: \[(\w+)\]", drift)[:1]
+    assert platform == {"x86_64": "linux/amd64", "arm64": "linux/arm64"}[arch]
     installs = re.findall(r"pip install(?:[^\n\\]|\\\n)*", text)
     assert len(installs) == 1
     assert "--require-hashes" in installs[0] and "-r /tmp/requirements.txt" in installs[0]
