@@ -46,6 +46,8 @@ def principals(r: Resolver) -> dict[str, str]:
         "drift": r.get_att("DriftFunctionRole", "Arn"),
         "reader": r.get_att("ReportsReader", "Arn"),
         "publisher": PUBLISHER,
+        # the interface for a request-log delivery role (Firehose): created under this path
+        "delivery": f"arn:aws:iam::{ACCOUNT}:role/{STACK}/log-delivery/{STACK}-DeliveryRole-X",
         "admin": ADMIN,
         "other": OTHER,
     }
@@ -63,7 +65,7 @@ def bucket_policy(r: Resolver, bucket: str) -> dict:
 # who the bucket policies let read / write objects (every other principal is denied)
 EXPECTED = {
     "ModelBucket": ({"scoring", "drift", "publisher"}, {"publisher"}),
-    "RequestLogBucket": ({"drift"}, {"scoring"}),
+    "RequestLogBucket": ({"drift"}, {"scoring", "delivery"}),
     "ReportsBucket": ({"drift", "reader"}, {"drift"}),
 }
 
@@ -115,8 +117,9 @@ def key_users(r: Resolver, key: str, action: str) -> set[str]:
 
 def test_the_data_key_is_used_only_by_the_roles_that_read_or_write_its_buckets():
     r = resolver()
-    assert key_users(r, "DataKey", "kms:Decrypt") == {"scoring", "drift", "publisher", "reader"}
-    assert key_users(r, "DataKey", "kms:GenerateDataKey") == {"scoring", "drift", "publisher"}
+    users = {"scoring", "drift", "publisher", "delivery"}
+    assert key_users(r, "DataKey", "kms:Decrypt") == users | {"reader"}
+    assert key_users(r, "DataKey", "kms:GenerateDataKey") == users
     # administrators manage it but cannot decrypt, encrypt or re-encrypt with it
     for action in ("kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"):
         assert "admin" not in key_users(r, "DataKey", action), action
