@@ -150,7 +150,7 @@ package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels, 
 	rm -rf $(LAMBDA_BUILD) build/wheels && mkdir -p $(LAMBDA_BUILD)
 	# every wheel is checked against uv.lock's sha256 (--require-hashes)
 	$(UV) export --locked --only-group lambda --no-emit-project --format requirements-txt \
-		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) -o build/lambda-requirements.txt
+		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) --quiet -o build/lambda-requirements.txt
 	$(UV) pip install --quiet --require-hashes --target $(LAMBDA_BUILD) \
 		--python-platform $(LAMBDA_CPU)-manylinux_2_28 --python-version 3.12 --only-binary :all: \
 		--no-deps -r build/lambda-requirements.txt
