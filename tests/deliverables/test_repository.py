@@ -7,6 +7,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = {"frontend/data/sample_clients.csv"}  # 25 rows of the twin's test table
+# the six history files with their real headers and a few invented rows (layout check)
+FIXTURES |= {
+    f"tests/data/history_fixture/{name}.csv"
+    for name in (
+        "bureau",
+        "bureau_balance",
+        "previous_application",
+        "POS_CASH_balance",
+        "installments_payments",
+        "credit_card_balance",
+    )
+}
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".lgb", ".db", ".sqlite", ".pkl", ".joblib")
 MAX_BYTES = 1_000_000  # uv.lock, the largest legitimate file, is about half of it
 
