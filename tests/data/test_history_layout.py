@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from credit_core.cli import main
 from credit_core.history import definitions, engine
 from credit_core.history.layout import check_history_folder
 from credit_core.history.tables import TABLES, column_names, file_name
@@ -81,3 +82,19 @@ def test_a_renamed_missing_or_reordered_column_is_named(folder):
         p.startswith("bureau_balance.csv: columns out of order")
         for p in check_history_folder(folder).problems
     )
+
+
+def test_credit_validate_reports_the_history_layout(tmp_path, capsys):
+    assert main(["twin", "--out", str(tmp_path), "--train-rows", "300", "--test-rows", "100"]) == 0
+    assert main(["validate", "--data", str(tmp_path)]) == 0
+    assert "history: no history tables (application only)" in capsys.readouterr().out
+
+    for path in FIXTURE.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    assert main(["validate", "--data", str(tmp_path)]) == 0
+    assert "history: the 6 history tables, Kaggle names and headers OK" in capsys.readouterr().out
+
+    (tmp_path / "credit_card_balance.csv").write_text("SK_ID_PREV,SK_ID_CURR\n")
+    assert main(["validate", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "credit_card_balance.csv: missing column(s) MONTHS_BALANCE" in err[0]

@@ -44,7 +44,20 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{kind}: {len(frame):,} rows x {frame.shape[1]} columns, schema OK")
     except (SchemaError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from exc
+    print(_history_layout(Path(args.data)))
     return 0
+
+
+def _history_layout(folder: Path) -> str:
+    """One line on the folder's history tables; their layout problems are a usage error."""
+    from credit_core.history.layout import check_history_folder
+
+    layout = check_history_folder(folder)
+    if layout.problems:
+        raise UsageError("history: " + "; ".join(layout.problems))
+    if layout.absent:
+        return "history: no history tables (application only)"
+    return f"history: the {len(layout.files)} history tables, Kaggle names and headers OK"
 
 
 def _train(args: argparse.Namespace) -> int:
