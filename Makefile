@@ -24,6 +24,7 @@ MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
+	bench-history \
 	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
 
@@ -121,6 +122,9 @@ bench: bench-twin bench-api bench-drift  ## All heavy measurements (twin, scorin
 
 bench-twin: install  ## Full-size twin: time and memory, plain LightGBM AUC, fidelity table
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
+
+bench-history: install  ## History features for 356,255 applicants at full size (synthetic tables until the twin has them): time, memory
+	$(RUN) python bench/history_features_bench.py run --data $(DATA_DIR)/bench_history
 
 train: install  ## Train on $(TWIN_DIR) ($(PROFILE) profile), register in the local MLflow store
 	$(RUN) credit train --data $(TWIN_DIR) --profile $(PROFILE) --data-dir $(DATA_DIR)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from credit_core.cli import main
@@ -45,6 +46,11 @@ def test_a_real_layout_folder_is_read_with_the_kaggle_dtypes():
     one = engine.client_features(engine.connect_folder(FIXTURE), 200001)
     assert one["BB_LATE_MONTH_COUNT"] == 1 and one["POS_DPD_MAX"] == 3
     assert list(one) == definitions.feature_names()
+    loaded = engine.connect_folder(FIXTURE, load=True)  # copied once, then queried
+    pd.testing.assert_frame_equal(engine.batch_features(loaded), features)
+    pd.testing.assert_series_equal(
+        pd.Series(engine.client_features(loaded, 200001)), pd.Series(one)
+    )
 
 
 def test_an_application_only_folder_is_absent_not_an_error(tmp_path):

@@ -350,6 +350,7 @@ def test_digest_follows_the_sql_not_the_words(monkeypatch):
     digest = definitions.definitions_digest()
     assert digest.startswith("sha256:") and len(digest) == 7 + 64
     assert digest == definitions.definitions_digest()
+    assert definitions.feature_set() == {"names": definitions.feature_names(), "digest": digest}
     reworded = tuple(
         f
         if f.name != "INST_LATE_COUNT"

@@ -414,3 +414,9 @@ def definitions_digest() -> str:
     not change it; any change to what is computed does)."""
     text = re.sub(r"\s+", " ", history_query()).strip()
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def feature_set() -> dict[str, object]:
+    """What the model card and the store record of the history features: their names in
+    order and the digest of their definitions."""
+    return {"names": feature_names(), "digest": definitions_digest()}

@@ -51,19 +51,24 @@ def _quote(text: str) -> str:
 
 
 def connect_folder(
-    directory: Path | str, memory_limit: str | None = "6GB", threads: int | None = None
+    directory: Path | str,
+    memory_limit: str | None = "6GB",
+    threads: int | None = None,
+    load: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A connection reading the six CSV files of ``directory`` (checked first: names and
-    headers; :class:`HistoryFolderError` otherwise) with the Kaggle dtypes, without loading
-    them: each query scans the files."""
+    headers; :class:`HistoryFolderError` otherwise) with the Kaggle dtypes. By default each
+    query scans the files (one pass: the batch); ``load`` copies them once into DuckDB's
+    columnar storage, for many queries (client by client)."""
     layout = check_history_folder(directory)
     if not layout.complete:
         raise HistoryFolderError(layout.problems or [f"{directory}: no history files"])
     con = _connect(memory_limit, threads)
     for table, path in layout.files.items():
         columns = ", ".join(f"{_quote(n)}: {_quote(SQL_TYPES[t])}" for n, t in TABLES[table])
+        kind = "TABLE" if load else "VIEW"
         con.execute(
-            f"CREATE VIEW {SOURCE}.{table} AS SELECT * FROM read_csv({_quote(str(path))}, "
+            f"CREATE {kind} {SOURCE}.{table} AS SELECT * FROM read_csv({_quote(str(path))}, "
             f"header = true, columns = {{{columns}}})"
         )
     return con
