@@ -263,6 +263,8 @@ def test_no_history_is_the_documented_representation(features):
 
 def test_every_feature_has_a_meaning_a_unit_and_a_no_history_value():
     assert 40 <= len(definitions.FEATURES) <= 80
+    assert definitions.MEANINGS_FR.keys() == set(definitions.feature_names())
+    assert definitions.meaning("INST_LATE_COUNT", "fr") == "échéances payées après leur date"
     for f in definitions.FEATURES:
         assert f.meaning and f.unit in (
             "count",
