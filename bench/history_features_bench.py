@@ -8,7 +8,9 @@ depends on rows, keys and types, not on realism). ``run`` generates when needed,
 
     uv run --locked --no-sync python bench/history_features_bench.py run --data data/bench_history
 
-``compute --data DIR`` alone works on any history folder (the twin's, the real Kaggle one).
+``compute --data DIR [--parity N]`` alone works on any history folder (the twin's, the real
+Kaggle one: its applicants are read from ``application_train/test.csv`` when present) and can
+check the per-client path against the batch on N clients.
 """
 
 from __future__ import annotations
@@ -158,14 +160,25 @@ def generate(out: Path, scale: float) -> None:
         print(f"  {file_name(table):28s} {n:>12,} rows  {time.perf_counter() - t0:6.1f} s")
 
 
-def compute(data: Path, threads: int | None, memory_limit: str) -> None:
+def applicant_ids(data: Path) -> list[int] | range:
+    """The applicants of the folder's application files, else the full-size id range."""
+    import pandas as pd
+
+    files = [data / f"application_{kind}.csv" for kind in ("train", "test")]
+    if not all(f.exists() for f in files):
+        return range(FIRST_ID, FIRST_ID + CLIENTS)
+    return [i for f in files for i in pd.read_csv(f, usecols=["SK_ID_CURR"])["SK_ID_CURR"]]
+
+
+def compute(data: Path, threads: int | None, memory_limit: str, parity: int = 0) -> None:
+    import pandas as pd
+
     from credit_core.history import engine
     from credit_core.history.definitions import definitions_digest
 
     t0 = time.perf_counter()
     con = engine.connect_folder(data, memory_limit=memory_limit, threads=threads)
-    ids = range(FIRST_ID, FIRST_ID + CLIENTS)
-    features = engine.batch_features(con, ids=ids)
+    features = engine.batch_features(con, ids=applicant_ids(data))
     wall = time.perf_counter() - t0
     with_history = int((features["INST_COUNT"] + features["BUREAU_CREDIT_COUNT"] > 0).sum())
     print(
@@ -173,6 +186,11 @@ def compute(data: Path, threads: int | None, memory_limit: str) -> None:
         f"({with_history:,} with instalment or bureau history) in {wall:.1f} s; "
         f"definitions {definitions_digest()[:19]}…"
     )
+    for client in features.index[features["INST_COUNT"] > 0][:parity]:
+        one = pd.Series(engine.client_features(con, client), name=client)
+        pd.testing.assert_series_equal(one, features.loc[client])
+    if parity:
+        print(f"per-client path identical to the batch on {min(parity, len(features))} clients")
 
 
 def run(data: Path, scale: float, threads: int | None, memory_limit: str) -> None:
@@ -205,11 +223,12 @@ def main() -> None:
         p.add_argument("--scale", type=float, default=1.0)
         p.add_argument("--threads", type=int, default=None)
         p.add_argument("--memory-limit", default="6GB")
+        p.add_argument("--parity", type=int, default=0, help="clients checked one by one")
     args = parser.parse_args()
     if args.cmd == "generate":
         generate(args.data, args.scale)
     elif args.cmd == "compute":
-        compute(args.data, args.threads, args.memory_limit)
+        compute(args.data, args.threads, args.memory_limit, args.parity)
     else:
         run(args.data, args.scale, args.threads, args.memory_limit)
 
