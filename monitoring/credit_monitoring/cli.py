@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +61,16 @@ def _drift(args: argparse.Namespace) -> int:
         print(f"  actual (labels):          {json.dumps(summary['actual'])}")
         print(f"  95% bootstrap interval:   {json.dumps(summary['actual_interval'])}")
     print(f"  report   {where}")
-    return 0
+    if not args.production and summary["status"] == "no_data":
+        print("credit drift: check failed: the current data has no rows", file=sys.stderr)
+    if summary.get("missing_columns"):
+        names = ", ".join(summary["missing_columns"])
+        print(
+            f"credit drift: check failed: missing from the current data: {names}", file=sys.stderr
+        )
+    if args.production:
+        return 0  # a scheduled run without traffic (no_data) is not a failure
+    return 0 if summary["status"] == "ok" else 1
 
 
 def _study(args: argparse.Namespace):

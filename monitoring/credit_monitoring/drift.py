@@ -124,7 +124,7 @@ def drift_table(
         ColumnDrift(
             name=c.name,
             kind="categorical" if c.is_categorical else "numeric",
-            score=score_column(reference[c.name], current[c.name]),
+            score=score_column(reference[c.name], current[c.name], by_value=c.is_categorical),
             importance_share=None if shares is None else shares.get(c.name, 0.0),
         )
         for c in columns

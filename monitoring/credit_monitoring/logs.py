@@ -140,11 +140,17 @@ class Window:
         return np.concatenate(self.refused) if self.refused else np.empty(0, dtype=bool)
 
 
+def _scalar(value: Any) -> bool:
+    """An input value as the API logs it: a number, a level (string) or missing (null)."""
+    return value is None or isinstance(value, str | int | float)
+
+
 def _valid(rec: Any) -> bool:
     return (
         isinstance(rec, dict)
         and isinstance(rec.get("model_version"), str)
         and isinstance(rec.get("inputs"), dict)
+        and all(_scalar(v) for v in rec["inputs"].values())
         and isinstance(rec.get("probability"), int | float)
         and not isinstance(rec.get("probability"), bool)
         and 0.0 <= rec["probability"] <= 1.0

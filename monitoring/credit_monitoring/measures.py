@@ -2,8 +2,10 @@
 
 One measure for every column type, so that scores rank on one scale: the population stability
 index (PSI, the symmetric Kullback-Leibler divergence between binned shares, a credit-scoring
-standard). Continuous columns are binned on reference deciles, discrete ones (categoricals as
-level codes, flags, counts: at most ``MAX_LEVELS`` distinct reference values) by value. Missing
+standard). Continuous columns are binned on reference deciles, discrete ones by value: every
+categorical (level codes, however many levels) and numeric columns with at most ``MAX_LEVELS``
+distinct reference values (flags, counts). Binned by value, a level absent from the reference
+always lands in its own bin, so a new category registers as drift. Missing
 values are scored separately (a two-bin PSI: missing vs present), because a test on non-missing
 values cannot see a change in the missing rate. Thresholds: a fixed materiality level, raised to
 the 99.9% quantile of the PSI's no-drift distribution when samples are small (see docs/drift.md).
@@ -52,13 +54,14 @@ class Bins:
         return np.searchsorted(self.edges, values, side="left")
 
 
-def fit_bins(reference: np.ndarray) -> Bins:
-    """Bins from the reference's non-missing values (1-D float array, NaN allowed)."""
+def fit_bins(reference: np.ndarray, by_value: bool = False) -> Bins:
+    """Bins from the reference's non-missing values (1-D float array, NaN allowed): by value
+    when ``by_value`` (categorical level codes) or at most ``MAX_LEVELS`` distinct values."""
     values = reference[~np.isnan(reference)]
     if values.size == 0:
         return Bins(levels=np.array([], dtype=np.float64))
     distinct = np.unique(values)
-    if distinct.size <= MAX_LEVELS:
+    if by_value or distinct.size <= MAX_LEVELS:
         return Bins(levels=distinct)
     cuts = np.quantile(values, np.linspace(0, 1, QUANTILE_BINS + 1)[1:-1])
     return Bins(edges=np.unique(cuts))
@@ -130,13 +133,15 @@ def score_column(
     current: np.ndarray,
     values_threshold: float = PSI_THRESHOLD,
     missing_threshold: float = MISSING_PSI_THRESHOLD,
+    by_value: bool = False,
 ) -> ColumnScore:
-    """Drift of ``current`` against ``reference`` (1-D float arrays, NaN = missing)."""
+    """Drift of ``current`` against ``reference`` (1-D float arrays, NaN = missing); binned by
+    value when ``by_value`` (categoricals), see :func:`fit_bins`."""
     ref_missing = np.isnan(reference)
     cur_missing = np.isnan(current)
     n_ref, n_cur = len(reference), len(current)
     m_ref, m_cur = int(ref_missing.sum()), int(cur_missing.sum())
-    bins = fit_bins(reference)
+    bins = fit_bins(reference, by_value)
     values_psi = psi_from_counts(counts(bins, reference), counts(bins, current))
     missing_psi = psi_from_counts(
         np.array([m_ref, n_ref - m_ref], dtype=np.float64),

@@ -8,7 +8,6 @@ Outputs (S3 prefix or folder): ``REPORTS/dt=YYYY-MM-DD/<run id>/report.html`` an
 
 from __future__ import annotations
 
-import json
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import pandas as pd
 from credit_core import storage
 from credit_core.bundle import REFERENCE, Bundle, fetch, load_bundle
 from credit_core.schema import Column, application_schema
-from credit_monitoring import estimate, logs, report
+from credit_monitoring import estimate, jsonout, logs, report
 from credit_monitoring.drift import (
     UNSEEN_LEVEL,
     as_float,
@@ -106,8 +105,13 @@ def _decode(codes: np.ndarray, column: Column) -> np.ndarray | pd.Series:
 
 
 def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
-    """Run the job once; returns the summary (also written with the report)."""
+    """Run the job once; returns the summary (also written with the report).
+
+    Raises ValueError, before writing anything, when the log root is a folder that does not
+    exist (a mistyped path must not publish a ``no_data`` run over the latest report)."""
     bundle = load_bundle(cfg.bundle_uri, cache_dir=CACHE)
+    if not storage.is_s3(cfg.log_uri) and not Path(cfg.log_uri).is_dir():
+        raise ValueError(f"--logs {cfg.log_uri}: no such folder")
     columns = model_input_columns(bundle)
     objects = [
         o
@@ -234,18 +238,12 @@ def _write(reports_uri: str, run_prefix: str, summary: dict[str, Any], page: str
     storage.write_bytes(
         storage.join(reports_uri, report_key), page.encode("utf-8"), "text/html; charset=utf-8"
     )
-    body = json.dumps(summary, indent=1, default=_json_default).encode()
+    body = jsonout.dumps(summary)
     storage.write_bytes(
         storage.join(reports_uri, run_prefix, "summary.json"), body, "application/json"
     )
     storage.write_bytes(storage.join(reports_uri, LATEST), body, "application/json")
     return summary
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 __all__ = ["JobConfig", "run_job"]

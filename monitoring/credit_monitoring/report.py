@@ -38,7 +38,8 @@ def _psi_stattest(reference: pd.Series, current: pd.Series, feature_type: Any, t
     """Evidently stat-test signature: (score, drifted) on non-missing values (Evidently drops
     missing values before calling it)."""
     ref, cur = _codes(reference, current)
-    bins = fit_bins(ref)
+    numeric = pd.api.types.is_numeric_dtype(reference) and pd.api.types.is_numeric_dtype(current)
+    bins = fit_bins(ref, by_value=not numeric)
     score = psi_from_counts(counts(bins, ref), counts(bins, cur))
     return score, score > threshold
 
@@ -147,6 +148,12 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
     ]
     parts = [f"<h1>{html.escape(title)}</h1>"]
     parts.append("".join(f'<div class="kpi">{k}<b>{_fmt(v)}</b></div>' for k, v in kpis))
+    if summary.get("missing_columns"):
+        names = ", ".join(html.escape(n) for n in summary["missing_columns"])
+        parts.append(
+            "<h2>Columns missing from the current data</h2><p>Not scored, so the check fails "
+            f"(most important to the model first): {names}</p>"
+        )
     est = summary.get("estimated")
     if est:
         calibration = summary.get("calibration", {}).get("method")

@@ -10,7 +10,6 @@ compares the estimate with the truth and its bootstrap interval.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ import pandas as pd
 
 from credit_core.bundle import Bundle, load_bundle
 from credit_core.schema import application_schema
-from credit_monitoring import estimate, report
+from credit_monitoring import estimate, jsonout, report
 from credit_monitoring.drift import (
     ColumnDrift,
     as_float,
@@ -61,6 +60,12 @@ def read_table(path: Path) -> pd.DataFrame:
         raise StudyError(f"{path}: cannot read as CSV: {exc}") from exc
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
+    for column in application_schema().numeric:
+        # an all-empty column is read as Arrow's null type (object dtype): numbers, all missing
+        if column.name in frame and not pd.api.types.is_numeric_dtype(frame[column.name]):
+            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype(
+                np.float64
+            )
     for name in categorical:
         if name in frame:
             series = frame[name]
@@ -83,6 +88,23 @@ def study_columns(reference: pd.DataFrame, current: pd.DataFrame) -> list:
     if not columns:
         raise StudyError("the two tables share no column of the application schema")
     return columns
+
+
+def missing_columns(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    required: tuple[str, ...] = (),
+    shares: dict[str, float] | None = None,
+) -> list[str]:
+    """The columns the study cannot score because ``current`` lacks them: the reference's
+    schema feature columns and the model's ``required`` raw inputs, most important first (by
+    ``shares``), then by name."""
+    schema = application_schema()
+    skip = {schema.id_column, schema.target_column}
+    expected = {c.name for c in schema.columns if c.name in reference} | set(required)
+    names = {n for n in expected - skip if n not in current}
+    weight = shares or {}
+    return sorted(names, key=lambda n: (-weight.get(n, 0.0), n))
 
 
 def labels_beside(current: Path) -> Path:
@@ -124,16 +146,21 @@ def study(
     SK_ID_CURR, TARGET); see :func:`performance` for ``training_sample``."""
     columns = study_columns(reference, current)
     shares = importance_shares(bundle.importance, bundle.model.spec) if bundle else None
+    required = tuple(bundle.model.spec.raw_inputs) if bundle else ()
+    missing = missing_columns(reference, current, required, shares)
+    if len(current) == 0:
+        return no_data(reference, bundle, missing)
     ref_cols = {c.name: as_float(reference[c.name], c) for c in columns}
     cur_cols = {c.name: as_float(current[c.name], c) for c in columns}
     table = drift_table(ref_cols, cur_cols, columns, shares)
     del ref_cols, cur_cols
     summary: dict[str, Any] = {
-        "status": "ok",
+        "status": "failed" if missing else "ok",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference_rows": len(reference),
         "rows": len(current),
         "model_version": bundle.version if bundle else None,
+        "missing_columns": missing,
         "drift_share": round(share_drifted(table), 6),
         "drifted_columns": sum(c.drifted for c in table),
         "columns": [c.entry() for c in table],
@@ -144,6 +171,26 @@ def study(
     page = report.evidently_html(reference, current, table)
     section = report.summary_section(summary, "Drift study: reference vs current")
     return summary, table, report.compose(page, section)
+
+
+def no_data(
+    reference: pd.DataFrame, bundle: Bundle | None, missing: list[str]
+) -> tuple[dict[str, Any], list[ColumnDrift], str]:
+    """The study of a current table without rows: nothing to score, status ``no_data``."""
+    summary: dict[str, Any] = {
+        "status": "no_data",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference_rows": len(reference),
+        "rows": 0,
+        "model_version": bundle.version if bundle else None,
+        "missing_columns": missing,
+        "drift_share": 0.0,
+        "drifted_columns": 0,
+        "columns": [],
+        "top_drifted": [],
+    }
+    page = report.STYLE + report.summary_section(summary, "Drift study: no current rows")
+    return summary, [], f"<html><body>{page}</body></html>"
 
 
 SCORE_CHUNK = 50_000  # reference rows scored at a time (feature matrices stay ~50 MB)
@@ -245,7 +292,5 @@ def write_outputs(out: str, summary: dict[str, Any], page: str) -> dict[str, str
         "summary": storage.join(out, "summary.json"),
     }
     storage.write_bytes(paths["report"], page.encode("utf-8"), "text/html; charset=utf-8")
-    storage.write_bytes(
-        paths["summary"], json.dumps(summary, indent=1).encode(), "application/json"
-    )
+    storage.write_bytes(paths["summary"], jsonout.dumps(summary), "application/json")
     return paths

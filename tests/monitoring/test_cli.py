@@ -199,3 +199,85 @@ def test_study_reads_a_table_as_pandas_does(tmp_path):
 
     pd.testing.assert_frame_equal(got, expected)
     assert got["OCCUPATION_TYPE"].isna().sum() == frame["OCCUPATION_TYPE"].isna().sum() > 0
+
+
+def _strict(text: str):
+    """JSON as strict readers parse it: NaN / Infinity literals refused."""
+
+    def refuse(literal: str):
+        raise ValueError(f"non-standard JSON literal {literal}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _study(tmp_path, current: pd.DataFrame) -> tuple[int, dict]:
+    reference = tmp_path / "train.csv"
+    if not reference.exists():
+        _table(2_000).to_csv(reference, index=False)
+    current.to_csv(tmp_path / "test.csv", index=False)
+    argv = ["drift", "--reference", str(reference), "--current", str(tmp_path / "test.csv")]
+    code = main([*argv, "--out", str(tmp_path / "out")])
+    return code, _strict((tmp_path / "out" / "summary.json").read_text())
+
+
+@pytest.mark.slow  # imports Evidently and renders its report
+def test_study_names_the_columns_the_current_data_lacks_and_fails(tmp_path, capsys):
+    current = _table(500, with_target=False).drop(columns=["EXT_SOURCE_2", "AMT_CREDIT"])
+    code, summary = _study(tmp_path, current)
+    assert code == 1 and summary["status"] == "failed"
+    assert summary["missing_columns"] == ["AMT_CREDIT", "EXT_SOURCE_2"]
+    assert "AMT_CREDIT" not in {c["name"] for c in summary["columns"]}
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "AMT_CREDIT, EXT_SOURCE_2" in err[0]
+    assert "EXT_SOURCE_2" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_missing_columns_put_the_model_s_most_important_first():
+    from credit_monitoring.study import missing_columns
+
+    reference = _table(10)
+    current = reference.drop(columns=["AMT_ANNUITY", "EXT_SOURCE_3"])
+    shares = {"EXT_SOURCE_3": 0.3, "AMT_ANNUITY": 0.1}
+    got = missing_columns(reference, current, ("EXT_SOURCE_3", "NEW_INPUT"), shares)
+    assert got == ["EXT_SOURCE_3", "AMT_ANNUITY", "NEW_INPUT"]
+
+
+@pytest.mark.slow  # imports Evidently and renders its report
+def test_study_of_an_all_empty_numeric_column_reports_its_missing_rate(tmp_path, capsys):
+    current = _table(500, with_target=False)
+    current["AMT_ANNUITY"] = np.nan
+    code, summary = _study(tmp_path, current)
+    assert code == 0, capsys.readouterr().err
+    col = {c["name"]: c for c in summary["columns"]}["AMT_ANNUITY"]
+    assert col["drifted"] and col["missing_rate_current"] == 1.0
+    assert col["method"] == "psi_missing_rate"
+
+
+@pytest.mark.slow  # imports Evidently
+def test_study_of_a_header_only_current_file_says_no_data_in_strict_json(tmp_path, capsys):
+    code, summary = _study(tmp_path, _table(500, with_target=False).iloc[:0])
+    assert code == 1 and summary["status"] == "no_data" and summary["rows"] == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["credit drift: check failed: the current data has no rows"]
+
+
+def test_strict_json_writes_null_for_undefined_measures():
+    from credit_monitoring import jsonout
+
+    body = jsonout.dumps({"a": float("nan"), "b": [np.float64("inf"), np.int64(3)], "c": (1.5,)})
+    assert _strict(body.decode()) == {"a": None, "b": [None, 3], "c": [1.5]}
+
+
+@pytest.mark.slow  # the session's tiny model, exported
+def test_production_with_a_logs_folder_that_does_not_exist_is_refused(
+    drift_bundle, tmp_path, capsys
+):
+    (tmp_path / "reports").mkdir()
+    latest = tmp_path / "reports" / "latest.json"
+    latest.write_text('{"status": "ok"}')
+    argv = ["drift", "--production", "--bundle", str(drift_bundle)]
+    argv += ["--logs", str(tmp_path / "no-such-logs"), "--out", str(tmp_path / "reports")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-such-logs: no such folder" in err[0]
+    assert latest.read_text() == '{"status": "ok"}'

@@ -166,3 +166,24 @@ def test_calibration_refuses_mismatched_inputs():
         estimate.fit_calibration(np.array([0.1, 0.2]), np.array([1.0]))
     with pytest.raises(ValueError):
         estimate.expected(np.array([0.1, 0.2]), 0.2, 10, 1, calibrated=np.array([0.1]))
+
+
+def test_a_new_level_of_a_many_level_categorical_registers():
+    # 30 levels, the first holding a fifth of the rows; in the current data a new level takes
+    # its place (a renamed category): binned by deciles of the codes, that scored ~0 (sampling noise)
+    levels = tuple(f"L{i:02d}" for i in range(30))
+    col = Column("ORGANIZATION_TYPE", "category", True, levels)
+    share = np.r_[0.2, np.full(29, 0.8 / 29)]
+    ref = as_float(RNG.choice(levels, size=30_000, p=share), col)
+    cur = as_float(RNG.choice(levels, size=10_000, p=share), col)
+    cur[cur == 0] = UNSEEN_LEVEL
+    assert not score_column(ref, cur).drifted  # numeric reading of the codes: blind (~0.001)
+    (drift,) = drift_table({col.name: ref}, {col.name: cur}, [col])
+    assert drift.score.binning == "levels" and drift.score.bins == 31
+    assert drift.drifted and drift.value > 10 * drift.threshold
+
+
+def test_a_level_absent_from_the_reference_has_its_own_bin():
+    bins = fit_bins(np.array([0.0, 1.0, 3.0] * 20), by_value=True)
+    assert bins.kind == "levels"
+    assert list(bins.assign(np.array([0.0, 2.0, UNSEEN_LEVEL, 3.0]))) == [0, 3, 3, 2]
