@@ -108,7 +108,12 @@ def _traffic(args: argparse.Namespace) -> int:
     path = Path(args.data)
     if not path.exists():
         raise UsageError(f"{path}: no such file")
-    records = applications(path, args.rows)
+    try:
+        records = applications(path, args.rows)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+        raise UsageError(f"{path} is not a readable CSV file: {exc}") from exc
+    if not records:
+        raise UsageError(f"{path} holds no application to send")
     result = replay(args.api, args.key, records, args.rate, args.max_seconds)
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
     print(

@@ -15,10 +15,13 @@ from credit_core.cli import UsageError
 
 
 def _twin(args: argparse.Namespace) -> int:
-    from credit_training.twin.generate import write_twin
+    from credit_training.twin.generate import MIN_TRAIN_ROWS, write_twin
 
-    if args.train_rows < 1 or args.test_rows < 1:
-        raise UsageError("--train-rows and --test-rows must be at least 1")
+    if args.train_rows < MIN_TRAIN_ROWS or args.test_rows < 1:
+        raise UsageError(
+            f"--train-rows must be at least {MIN_TRAIN_ROWS} (the default model is fitted on "
+            "them) and --test-rows at least 1"
+        )
     start = time.perf_counter()
     try:
         paths = write_twin(Path(args.out), args.train_rows, args.test_rows, args.seed)
@@ -61,23 +64,27 @@ def _history_layout(folder: Path) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from credit_training import registry
     from credit_training.candidates import PROFILES
     from credit_training.cost import CostWeights
     from credit_training.data import SchemaError
     from credit_training.train import TrainConfig, run_training
 
+    try:
+        weights = CostWeights(fn=args.fn_cost, fp=args.fp_cost)
+    except ValueError as exc:
+        raise UsageError(f"--fn-cost/--fp-cost: {exc}") from exc
     _training_table(Path(args.data), args.target_col)
+    tracking_uri = _tracking_uri(args)
     cfg = TrainConfig(
         data=Path(args.data),
         profile=PROFILES[args.profile],
         data_dir=Path(args.data_dir),
-        tracking_uri=registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir)),
+        tracking_uri=tracking_uri,
         experiment=args.experiment,
         model_name=args.model_name,
         target_col=args.target_col,
         id_col=args.id_col,
-        weights=CostWeights(fn=args.fn_cost, fp=args.fp_cost),
+        weights=weights,
         promote=args.promote,
     )
     try:
@@ -99,11 +106,7 @@ def _export(args: argparse.Namespace) -> int:
         storage.check_uri(args.to)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    registry.setup(
-        registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir)),
-        registry.EXPERIMENT,
-        Path(args.data_dir),
-    )
+    registry.setup(_tracking_uri(args), registry.EXPERIMENT, Path(args.data_dir))
     try:
         result = export_bundle(args.to, args.model_name, args.alias, args.version)
     except LookupError as exc:  # no champion, no such version
@@ -115,6 +118,18 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tracking_uri(args: argparse.Namespace) -> str:
+    """The MLflow store to use, checked before any work (scheme, writable, reachable)."""
+    from credit_training import registry
+
+    uri = registry.tracking_uri_from(args.tracking_uri, Path(args.data_dir))
+    try:
+        registry.check_tracking_uri(uri)
+    except registry.TrackingError as exc:
+        raise UsageError(str(exc)) from exc
+    return uri
+
+
 def _existing_folder(path: str) -> None:
     if not Path(path).is_dir():
         raise UsageError(f"no data folder {path}: run `credit twin --out {path}` first")
@@ -122,7 +137,15 @@ def _existing_folder(path: str) -> None:
 
 def _training_table(path: Path, target_col: str) -> None:
     """A folder of Home Credit files (checked on load) or a CSV with the target column."""
+    from credit_core.schema import application_schema
+
     if path.is_dir():
+        target = application_schema().target_column
+        if target_col != target:
+            raise UsageError(
+                f"--target-col {target_col!r}: the target of the Home Credit files in {path} "
+                f"is {target!r} (another target needs a CSV file as --data)"
+            )
         return
     if not path.is_file():
         raise UsageError(f"no data folder or CSV file {path}: run `credit twin --out {path}` first")

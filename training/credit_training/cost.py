@@ -17,6 +17,12 @@ class CostWeights:
     fn: float = 10.0
     fp: float = 1.0
 
+    def __post_init__(self) -> None:
+        for name in ("fn", "fp"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"the {name} cost must be a positive number, got {value!r}")
+
     @property
     def beta(self) -> float:
         """F-beta weight matching the cost ratio (recall weighs sqrt(fn/fp) times precision)."""

@@ -33,9 +33,74 @@ def tracking_uri_from(cli_value: str | None, data_dir: Path) -> str:
     return cli_value or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(data_dir)
 
 
+# MLflow 3's UI opens an experiment by this tag's value; without it, it may infer GenAI mode
+# (traces, token usage). Values from the UI's own list (mlflow/server/js, ExperimentKind).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+SCHEMES = ("sqlite", "file", "http", "https", "postgresql", "mysql", "mssql", "databricks")
+PROBE_SECONDS = 5.0  # a tracking server that does not answer /health within this is unreachable
+
+
+class TrackingError(ValueError):
+    """A tracking URI the product cannot use (scheme, unwritable store, unreachable server)."""
+
+
+def check_tracking_uri(tracking_uri: str, timeout: float = PROBE_SECONDS) -> None:
+    """Fail fast, before any training, on a store MLflow would only refuse later: an unsupported
+    scheme, a SQLite file that cannot be created or written, a server that does not answer
+    ``/health`` within ``timeout`` seconds (MLflow itself retries for minutes).
+
+    Raises TrackingError with a one-line message."""
+    from urllib.parse import urlparse
+
+    scheme = urlparse(tracking_uri).scheme
+    if scheme not in SCHEMES:
+        raise TrackingError(
+            f"unsupported tracking URI {tracking_uri!r}: the scheme must be one of "
+            f"{', '.join(SCHEMES)}"
+        )
+    if scheme == "sqlite":
+        _check_sqlite(tracking_uri)
+    elif scheme in ("http", "https"):
+        _check_server(tracking_uri, timeout)
+
+
+def _check_sqlite(tracking_uri: str) -> None:
+    import sqlite3
+
+    path = Path(tracking_uri.removeprefix("sqlite:///"))
+    if tracking_uri == "sqlite://" or not tracking_uri.startswith("sqlite:///"):
+        raise TrackingError(f"tracking URI {tracking_uri!r}: expected sqlite:///path/to/file.db")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path, timeout=5) as db:  # creates the file as MLflow would
+            db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only store
+            db.rollback()
+        db.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise TrackingError(f"cannot write the MLflow store {path}: {exc}") from exc
+
+
+def _check_server(tracking_uri: str, timeout: float) -> None:
+    import urllib.error
+    import urllib.request
+
+    url = tracking_uri.rstrip("/") + "/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        return  # it answered: a server, whatever it thinks of /health
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TrackingError(
+            f"tracking server {tracking_uri} unreachable within {timeout:g} s: {reason}"
+        ) from exc
+
+
 def setup(tracking_uri: str, experiment: str, data_dir: Path) -> str:
     """Point MLflow at the store and return the experiment id (created with a local artifact root
-    when the store is a local file)."""
+    when the store is a local file), tagged as model training for MLflow 3's UI."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if tracking_uri.startswith("sqlite:///"):
         Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -43,13 +108,17 @@ def setup(tracking_uri: str, experiment: str, data_dir: Path) -> str:
     client = MlflowClient()
     found = client.get_experiment_by_name(experiment)
     if found is not None:
+        if found.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+            client.set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
         return found.experiment_id
     location = None
     if tracking_uri.startswith("sqlite:") or tracking_uri.startswith("file:"):
         root = (data_dir / "mlflow" / "artifacts").resolve()
         root.mkdir(parents=True, exist_ok=True)
         location = root.as_uri()
-    return client.create_experiment(experiment, artifact_location=location)
+    return client.create_experiment(
+        experiment, artifact_location=location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+    )
 
 
 def should_promote(new_cost: float, champion_cost: float | None, force: bool = False) -> bool:

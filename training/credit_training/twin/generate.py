@@ -22,6 +22,9 @@ TRAIN_FILE = "application_train.csv"
 TEST_FILE = "application_test.csv"
 MANIFEST_FILE = "drift_manifest.json"
 LABELS_FILE = "application_test_labels.csv"
+# the default model behind TARGET is solved on the train rows: below ~100 its moment
+# equations are singular (1 row: a traceback; 20-50 rows: divisions by zero); 200 leaves margin
+MIN_TRAIN_ROWS = 200
 
 
 def build_table(
@@ -72,7 +75,14 @@ class Twin:
 
 
 def generate_twin(train_rows: int = 307_511, test_rows: int = 48_744, seed: int = 42) -> Twin:
-    """Deterministic for a given seed; train and test come from independent streams."""
+    """Deterministic for a given seed; train and test come from independent streams.
+
+    Raises ValueError below ``MIN_TRAIN_ROWS`` train rows or one test row."""
+    if train_rows < MIN_TRAIN_ROWS or test_rows < 1:
+        raise ValueError(
+            f"a twin needs at least {MIN_TRAIN_ROWS} train rows and 1 test row, "
+            f"got {train_rows} and {test_rows}"
+        )
     train_ids, test_ids = split_ids(train_rows, test_rows, np.random.default_rng([seed, 0]))
     train, model = build_table(train_rows, "train", np.random.default_rng([seed, 1]))
     test, _ = build_table(test_rows, "test", np.random.default_rng([seed, 2]), model)
