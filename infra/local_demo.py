@@ -1,8 +1,12 @@
 """The local product in one command: API, UI and MLflow UI up, traffic replayed, drift report built.
 
 ``make demo`` runs ``start`` after the twin, training and export steps; ``make demo-stop`` runs
-``stop``. Each service runs in its own process group, recorded in ``<state>/pids.json``, so Ctrl-C
-or ``stop`` ends everything it started. ``--exit-when-ready`` (or ``DEMO_EXIT_WHEN_READY=1``)
+``stop``; ``make demo-up`` runs ``start --services-only`` (the exported bundle served again, no
+retraining, no traffic). Each service runs in its own process group, recorded with the
+supervisor's pid in ``<state>/pids.json``: ``stop`` sends the supervisor SIGTERM, it stops every
+service it started and exits (what is left is stopped from outside). The API key is
+``CREDIT_API_KEY`` or the demo's own, kept in ``<state>/api_key`` (git-ignored data folder) so
+it survives restarts. ``--exit-when-ready`` (or ``DEMO_EXIT_WHEN_READY=1``)
 stops the services and exits 0 once all is ready: the check that CI runs.
 Only the ``credit`` and ``mlflow`` commands are called, as subprocesses: nothing is imported.
 """
@@ -21,6 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,26 +65,62 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
     raise DemoError(f"{url} not ready after {timeout:.0f} s; see {log}")
 
 
-def _stop_groups(pids: dict[str, int]) -> None:
+STOP_TIMEOUT_S = 10.0
+
+
+class Stopped(Exception):
+    """SIGTERM (``make demo-stop``) asked the supervisor to stop."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Stopped
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_groups(pids: dict[str, int], procs: dict[str, subprocess.Popen] | None = None) -> None:
+    """SIGTERM each service's process group, SIGKILL what is left after ``STOP_TIMEOUT_S``.
+    Our own children (``procs``) are reaped: an unreaped child stays a zombie whose group
+    ``killpg(pid, 0)`` still finds."""
+    procs = procs or {}
     for pid in pids.values():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    deadline = time.monotonic() + 10
-    for pid in pids.values():
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
-                break
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for name, pid in pids.items():
+        if name in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                procs[name].wait(timeout=max(deadline - time.monotonic(), 0.01))
+        while _group_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        if name in procs:
+            procs[name].wait()
 
 
 def _run_step(name: str, cmd: list[str], env: dict[str, str], state: Path) -> None:
+    """Run one step to completion, its output in ``<state>/<name>.log``."""
     log = state / f"{name}.log"
     print(f"  {name}: {' '.join(cmd[1:])}", flush=True)
     with log.open("w") as out:
@@ -134,92 +175,140 @@ def services(args: argparse.Namespace, key: str) -> list[Service]:
     ]
 
 
+def api_key(state: Path) -> str:
+    """``CREDIT_API_KEY``, else the demo's own key kept in ``<state>/api_key`` (created once,
+    mode 0600, under the git-ignored data folder), so a restart keeps the key."""
+    if os.environ.get("CREDIT_API_KEY"):
+        return os.environ["CREDIT_API_KEY"]
+    path = state / "api_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+def _record(pids_file: Path) -> dict | None:
+    """What a demo recorded: its supervisor's pid and its services' process groups."""
+    if not pids_file.exists():
+        return None
+    raw = json.loads(pids_file.read_text())
+    if "services" not in raw:  # the former flat format: services only
+        return {"supervisor": None, "services": raw}
+    return raw
+
+
+def _write_record(pids_file: Path, pids: dict[str, int]) -> None:
+    pids_file.write_text(json.dumps({"supervisor": os.getpid(), "services": pids}))
+
+
 def start(args: argparse.Namespace) -> int:
     state = Path(args.data) / "demo"
     state.mkdir(parents=True, exist_ok=True)
-    pids_file = state / "pids.json"
-    if pids_file.exists():
-        _stop_groups(json.loads(pids_file.read_text()))  # a previous demo left running
-    key = os.environ.get("CREDIT_API_KEY") or secrets.token_urlsafe(24)
+    local_bundle = not args.bundle.startswith("s3://")
+    if args.services_only and local_bundle and not (Path(args.bundle) / "current.json").exists():
+        raise DemoError(f"no exported bundle in {args.bundle}: run `make demo` once first")
+    key = api_key(state)
     svc = services(args, key)
-    for port in (args.api_port, args.mlflow_port, args.ui_port):
+    data = Path(args.data)
+    credit = str(BIN / "credit")
+    traffic = [credit, "traffic", "--api", f"http://127.0.0.1:{args.api_port}", "--key", key]
+    traffic += ["--data", str(data / "twin" / "application_test.csv")]
+    traffic += ["--rows", str(args.traffic_rows), "--rate", str(args.traffic_rate)]
+    drift = [credit, "drift", "--production", "--bundle", args.bundle]
+    drift += ["--logs", str(data / "requests"), "--out", str(data / "reports")]
+    steps = [] if args.services_only else [("traffic", traffic), ("drift", drift)]
+    ports = (args.api_port, args.mlflow_port, args.ui_port)
+
+    def ready(elapsed: float) -> None:
+        latest = data / "reports" / "latest.json"
+        report = "none yet (make drift)"
+        if latest.exists():
+            report = str(
+                (data / "reports" / json.loads(latest.read_text())["report_key"]).resolve()
+            )
+        print(
+            f"\nReady in {elapsed:.0f} s (state in {state})\n"
+            f"  API        http://127.0.0.1:{args.api_port}  (docs /docs; X-API-Key: {key})\n"
+            f"  UI         http://127.0.0.1:{args.ui_port}\n"
+            f"  MLflow UI  http://127.0.0.1:{args.mlflow_port}  (experiment credit-scoring)\n"
+            f"  Drift      {report}\n",
+            flush=True,
+        )
+
+    return run(state, svc, steps, ports=ports, exit_when_ready=args.exit_when_ready, ready=ready)
+
+
+def run(
+    state: Path,
+    svc: list[Service],
+    steps: Sequence[tuple[str, list[str]]] = (),
+    ports: tuple[int, ...] = (),
+    exit_when_ready: bool = False,
+    ready: Callable[[float], None] | None = None,
+    first: int = 2,
+) -> int:
+    """Launch ``svc[:first]``, run ``steps`` (name, command) in order, launch the rest, then
+    supervise until SIGTERM, Ctrl-C or a service's exit; every service is stopped on the way out.
+
+    Returns 0 when asked to stop (or ``exit_when_ready``); raises DemoError if a service or a
+    step fails. The record ``<state>/pids.json`` names this process and the services' groups."""
+    pids_file = state / "pids.json"
+    previous = _record(pids_file)
+    if previous is not None:  # a previous demo left running
+        _stop_record(previous)
+    for port in ports:
         if not _port_free(port):
             raise DemoError(f"port {port} is already in use (make demo-stop, or set *_PORT)")
     started = time.monotonic()
     pids: dict[str, int] = {}
+    procs: dict[str, subprocess.Popen] = {}
+    former = signal.signal(signal.SIGTERM, _on_sigterm)  # from the start: no orphan services
+    _write_record(pids_file, pids)
     try:
-        for s in svc[:2]:
-            _launch(s, state, pids, pids_file)
-        data = Path(args.data)
-        _run_step(
-            "traffic",
-            [
-                str(BIN / "credit"),
-                "traffic",
-                "--api",
-                f"http://127.0.0.1:{args.api_port}",
-                "--key",
-                key,
-                "--data",
-                str(data / "twin" / "application_test.csv"),
-                "--rows",
-                str(args.traffic_rows),
-                "--rate",
-                str(args.traffic_rate),
-            ],
-            dict(os.environ),
-            state,
-        )
-        _run_step(
-            "drift",
-            [
-                str(BIN / "credit"),
-                "drift",
-                "--production",
-                "--bundle",
-                args.bundle,
-                "--logs",
-                str(data / "requests"),
-                "--out",
-                str(data / "reports"),
-            ],
-            dict(os.environ),
-            state,
-        )
-        _launch(svc[2], state, pids, pids_file)
-        latest = json.loads((data / "reports" / "latest.json").read_text())
-        report = (data / "reports" / latest["report_key"]).resolve()
-        print(
-            f"\nReady in {time.monotonic() - started:.0f} s (services and traffic; state in {state})\n"
-            f"  API        http://127.0.0.1:{args.api_port}  (docs /docs; X-API-Key: {key})\n"
-            f"  UI         http://127.0.0.1:{args.ui_port}\n"
-            f"  MLflow UI  http://127.0.0.1:{args.mlflow_port}\n"
-            f"  Drift      {report}\n",
-            flush=True,
-        )
-        if args.exit_when_ready:
+        for s in svc[:first]:
+            _launch(s, state, pids, procs, pids_file)
+        for name, cmd in steps:
+            _run_step(name, cmd, dict(os.environ), state)
+        for s in svc[first:]:
+            _launch(s, state, pids, procs, pids_file)
+        if ready is not None:
+            ready(time.monotonic() - started)
+        if exit_when_ready:
             return 0
         print("Ctrl-C (or make demo-stop) stops everything.", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        while all(_alive(pid) for pid in pids.values()):
-            time.sleep(1)
-        raise DemoError("a service stopped; see the logs in " + str(state))
-    except KeyboardInterrupt:
+        name, code = supervise(procs)
+        raise DemoError(f"the {name} service stopped (status {code}); see {state / name}.log")
+    except (KeyboardInterrupt, Stopped):
         return 0
     finally:
-        _stop_groups(pids)
-        pids_file.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut cleanup
+        _stop_groups(pids, procs)
+        record = _record(pids_file)
+        if record is not None and record.get("supervisor") == os.getpid():
+            pids_file.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, former)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def supervise(procs: dict[str, subprocess.Popen], poll_s: float = 0.5) -> tuple[str, int]:
+    """Wait until one of our services exits; (its name, its status). ``Popen.poll`` reaps it,
+    where ``killpg(pid, 0)`` keeps finding the unreaped zombie's group forever."""
+    while True:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                return name, proc.returncode
+        time.sleep(poll_s)
 
 
-def _launch(s: Service, state: Path, pids: dict[str, int], pids_file: Path) -> None:
+def _launch(
+    s: Service,
+    state: Path,
+    pids: dict[str, int],
+    procs: dict[str, subprocess.Popen],
+    pids_file: Path,
+) -> None:
     """Start one service in its own process group, recorded before it is waited for (so a
     service that never gets ready is stopped too)."""
     log = state / f"{s.name}.log"
@@ -228,20 +317,38 @@ def _launch(s: Service, state: Path, pids: dict[str, int], pids_file: Path) -> N
             s.cmd, env=s.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     pids[s.name] = proc.pid
-    pids_file.write_text(json.dumps(pids))
+    procs[s.name] = proc
+    _write_record(pids_file, pids)
     _wait_http(s.health, proc, log, READY_TIMEOUT_S)
     print(f"  {s.name}: up ({s.health})", flush=True)
 
 
+def _stop_record(record: dict) -> None:
+    """Stop a recorded demo from outside: SIGTERM its supervisor (which stops its services and
+    exits), then stop whatever services are left."""
+    supervisor = record.get("supervisor")
+    if supervisor and supervisor != os.getpid() and _pid_alive(supervisor):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(supervisor, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S + 5
+        while _pid_alive(supervisor) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(supervisor):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(supervisor, signal.SIGKILL)
+    _stop_groups(record.get("services", {}))
+
+
 def stop(args: argparse.Namespace) -> int:
     pids_file = Path(args.data) / "demo" / "pids.json"
-    if not pids_file.exists():
+    record = _record(pids_file)
+    if record is None:
         print("demo: nothing running")
         return 0
-    pids = json.loads(pids_file.read_text())
-    _stop_groups(pids)
-    pids_file.unlink()
-    print(f"demo: stopped {', '.join(pids)}")
+    _stop_record(record)
+    pids_file.unlink(missing_ok=True)
+    names = ", ".join(record.get("services", {})) or "nothing started yet"
+    print(f"demo: stopped the supervisor and {names}")
     return 0
 
 
@@ -255,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mlflow-port", type=int, default=5000)
     parser.add_argument("--traffic-rows", type=int, default=3000)
     parser.add_argument("--traffic-rate", type=float, default=200.0, help="requests per second")
+    parser.add_argument(
+        "--services-only",
+        action="store_true",
+        help="serve the exported bundle again: no traffic, no drift run (make demo-up)",
+    )
     parser.add_argument(
         "--exit-when-ready",
         action="store_true",

@@ -13,6 +13,7 @@ import argparse
 import base64
 import io
 import json
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ from credit_core.features import FeatureSpec
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "slides.md.j2"
+STACK = HERE.parents[1] / "template.yaml"  # the SAM stack: the drift job's schedule
+CALIBRATION = {  # the card's calibration.method, as the slides state it
+    "platt_on_final_model_slice": (
+        "a Platt map fitted on the served booster's own raw scores on a held-out calibration "
+        "slice of the training part ({calibration_rows:,} rows it never learned from)"
+    ),
+    "platt_on_oof_raw_score": (
+        "a Platt map fitted on out-of-fold raw scores of the cross-validation models"
+    ),
+}
 RED, BLUE, GREY, GREEN = "#C44E52", "#4C72B0", "#8C8C8C", "#55A868"
 NAMES = {  # short axis labels for candidates and imbalance strategies
     "lightgbm": "LightGBM",
@@ -245,6 +256,33 @@ def drift_facts(path: Path | None, truth: set[str] | None) -> dict[str, Any] | N
     return facts
 
 
+def calibration_statement(card: dict[str, Any]) -> str:
+    """How the served probabilities were calibrated, from the model card (KeyError for a
+    method the slides cannot describe: the build fails rather than state something false)."""
+    calibration = card["calibration"]
+    return CALIBRATION[calibration["method"]].format(**calibration)
+
+
+def drift_cadence(stack: Path = STACK) -> str:
+    """The drift job's schedule as words ("daily", "weekly", "every 3 days"), from the default
+    of the SAM template's ``DriftSchedule`` parameter (ValueError if it cannot be read)."""
+    text = stack.read_text("utf-8")
+    found = re.search(r"^  DriftSchedule:\n(?:    .*\n)*?    Default: *(\S.*)$", text, re.M)
+    if not found:
+        raise ValueError(f"{stack}: no DriftSchedule parameter with a default")
+    return cadence(found.group(1).strip())
+
+
+def cadence(expression: str) -> str:
+    """An EventBridge ``rate(...)`` expression as words; a ``cron(...)`` one as itself."""
+    rate = re.fullmatch(r"rate\((\d+) (minute|hour|day)s?\)", expression)
+    if not rate:
+        return f"on the schedule `{expression}`"
+    n, unit = int(rate.group(1)), rate.group(2)
+    named = {(1, "hour"): "hourly", (1, "day"): "daily", (7, "day"): "weekly"}
+    return named.get((n, unit), f"every {n} {unit}s" if n > 1 else f"every {unit}")
+
+
 def context(src: Sources) -> dict[str, Any]:
     version, card, importance, reference = read_bundle(src.bundle_root)
     table = comparison_frame(card)
@@ -259,6 +297,8 @@ def context(src: Sources) -> dict[str, Any]:
         "card": card,
         "holdout": holdout,
         "uncalibrated": card["metrics"]["holdout_uncalibrated"],
+        "calibration_statement": calibration_statement(card),
+        "drift_cadence": drift_cadence(),
         "cv": card["metrics"]["cv"],
         "weights": weights,
         "default_rate": default_rate,
