@@ -57,6 +57,9 @@ def _drift(args: argparse.Namespace) -> int:
     if summary.get("estimated"):
         method = summary.get("calibration", {}).get("method", "bundle")
         print(f"  estimated without labels: {json.dumps(summary['estimated'])} ({method})")
+        if summary.get("untrusted_estimates"):
+            names = ", ".join(summary["untrusted_estimates"])
+            print(f"  not trusted (the bundle's own calibration, docs/drift.md): {names}")
     if summary.get("actual"):
         print(f"  actual (labels):          {json.dumps(summary['actual'])}")
         print(f"  95% bootstrap interval:   {json.dumps(summary['actual_interval'])}")

@@ -20,6 +20,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+# Estimates that rest on the bundle's own Platt map are not trusted for the ROC AUC: the map
+# is fitted for the default rate (two parameters), and CBPE's AUC reads the whole shape of the
+# probabilities. Measured: bench/cbpe_twins.py, docs/drift.md ("Estimate vs truth").
+UNTRUSTED_WITH_BUNDLE_CALIBRATION = ("roc_auc",)
+
 
 @dataclass(frozen=True, slots=True)
 class Performance:

@@ -170,6 +170,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
             "refusal_rate": None,
             "mean_probability": None,
             "estimated": None,
+            "untrusted_estimates": [],
         }
         page = report.STYLE + report.summary_section(summary, "Production drift: no data")
         return _write(cfg.reports_uri, run_prefix, summary, f"<html><body>{page}</body></html>")
@@ -197,6 +198,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
         "refusal_rate": round(float(window.refusals().mean()), 6),
         "mean_probability": round(float(p.mean()), 6),
         "estimated": estimate.expected(p, threshold, fn, fp).as_dict(),
+        "untrusted_estimates": list(estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION),
     }
     ref_frame = pd.DataFrame({c.name: _decode(ref_cols[c.name], c) for c in present})
     ref_frame["probability"] = ref_p

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credit_monitoring import estimate
 from credit_monitoring.drift import ColumnDrift
 from credit_monitoring.measures import PSI_THRESHOLD, counts, fit_bins, psi_from_counts
 
@@ -117,6 +118,14 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _flag(estimates: dict[str, Any], untrusted: set[str]) -> dict[str, Any]:
+    """The estimates with those in ``untrusted`` shown as not to be relied on."""
+    return {
+        k: f"{_fmt(v)} (not trusted)" if k in untrusted and v is not None else v
+        for k, v in estimates.items()
+    }
+
+
 def _table(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
     head = "".join(f"<th>{html.escape(k.replace('_', ' '))}</th>" for k in keys)
     body = "".join(
@@ -160,12 +169,16 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
         label = "estimated (no labels, CBPE)"
         if calibration == "isotonic_on_reference":
             label = "estimated (no labels, CBPE; scores calibrated on the reference)"
-        rows = [{"": label, **est}]
+        untrusted = set(summary.get("untrusted_estimates") or ())
+        rows = [{"": label, **_flag(est, untrusted)}]
         if summary.get("estimated_bundle_calibration"):
             rows.append(
                 {
                     "": "estimated with the bundle's own calibration",
-                    **summary["estimated_bundle_calibration"],
+                    **_flag(
+                        summary["estimated_bundle_calibration"],
+                        set(estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION),
+                    ),
                 }
             )
         if summary.get("training"):
@@ -180,6 +193,15 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
             rows.append({"": "actual: 95% bootstrap interval", **interval})
         keys = ["", "default_rate", "business_cost_per_application", "refusal_rate", "roc_auc"]
         parts.append("<h2>Model performance estimated without labels</h2>" + _table(rows, keys))
+        if untrusted or summary.get("estimated_bundle_calibration"):
+            parts.append(
+                "<p>Estimates marked <i>not trusted</i> rest on the bundle's own calibration (a "
+                "two-parameter Platt map fitted for the default rate): CBPE's ROC AUC depends on "
+                "the whole shape of the probabilities and came out above the true AUC's 95% "
+                "interval on the twin (docs/drift.md). Default rate and cost stay usable. "
+                "Calibrating on labelled reference rows the model did not learn from "
+                "(<code>credit drift --reference</code> with TARGET) makes the AUC usable.</p>"
+            )
     if summary.get("prediction_drift"):
         pd_ = summary["prediction_drift"]
         parts.append(

@@ -242,7 +242,9 @@ def performance(
     first calibrated on it (isotonic, :func:`estimate.fit_calibration`): the estimate then rests
     on the default rates observed at each score on the reference population, not on the
     bundle's Platt map. On the training rows themselves the scores are in-sample (too
-    confident), so the bundle's calibration is kept. ``calibration`` in the result says which.
+    confident), so the bundle's calibration is kept. ``calibration`` in the result says which;
+    ``untrusted_estimates`` names the estimates the bundle's calibration cannot support (the
+    ROC AUC, see :data:`estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION`).
     """
     schema = application_schema()
     weights = bundle.card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
@@ -268,6 +270,9 @@ def performance(
         "estimated": estimate.expected(p, threshold, fn, fp, calibrated).as_dict(),
         "threshold": threshold,
         "calibration": calibration,
+        "untrusted_estimates": []
+        if calibrated is not None
+        else list(estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION),
     }
     if calibrated is not None:
         out["estimated_bundle_calibration"] = estimate.expected(p, threshold, fn, fp).as_dict()

@@ -118,12 +118,14 @@ def test_drifted_window_gives_report_summary_and_metrics(
     est = summary["estimated"]
     assert 0 < est["default_rate"] < 1 and est["business_cost_per_application"] > 0
     assert 0.5 < est["roc_auc"] < 1
+    assert summary["untrusted_estimates"] == ["roc_auc"]  # the bundle's own calibration
     assert summary["warnings_by_field"] == {"AMT_CREDIT": {"outside_training_range": 15}}
     pred = summary["prediction_drift"]
     assert pred["method"] == "psi_deciles" and pred["score"] > 0 and pred["threshold"] > 0
     assert pred["mean_current"] == pytest.approx(summary["mean_probability"])
     page = aws.get_object(Bucket="reports", Key="drift/" + result["report_key"])["Body"].read()
     assert b"Production drift" in page and b"AMT_CREDIT" in page and b"CBPE" in page
+    assert f"{est['roc_auc']:.4g} (not trusted)".encode() in page
 
     # and the EMF metrics carry the figures
     docs = _emf(capsys.readouterr().out)

@@ -86,11 +86,13 @@ def test_training_rows_as_reference_keep_the_bundle_calibration(trained, drift_b
     out = performance(bundle, test, reference=train, training_sample=sample)
     assert out["calibration"]["method"] == "bundle"
     assert "estimated_bundle_calibration" not in out
+    assert out["untrusted_estimates"] == ["roc_auc"]  # the Platt map cannot carry CBPE's AUC
 
     # the same ids holding other applications (another twin draw) are not training rows
     changed = train.assign(AMT_CREDIT=train.AMT_CREDIT + 1)
     other = performance(bundle, test, reference=changed, training_sample=sample)
     assert other["calibration"]["method"] == "isotonic_on_reference"
+    assert other["untrusted_estimates"] == []
 
 
 def test_report_names_the_drifted_columns(result):
@@ -102,3 +104,7 @@ def test_report_names_the_drifted_columns(result):
     lo, hi = summary["actual_interval"]["default_rate"]
     assert "actual: 95% bootstrap interval" in page and f"[{lo:.4g}, {hi:.4g}]" in page
     assert '"default_rate": [' not in page
+    # the bundle-calibrated AUC beside the recalibrated estimate is marked, the estimate is not
+    auc = summary["estimated_bundle_calibration"]["roc_auc"]
+    assert f"{auc:.4g} (not trusted)" in page
+    assert f"{summary['estimated']['roc_auc']:.4g} (not trusted)" not in page
