@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from credit_core import feature_meta
+
 LANGS = ("en", "fr")
 LANG_NAMES = {"en": "English", "fr": "Français"}
 
@@ -101,7 +103,12 @@ TEXT: dict[str, dict[str, str]] = {
     "group_housing": {"en": "Housing and region", "fr": "Logement et région"},
     "group_external": {"en": "External scores", "fr": "Scores externes"},
     "group_documents": {"en": "Documents and contact", "fr": "Documents et contact"},
-    "group_bureau": {"en": "Credit bureau enquiries", "fr": "Demandes au bureau de crédit"},
+    "group_building": {"en": "The client's building", "fr": "L'immeuble du client"},
+    "group_bureau": {
+        "en": "Credit bureau and social circle",
+        "fr": "Bureau de crédit et entourage",
+    },
+    "group_history": {"en": "Credit history", "fr": "Historique de crédit"},
     "group_other": {"en": "Other", "fr": "Autres"},
     "score": {"en": "Score", "fr": "Scorer"},
     # result
@@ -333,97 +340,14 @@ def tr(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-# plain names of the most used application fields; other fields get their name in lower case
-FIELD_LABELS: dict[str, dict[str, str]] = {
-    "DAYS_BIRTH": {"en": "Age", "fr": "Âge"},
-    "DAYS_EMPLOYED": {"en": "Time in current job", "fr": "Ancienneté dans l'emploi"},
-    "DAYS_REGISTRATION": {
-        "en": "Time since registration changed",
-        "fr": "Temps depuis le changement d'inscription",
-    },
-    "DAYS_ID_PUBLISH": {
-        "en": "Time since ID document issued",
-        "fr": "Temps depuis l'émission de la pièce d'identité",
-    },
-    "DAYS_LAST_PHONE_CHANGE": {
-        "en": "Time since phone changed",
-        "fr": "Temps depuis le changement de téléphone",
-    },
-    "AMT_INCOME_TOTAL": {"en": "Annual income", "fr": "Revenu annuel"},
-    "AMT_CREDIT": {"en": "Credit amount", "fr": "Montant du crédit"},
-    "AMT_ANNUITY": {"en": "Loan annuity", "fr": "Annuité du prêt"},
-    "AMT_GOODS_PRICE": {"en": "Price of the goods", "fr": "Prix du bien"},
-    "EXT_SOURCE_1": {"en": "External score 1", "fr": "Score externe 1"},
-    "EXT_SOURCE_2": {"en": "External score 2", "fr": "Score externe 2"},
-    "EXT_SOURCE_3": {"en": "External score 3", "fr": "Score externe 3"},
-    "EXT_SOURCE_MEAN": {"en": "Mean of the external scores", "fr": "Moyenne des scores externes"},
-    "EXT_SOURCE_MIN": {"en": "Lowest external score", "fr": "Plus faible score externe"},
-    "EXT_SOURCE_MAX": {"en": "Highest external score", "fr": "Plus haut score externe"},
-    "EXT_SOURCE_PROD": {
-        "en": "Product of the external scores",
-        "fr": "Produit des scores externes",
-    },
-    "CODE_GENDER": {"en": "Gender", "fr": "Genre"},
-    "CNT_CHILDREN": {"en": "Number of children", "fr": "Nombre d'enfants"},
-    "CNT_FAM_MEMBERS": {"en": "Family members", "fr": "Membres de la famille"},
-    "NAME_CONTRACT_TYPE": {"en": "Contract type", "fr": "Type de contrat"},
-    "NAME_INCOME_TYPE": {"en": "Income type", "fr": "Type de revenu"},
-    "NAME_EDUCATION_TYPE": {"en": "Education", "fr": "Niveau d'études"},
-    "NAME_FAMILY_STATUS": {"en": "Family status", "fr": "Situation familiale"},
-    "NAME_HOUSING_TYPE": {"en": "Housing", "fr": "Logement"},
-    "OCCUPATION_TYPE": {"en": "Occupation", "fr": "Profession"},
-    "ORGANIZATION_TYPE": {"en": "Employer's sector", "fr": "Secteur de l'employeur"},
-    "OWN_CAR_AGE": {"en": "Age of the car", "fr": "Âge de la voiture"},
-    "FLAG_OWN_CAR": {"en": "Owns a car", "fr": "Possède une voiture"},
-    "FLAG_OWN_REALTY": {"en": "Owns real estate", "fr": "Propriétaire d'un bien immobilier"},
-    "REGION_POPULATION_RELATIVE": {
-        "en": "Population density of the region",
-        "fr": "Densité de population de la région",
-    },
-    "REGION_RATING_CLIENT": {"en": "Region rating", "fr": "Note de la région"},
-    "REGION_RATING_CLIENT_W_CITY": {
-        "en": "Region rating (with city)",
-        "fr": "Note de la région (avec la ville)",
-    },
-    "CREDIT_INCOME_RATIO": {"en": "Credit to income ratio", "fr": "Ratio crédit / revenu"},
-    "ANNUITY_INCOME_RATIO": {"en": "Annuity to income ratio", "fr": "Ratio annuité / revenu"},
-    "PAYMENT_RATE": {
-        "en": "Payment rate (annuity / credit)",
-        "fr": "Taux de remboursement (annuité / crédit)",
-    },
-    "GOODS_CREDIT_RATIO": {
-        "en": "Goods price to credit ratio",
-        "fr": "Ratio prix du bien / crédit",
-    },
-    "EMPLOYED_AGE_RATIO": {
-        "en": "Share of life in current job",
-        "fr": "Part de la vie dans l'emploi actuel",
-    },
-    "INCOME_PER_PERSON": {
-        "en": "Income per family member",
-        "fr": "Revenu par membre de la famille",
-    },
-    "DOCUMENT_COUNT": {"en": "Documents provided", "fr": "Documents fournis"},
-    "NAME_TYPE_SUITE": {"en": "Accompanied by", "fr": "Accompagné par"},
-    "FLAG_EMP_PHONE": {"en": "Employer's phone given", "fr": "Téléphone de l'employeur fourni"},
-    "FLAG_WORK_PHONE": {"en": "Work phone given", "fr": "Téléphone professionnel fourni"},
-    "FLAG_PHONE": {"en": "Home phone given", "fr": "Téléphone fixe fourni"},
-    "FLAG_EMAIL": {"en": "Email given", "fr": "E-mail fourni"},
-    "FLAG_MOBIL": {"en": "Mobile phone given", "fr": "Téléphone mobile fourni"},
-    "FLAG_CONT_MOBILE": {"en": "Mobile phone reachable", "fr": "Mobile joignable"},
-    "WEEKDAY_APPR_PROCESS_START": {"en": "Weekday of the application", "fr": "Jour de la demande"},
-    "HOUR_APPR_PROCESS_START": {"en": "Hour of the application", "fr": "Heure de la demande"},
-    "DAYS_EMPLOYED_ANOM": {
-        "en": "Not employed / pensioner code",
-        "fr": "Code sans emploi / retraité",
-    },
-}
-
-
 def field_label(lang: str, name: str, fallback: str | None = None) -> str:
-    """A field's plain name in ``lang``; else ``fallback`` (e.g. the API's label) or the name."""
-    entry = FIELD_LABELS.get(name)
-    if entry:
-        return entry.get(lang) or entry["en"]
-    text = fallback or name.replace("_", " ").lower()
-    return text[:1].upper() + text[1:]
+    """A field's people's label in ``lang`` from the feature metadata table
+    (:mod:`credit_core.feature_meta`); else ``fallback`` (e.g. the API's label) or its words."""
+    if name in feature_meta.FEATURES or not fallback:
+        return feature_meta.label(name, "fr" if lang == "fr" else "en")
+    return fallback[:1].upper() + fallback[1:]
+
+
+def level_label(lang: str, field: str, level: str) -> str:
+    """A category level as people read it in ``lang`` (the metadata table's translation)."""
+    return feature_meta.level_label(field, level, "fr" if lang == "fr" else "en")

@@ -1,5 +1,5 @@
-"""How a feature's value is shown to people: its unit and format, defined once beside the
-feature definitions (:mod:`credit_core.features`) for the API's reasons and the UI.
+"""How a feature's value is shown to people: the format of each unit of the feature metadata
+table (:mod:`credit_core.feature_meta`), for the API's reasons and the UI.
 
 The model works in the table's units (days before the application as negative integers, amounts
 in the loan's currency, ratios as fractions); people read ages and durations in years, amounts
@@ -10,54 +10,13 @@ as they are everywhere else. English and French (the UI's languages).
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
-from credit_core.features import SENTINEL_DAYS_EMPLOYED
+from credit_core.feature_meta import SENTINEL_DAYS_EMPLOYED, Lang, Unit, unit_of
 
-Unit = Literal["age", "years_ago", "amount", "percent", "score", "count", "flag", "plain"]
-Lang = Literal["en", "fr"]
+__all__ = ["DAYS_PER_YEAR", "WORDS", "Lang", "Unit", "format_value", "unit_of"]
 
 DAYS_PER_YEAR = 365.25
-
-# feature -> unit; anything not listed is shown as it comes ("plain")
-UNITS: dict[str, Unit] = {
-    "DAYS_BIRTH": "age",
-    "DAYS_EMPLOYED": "years_ago",  # the 365243 sentinel reads "no current employer"
-    "DAYS_REGISTRATION": "years_ago",
-    "DAYS_ID_PUBLISH": "years_ago",
-    "DAYS_LAST_PHONE_CHANGE": "years_ago",
-    "AMT_INCOME_TOTAL": "amount",
-    "AMT_CREDIT": "amount",
-    "AMT_ANNUITY": "amount",
-    "AMT_GOODS_PRICE": "amount",
-    "INCOME_PER_PERSON": "amount",
-    "PAYMENT_RATE": "percent",
-    "CREDIT_INCOME_RATIO": "percent",
-    "ANNUITY_INCOME_RATIO": "percent",
-    "GOODS_CREDIT_RATIO": "percent",
-    "EMPLOYED_AGE_RATIO": "percent",
-    "EXT_SOURCE_1": "score",
-    "EXT_SOURCE_2": "score",
-    "EXT_SOURCE_3": "score",
-    "EXT_SOURCE_MEAN": "score",
-    "EXT_SOURCE_MIN": "score",
-    "EXT_SOURCE_MAX": "score",
-    "EXT_SOURCE_PROD": "score",
-    "EXT_SOURCE_NAN_COUNT": "count",
-    "DOCUMENT_COUNT": "count",
-    "CNT_CHILDREN": "count",
-    "CNT_FAM_MEMBERS": "count",
-    "DAYS_EMPLOYED_ANOM": "flag",
-    **{f"FLAG_DOCUMENT_{i}": "flag" for i in range(2, 22)},
-    **{
-        f"FLAG_{name}": "flag"
-        for name in ("MOBIL", "EMP_PHONE", "WORK_PHONE", "CONT_MOBILE", "PHONE", "EMAIL")
-    },
-    **{
-        f"AMT_REQ_CREDIT_BUREAU_{p}": "count"  # enquiries, not amounts
-        for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")
-    },
-}
 
 WORDS: dict[Lang, dict[str, str]] = {
     "en": {
@@ -83,10 +42,6 @@ WORDS: dict[Lang, dict[str, str]] = {
         "percent": "\u202f%",
     },
 }
-
-
-def unit_of(feature: str) -> Unit:
-    return UNITS.get(feature, "plain")
 
 
 def _number(x: float, decimals: int, words: dict[str, str]) -> str:
@@ -118,6 +73,8 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
         return _years(-x / DAYS_PER_YEAR, words, whole=True)
     if unit == "years_ago":
         return _years(abs(x) / DAYS_PER_YEAR, words, whole=False)
+    if unit == "years":
+        return _years(x, words, whole=False)
     if unit == "amount":
         return _number(x, 0 if abs(x) >= 100 else 2, words)
     if unit == "percent":
