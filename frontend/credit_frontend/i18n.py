@@ -72,8 +72,12 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Dossier vierge : remplissez au moins les champs obligatoires (*).",
     },
     "bad_csv": {
-        "en": "This file cannot be read as CSV: {error}",
-        "fr": "Ce fichier n'est pas un CSV lisible : {error}",
+        "en": "This file cannot be read as a table: save it as CSV (comma or semicolon separated) and try again.",
+        "fr": "Ce fichier ne peut pas être lu comme un tableau : enregistrez-le au format CSV (séparateur virgule ou point-virgule) et réessayez.",
+    },
+    "csv_dialect": {
+        "en": "Read with separator “{sep}”, decimal mark “{dec}” and encoding {enc}.",
+        "fr": "Lu avec le séparateur « {sep} », la marque décimale « {dec} » et l'encodage {enc}.",
     },
     "no_id_column": {
         "en": "The file has no SK_ID_CURR column.",
@@ -233,6 +237,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Scoring rows {done} / {total}",
         "fr": "Scoring des lignes {done} / {total}",
     },
+    "batch_all_scored": {
+        "en": "All {scored} rows scored.",
+        "fr": "Les {scored} lignes ont été scorées.",
+    },
     "batch_done": {
         "en": "{scored} rows scored, {refused} not scored (invalid data: see the reason).",
         "fr": "{scored} lignes scorées, {refused} non scorées (données invalides : voir le motif).",
@@ -251,6 +259,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_decision": {"en": "Decision", "fr": "Décision"},
     "col_grade": {"en": "Grade", "fr": "Classe"},
     "col_reason": {"en": "Why not scored", "fr": "Motif du non-scoring"},
+    "col_warnings": {"en": "Warnings", "fr": "Avertissements"},
     "batch_empty": {"en": "The file has no rows.", "fr": "Le fichier ne contient aucune ligne."},
     # monitoring
     "mon_intro": {

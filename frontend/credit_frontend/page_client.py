@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 from functools import partial
 from pathlib import Path
@@ -12,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from credit_core import units
-from credit_frontend import charts
+from credit_frontend import batch, charts
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
     ID_FIELD,
@@ -98,10 +97,11 @@ def find_client(fields: list[Field]) -> None:
     elif source == "upload":
         up = st.file_uploader(t("upload_clients"), type=["csv"], key="clients_csv")
         if up is not None:
+            numeric = {ID_FIELD, *(f.name for f in fields if f.kind != "category")}
             try:
-                df = pd.read_csv(io.BytesIO(up.getvalue()))
-            except Exception as exc:  # pandas raises several parser errors
-                st.error(t("bad_csv", error=exc))
+                df, _ = batch.read_table(up.getvalue(), numeric)
+            except batch.CsvError:
+                st.error(t("bad_csv"))
             if df is not None and ID_FIELD not in df.columns:
                 st.error(t("no_id_column"))
                 df = None
@@ -193,7 +193,8 @@ def application_form(fields: list[Field]) -> None:
 # --- scoring ------------------------------------------------------------------------------------
 
 
-def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
+def warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
+    """One API warning (a value scored but outside what training saw) in people's words."""
     f = fields.get(w.get("field", ""))
     name = label(w.get("field", "?"))
     value = display_value(f, w.get("value"), lang()) if f else str(w.get("value"))
@@ -228,7 +229,7 @@ def _score(fields: list[Field]) -> None:
         return
     by_name = {f.name: f for f in fields}
     st.session_state["field_errors"] = {
-        w["field"]: _warning_text(w, by_name) for w in scored.get("warnings") or [] if "field" in w
+        w["field"]: warning_text(w, by_name) for w in scored.get("warnings") or [] if "field" in w
     }
     try:
         explained: dict[str, Any] | ApiError = api.explain(body)
@@ -283,7 +284,7 @@ def decision_panel(fields: list[Field]) -> None:
             "**"
             + t("warnings")
             + "**  \n"
-            + "  \n".join(f"- {_warning_text(w, by_name)}" for w in warnings)
+            + "  \n".join(f"- {warning_text(w, by_name)}" for w in warnings)
         )
     shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
     if application(fields, shown, st.session_state.get("client_id")) != result["body"]:

@@ -164,6 +164,41 @@ def _batch_csv(bad_row: int) -> bytes:
     return df.to_csv(index=False).encode()
 
 
+def test_a_french_excel_file_with_one_text_cell_refuses_that_row_alone_in_french(api):
+    # Given the file as French Excel saves it (";", decimal commas, Windows-1252), one income
+    # cell typed as text, and the app in French
+    df = pd.concat([pd.read_csv(SAMPLE)] * 2, ignore_index=True).head(20)
+    df["SK_ID_CURR"] = range(600000, 600020)
+    df["AMT_INCOME_TOTAL"] = df["AMT_INCOME_TOTAL"].astype(object)
+    df.loc[3, "AMT_INCOME_TOTAL"] = "trente mille"
+    df["COMMENTAIRE"] = "dossier reçu à l'agence"  # not a model field: ignored, but not UTF-8
+    data = df.to_csv(index=False, sep=";", decimal=",").encode("cp1252", errors="replace")
+    at = make_app(api.url)
+    at.segmented_control(key="lang").set_value("fr").run()
+    at.switch_page("app_pages/batch.py").run()
+    at.file_uploader(key="batch_csv").set_value(("clients.csv", data, "text/csv")).run()
+    at.button(key="batch_run").click().run()
+    # Then the file is read (the page says how) and only row 3 is refused, its reason in French
+    assert not at.exception and not at.error
+    assert "« ; »" in texts(at) and "cp1252" in texts(at)
+    table = at.dataframe[0].value
+    reasons = table["Motif du non-scoring"]
+    assert (reasons != "").sum() == 1, list(reasons)
+    assert reasons[3].startswith("Revenu annuel : La valeur doit être un nombre"), reasons[3]
+    assert table["Probabilité de défaut"].notna().sum() == 19
+    assert "19 lignes scorées, 1 non scorées" in at.warning[0].value
+
+
+def test_a_file_that_is_no_table_is_refused_without_parser_text(api):
+    at = make_app(api.url)
+    at.switch_page("app_pages/batch.py").run()
+    bad = b'SK_ID_CURR,AMT_CREDIT\n1,"100\n2,200\n'
+    at.file_uploader(key="batch_csv").set_value(("clients.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert "cannot be read as a table" in at.error[0].value
+    assert "tokenizing" not in at.error[0].value and "C error" not in at.error[0].value
+
+
 def test_batch_scores_every_row_in_chunks_and_gives_the_refusal_reason(api):
     # Given a 20-row file whose row 5 has a negative credit amount, scored 7 rows per call
     at = make_app(api.url, BATCH_CHUNK="7")
@@ -177,7 +212,9 @@ def test_batch_scores_every_row_in_chunks_and_gives_the_refusal_reason(api):
     table = at.dataframe[0].value
     assert list(table["SK_ID_CURR"]) == list(range(500000, 500020))
     reasons = table["Why not scored"]
-    assert (reasons != "").sum() == 1 and "AMT_CREDIT" in reasons[5]
+    assert (reasons != "").sum() == 1 and "Credit amount" in reasons[5]
+    # and the box says some rows were not scored: a warning, never a success
+    assert not at.success and "1 not scored" in at.warning[0].value
     assert table["Probability of default"].notna().sum() == 19
     assert table["Decision"][5] == "" and set(table["Decision"].drop(5)) <= {"Approve", "Refuse"}
     assert at.get("download_button"), "the scored file can be downloaded"

@@ -127,6 +127,63 @@ def test_connection_failure_is_unreachable():
     assert err.value.kind == "unreachable"
 
 
+def test_one_text_cell_leaves_the_rest_of_its_numeric_column_numbers():
+    data = (
+        b"SK_ID_CURR,AMT_CREDIT,EXT_SOURCE_2,CODE_GENDER\n1,100.5,0.3,F\n2,oops,0.4,M\n3,,1e999,F\n"
+    )
+    df, dialect = batch.read_table(data, {"SK_ID_CURR", "AMT_CREDIT", "EXT_SOURCE_2"})
+    rows, _ = batch.prepare(df, ["AMT_CREDIT", "EXT_SOURCE_2", "CODE_GENDER"])
+    assert dialect == batch.Dialect(",", ".", "utf-8")
+    assert rows == [
+        {"SK_ID_CURR": 1, "AMT_CREDIT": 100.5, "EXT_SOURCE_2": 0.3, "CODE_GENDER": "F"},
+        {"SK_ID_CURR": 2, "AMT_CREDIT": "oops", "EXT_SOURCE_2": 0.4, "CODE_GENDER": "M"},
+        {"SK_ID_CURR": 3, "EXT_SOURCE_2": "1e999", "CODE_GENDER": "F"},  # no JSON number: as is
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ("SK_ID_CURR;AMT_CREDIT;EXT_SOURCE_2;NAME\n1;346500,00;0,62;Élodie\n2;1 234,5;0.5;Zoé\n", "cp1252", ";,"),
+        ("SK_ID_CURR;AMT_CREDIT;EXT_SOURCE_2;NAME\n1;346500,00;0,62;Élodie\n2;1 234,5;0.5;Zoé\n", "utf-8-sig", ";,"),
+        ("SK_ID_CURR\tAMT_CREDIT\tEXT_SOURCE_2\tNAME\n1\t346500\t0.62\tÉlodie\n2\t1234.5\t0.5\tZoé\n", "utf-8", "\t."),
+    ],
+)  # fmt: skip
+def test_french_excel_and_other_dialects_are_detected(text, encoding, expected):
+    df, dialect = batch.read_table(
+        text.encode(encoding), {"SK_ID_CURR", "AMT_CREDIT", "EXT_SOURCE_2"}
+    )
+    assert dialect.separator + dialect.decimal == expected
+    assert dialect.encoding == ("cp1252" if encoding == "cp1252" else "utf-8")
+    assert df["AMT_CREDIT"].tolist() == [346500, 1234.5]
+    assert df["EXT_SOURCE_2"].tolist() == [0.62, 0.5]
+    assert df["NAME"].tolist() == ["Élodie", "Zoé"]
+
+
+def test_a_file_that_is_no_table_raises_a_csv_error():
+    with pytest.raises(batch.CsvError):
+        batch.read_table(b'a,b\n"1,2\n', set())
+
+
+def test_batch_merge_words_reasons_and_warnings_for_people():
+    df = pd.DataFrame({"SK_ID_CURR": [1, 2]})
+    results = [
+        {"index": 0, "error": {"errors": [{"field": "applications[0].AMT_CREDIT", "message": "m"}]}},
+        {"index": 1, "probability": 0.1, "decision": "accept", "risk_grade": "A",
+         "warnings": [{"field": "AMT_INCOME_TOTAL", "message": "outside"}]},
+    ]  # fmt: skip
+    cols = {"probability": "p", "decision": "d", "grade": "g", "reason": "r", "warnings": "w"}
+    out = batch.merge(
+        df,
+        results,
+        cols,
+        lambda e: batch.reason(e, lambda f, m: f"{f} -> {m.upper()}"),
+        lambda w: f"{w['field']} {w['message']}",
+    )
+    assert out["r"].tolist() == ["AMT_CREDIT -> M", None]
+    assert out["w"].tolist() == [None, "AMT_INCOME_TOTAL outside"]
+
+
 def test_batch_merges_results_in_input_order_with_reasons():
     df = pd.DataFrame({"SK_ID_CURR": [1, 2, 3], "TARGET": [0, 1, 0]})
     rows, ignored = batch.prepare(df, ["AMT_CREDIT"])
