@@ -31,8 +31,24 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Le service de score a refusé la clé d'accès (401). Demandez une clé d'API valide à l'administrateur.",
     },
     "err_invalid": {
-        "en": "The application was refused (422): {fields}.",
-        "fr": "Le dossier a été refusé (422) : {fields}.",
+        "en": "Some values cannot be scored; correct them and press Score again. {fields}.",
+        "fr": "Certaines valeurs ne peuvent pas être scorées ; corrigez-les puis cliquez à nouveau sur Scorer. {fields}.",
+    },
+    "must_between": {
+        "en": "must be between {lo} and {hi}",
+        "fr": "doit être compris entre {lo} et {hi}",
+    },
+    "must_at_least": {"en": "must be at least {lo}", "fr": "doit valoir au moins {lo}"},
+    "must_above": {"en": "must be above {lo}", "fr": "doit être supérieur à {lo}"},
+    "must_at_most": {"en": "must be at most {hi}", "fr": "doit valoir au plus {hi}"},
+    "must_below": {"en": "must be below {hi}", "fr": "doit être inférieur à {hi}"},
+    "must_be_level": {
+        "en": "must be one of the listed values",
+        "fr": "doit être l'une des valeurs proposées",
+    },
+    "err_unreadable": {
+        "en": "{field}: this value cannot be read as a number",
+        "fr": "{field} : cette valeur n'est pas un nombre lisible",
     },
     "err_unavailable": {
         "en": "No model is loaded on the scoring service (503). Scoring is paused; try again later.",

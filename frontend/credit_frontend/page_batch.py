@@ -7,12 +7,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from credit_frontend import batch, charts
+from credit_frontend import batch
 from credit_frontend.client import ApiError
 from credit_frontend.form import ID_FIELD, Field, fields_from_card
 from credit_frontend.i18n import api_message, field_label
 from credit_frontend.page_client import warning_text
-from credit_frontend.ui import client, lang, model_card, settings, show_error, t
+from credit_frontend.ui import client, lang, model_card, pct, settings, show_error, t
 
 
 def _columns() -> dict[str, str]:
@@ -123,7 +123,7 @@ def page() -> None:
                 scored=len(scored),
                 approved=approved,
                 refused_dec=len(scored) - approved,
-                mean=charts.pct(mean),
+                mean=pct(mean),
             )
         )
     st.download_button(

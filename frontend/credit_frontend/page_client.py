@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from credit_core import units
+from credit_core.feature_meta import unit_of
 from credit_frontend import batch, charts
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
@@ -23,10 +24,11 @@ from credit_frontend.form import (
     fields_from_card,
     grouped,
     is_missing,
+    to_api,
     to_widget,
 )
-from credit_frontend.i18n import api_message, field_label, tr
-from credit_frontend.ui import choice, client, lang, model_card, show_error, t
+from credit_frontend.i18n import api_message, field_label, level_label, tr
+from credit_frontend.ui import choice, client, lang, model_card, pct, show_error, t
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
 
@@ -76,7 +78,7 @@ def _blank(fields: list[Field]) -> None:
 
 
 def _clear_result() -> None:
-    for k in ("result", "error", "field_errors"):
+    for k in ("result", "error", "field_errors", "unreadable"):
         st.session_state.pop(k, None)
 
 
@@ -141,7 +143,7 @@ def _help(f: Field) -> str:
     if f.sentinels:
         lines.extend(t("sentinel_choice", code=f"{s:g}") for s in f.sentinels)
     if f.missing_rate:
-        lines.append(t("missing_rate", rate=charts.pct(f.missing_rate, 0)))
+        lines.append(t("missing_rate", rate=pct(f.missing_rate, 0)))
     return "  \n".join(lines)
 
 
@@ -154,7 +156,15 @@ def _widget(f: Field) -> None:
         current = st.session_state.get(key)
         if current is not None and current not in options:
             options.append(current)  # a level the model never saw: keep it, the API will say so
-        st.selectbox(text, options, index=None, placeholder=t("missing"), key=key, help=_help(f))
+        st.selectbox(
+            text,
+            options,
+            index=None,
+            placeholder=t("missing"),
+            key=key,
+            help=_help(f),
+            format_func=partial(level_label, lang(), f.name),  # the value sent stays the level
+        )
     elif f.kind == "integer" and not f.in_years:
         st.number_input(text, value=None, step=1, placeholder=t("missing"), key=key, help=_help(f))
     else:
@@ -211,20 +221,55 @@ def warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
     return str(w.get("message") or w)
 
 
+def field_message(e: dict[str, Any], fields: dict[str, Field]) -> str:
+    """Why the API refused a field, in the chosen language and the form's units: a refused
+    range reads in years for durations (never days or the 365243 code), amounts with
+    separators; other messages are translated when known."""
+    f = fields.get(str(e.get("field", "")).split(".")[-1])
+    allowed = e.get("allowed")
+    if f is not None and isinstance(allowed, list):
+        return t("must_be_level")
+    if f is None or not isinstance(allowed, dict) or f.kind == "category":
+        return api_message(lang(), str(e.get("message", "")))
+    lo, hi = allowed.get("min"), allowed.get("max")
+    lo_open, hi_open = bool(allowed.get("min_exclusive")), bool(allowed.get("max_exclusive"))
+    if f.in_years:  # days back (negative): the longer duration is the lower bound
+        lo, hi, lo_open, hi_open = hi, lo, hi_open, lo_open
+    shown = [None if v is None else display_value(f, v, lang()) for v in (lo, hi)]
+    if lo is not None and hi is not None:
+        return t("must_between", lo=shown[0], hi=shown[1])
+    if lo is not None:
+        return t("must_above" if lo_open else "must_at_least", lo=shown[0])
+    if hi is not None:
+        return t("must_below" if hi_open else "must_at_most", hi=shown[1])
+    return api_message(lang(), str(e.get("message", "")))
+
+
 def _score(fields: list[Field]) -> None:
+    _clear_result()  # whatever happens next, the previous decision never stays beside the form
     shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    unreadable = []
+    for f in fields:
+        try:
+            to_api(f, shown.get(f.name))
+        except (TypeError, ValueError, OverflowError):
+            unreadable.append(f.name)
+    if unreadable:
+        st.session_state["field_errors"] = {
+            n: t("err_unreadable", field=label(n)) for n in unreadable
+        }
+        st.session_state["unreadable"] = unreadable
+        return
     body = application(fields, shown, st.session_state.get("client_id"))
-    _clear_result()
     api = client()
     started = time.perf_counter()
     try:
         scored = api.score(body)
     except ApiError as err:
         st.session_state["error"] = err
+        by_name = {f.name: f for f in fields}
         st.session_state["field_errors"] = {
-            e["field"].split(".")[-1]: api_message(lang(), e.get("message", ""))
-            for e in err.errors
-            if "field" in e
+            e["field"].split(".")[-1]: field_message(e, by_name) for e in err.errors if "field" in e
         }
         return
     by_name = {f.name: f for f in fields}
@@ -247,7 +292,12 @@ def decision_panel(fields: list[Field]) -> None:
     st.subheader(t("result"))
     err = st.session_state.get("error")
     if err is not None:
-        show_error(err, label)
+        by_name = {f.name: f for f in fields}
+        show_error(err, label, partial(field_message, fields=by_name))
+        return
+    unreadable = st.session_state.get("unreadable")
+    if unreadable:
+        st.error("; ".join(t("err_unreadable", field=label(n)) for n in unreadable), icon="⚠️")
         return
     result = st.session_state.get("result")
     if not result:
@@ -261,7 +311,7 @@ def decision_panel(fields: list[Field]) -> None:
     )
     st.markdown(f"### {icon} :{colour}-background[{t('decision_line', decision=word)}]")
     c1, c2 = st.columns([3, 2])
-    c1.metric(t("probability"), charts.pct(s["probability"]))
+    c1.metric(t("probability"), pct(s["probability"]))
     c2.metric(t("risk_grade"), s["risk_grade"])
     st.caption(t("request_ref", version=s["model_version"], rid=s.get("request_id", "?")))
     fig = charts.gauge(s["probability"], s["threshold"], t("probability"), t("threshold"))
@@ -270,9 +320,9 @@ def decision_panel(fields: list[Field]) -> None:
     st.caption(
         t(
             "gauge_summary",
-            p=charts.pct(s["probability"]),
+            p=pct(s["probability"]),
             side=side,
-            t=charts.pct(s["threshold"]),
+            t=pct(s["threshold"]),
             decision=word,
             grade=s["risk_grade"],
         )
@@ -296,9 +346,11 @@ def decision_panel(fields: list[Field]) -> None:
 
 def _reason(c: dict[str, Any]) -> str:
     # raw inputs and derived features alike, in people's units (years, %, thousands separators)
-    value = units.format_value(
-        c["feature"], None if is_missing(c.get("value")) else c["value"], lang()
-    )
+    raw = None if is_missing(c.get("value")) else c["value"]
+    if isinstance(raw, str):
+        value = level_label(lang(), c["feature"], raw)
+    else:
+        value = units.format_value(c["feature"], raw, lang())
     verb = t("raises") if c["contribution"] > 0 else t("lowers")
     return t(
         "reason_line",
@@ -308,10 +360,13 @@ def _reason(c: dict[str, Any]) -> str:
     )
 
 
-def _plain(v: Any) -> str:
+def _plain(v: Any, field: str = "") -> str:
     if is_missing(v):
         return t("missing")
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    if isinstance(v, str):
+        return level_label(lang(), field, v)
+    text = f"{v:.4g}" if isinstance(v, float) else str(v)
+    return text.replace(".", ",") if lang() == "fr" else text
 
 
 def explanation(fields: list[Field], card: dict[str, Any]) -> None:
@@ -392,10 +447,32 @@ def _as_shown(f: Field, values: list[Any]) -> list[Any]:
     return [None if is_missing(v) else (to_widget(f, v)) for v in values]
 
 
+def default_comparison(ranked: list[str], fields: dict[str, Field]) -> list[str]:
+    """The two fields the comparison opens on: the most important continuous ones (a flag,
+    a category or a small count plots a handful of points, telling nothing)."""
+    continuous = [
+        n
+        for n in ranked
+        if fields[n].kind != "category"
+        and unit_of(n) not in ("flag", "category", "count")
+        and not _few_values(fields[n])
+    ]
+    return continuous[:2]
+
+
+def _few_values(f: Field) -> bool:
+    """A whole-number field spanning a few values in training (a 1-3 rating, an hour)."""
+    span = None if f.train_lo is None or f.train_hi is None else f.train_hi - f.train_lo
+    return f.kind == "integer" and not f.in_years and span is not None and span < 30
+
+
 def population(fields: list[Field], card: dict[str, Any]) -> None:
     by_name = {f.name: f for f in fields}
     ranked = [r["feature"] for r in card.get("importance") or [] if r["feature"] in by_name]
-    options = ranked + [f.name for f in fields if f.name not in ranked]
+    ranked += [f.name for f in fields if f.name not in ranked]
+    options = default_comparison(ranked, by_name) + [
+        n for n in ranked if n not in default_comparison(ranked, by_name)
+    ]
     c1, c2 = st.columns(2)
     with c1:
         first = choice(
@@ -445,7 +522,7 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
         width="stretch",
         key="distribution",
     )
-    st.caption(_distribution_summary(name_a, xa, target, va, cat))
+    st.caption(_distribution_summary(name_a, xa, target, va, cat, first))
     st.plotly_chart(
         charts.scatter(
             xa,
@@ -471,8 +548,8 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
             d=sum(target),
             x=name_a,
             y=name_b,
-            vx=_plain(va),
-            vy=_plain(vb),
+            vx=_plain(va, first),
+            vy=_plain(vb, second),
         )
     )
     st.caption(
@@ -486,7 +563,9 @@ def _why(err: ApiError) -> str:
     return error_text(err)
 
 
-def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, cat: bool) -> str:
+def _distribution_summary(
+    name: str, xs: list[Any], target: list[int], v: Any, cat: bool, field: str = ""
+) -> str:
     overall = sum(target) / len(target) if target else None
     if v is None or cat:
         same = [
@@ -496,15 +575,16 @@ def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, c
         ]
         rate = sum(same) / len(same) if same else None
         key = "dist_summary_missing" if v is None else "dist_summary_cat"
-        return t(key, feature=name, value=v, p1=charts.pct(rate), pall=charts.pct(overall))
+        shown = v if v is None else level_label(lang(), field, str(v))
+        return t(key, feature=name, value=shown, p1=pct(rate), pall=pct(overall))
     repaid = [x for x, y in zip(xs, target, strict=True) if y == 0 and x is not None]
     default = [x for x, y in zip(xs, target, strict=True) if y == 1 and x is not None]
     return t(
         "dist_summary_num",
         feature=name,
         value=_plain(v),
-        p0=charts.pct(charts.share_below(repaid, v), 0),
-        p1=charts.pct(charts.share_below(default, v), 0),
+        p0=pct(charts.share_below(repaid, v), 0),
+        p1=pct(charts.share_below(default, v), 0),
         m0=_plain(charts.median(repaid)),
         m1=_plain(charts.median(default)),
     )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from credit_frontend import charts, reports
 from credit_frontend.i18n import field_label
-from credit_frontend.ui import lang, settings, t
+from credit_frontend.ui import lang, pct, settings, t
 
 
 def _when(stamp: str | None) -> str:
@@ -35,16 +35,16 @@ def _delta(
 def headline(s: dict[str, Any]) -> None:
     est, train = s.get("estimated") or {}, s.get("training") or {}
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("drift_share"), charts.pct(s.get("drift_share")))
+    c1.metric(t("drift_share"), pct(s.get("drift_share")))
     c2.metric(
         t("drifted_columns"), f"{s.get('drifted_columns', 0)} / {len(s.get('columns') or [])}"
     )
     c3.metric(
         t("est_default_rate"),
-        charts.pct(est.get("default_rate")),
+        pct(est.get("default_rate")),
         delta=_delta(est.get("default_rate"), train.get("default_rate")),
         delta_color="inverse",
-        help=t("vs_training") + " " + charts.pct(train.get("default_rate")),
+        help=t("vs_training") + " " + pct(train.get("default_rate")),
     )
     c4.metric(
         t("est_cost"),
@@ -63,9 +63,9 @@ def headline(s: dict[str, Any]) -> None:
             "mon_summary",
             drifted=s.get("drifted_columns", 0),
             total=len(s.get("columns") or []),
-            share=charts.pct(s.get("drift_share")),
-            rate=charts.pct(est.get("default_rate")),
-            train_rate=charts.pct(train.get("default_rate")),
+            share=pct(s.get("drift_share")),
+            rate=pct(est.get("default_rate")),
+            train_rate=pct(train.get("default_rate")),
             cost=_money(est.get("business_cost_per_application")),
             train_cost=_money(train.get("business_cost_per_application")),
         )
@@ -138,10 +138,10 @@ def trend(root: str) -> None:
             n=len(runs),
             first=first["generated_at"][:10],
             last=last["generated_at"][:10],
-            s0=charts.pct(first.get("drift_share")),
-            s1=charts.pct(last.get("drift_share")),
-            r0=charts.pct((first.get("estimated") or {}).get("default_rate")),
-            r1=charts.pct((last.get("estimated") or {}).get("default_rate")),
+            s0=pct(first.get("drift_share")),
+            s1=pct(last.get("drift_share")),
+            r0=pct((first.get("estimated") or {}).get("default_rate")),
+            r1=pct((last.get("estimated") or {}).get("default_rate")),
         )
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from credit_frontend import charts
 from credit_frontend.client import ApiClient, ApiError
 from credit_frontend.config import Settings, load_settings
 from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
@@ -82,8 +83,9 @@ def language_switch() -> None:
     )
 
 
-def error_text(err: ApiError, field_label=None) -> str:
-    """The failure in the chosen language; a 422 names each refused field and why."""
+def error_text(err: ApiError, field_label=None, field_message=None) -> str:
+    """The failure in the chosen language; a 422 names each refused field and why
+    (``field_message(error_item)`` words the why in the form's units when given)."""
     if err.kind == "unreachable":
         return t("err_unreachable", url=settings().api_url)
     if err.kind == "invalid":
@@ -91,7 +93,9 @@ def error_text(err: ApiError, field_label=None) -> str:
             t(
                 "field_error",
                 field=field_label(_bare(e["field"])) if field_label else e["field"],
-                message=api_message(lang(), e.get("message", "")),
+                message=(
+                    field_message(e) if field_message else api_message(lang(), e.get("message", ""))
+                ),
             )
             for e in err.errors
         ] or [err.detail]
@@ -106,5 +110,10 @@ def _bare(field: str) -> str:
     return field.split(".")[-1]
 
 
-def show_error(err: ApiError, field_label=None) -> None:
-    st.error(error_text(err, field_label), icon="⚠️")
+def show_error(err: ApiError, field_label=None, field_message=None) -> None:
+    st.error(error_text(err, field_label, field_message), icon="⚠️")
+
+
+def pct(p: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage in the chosen language."""
+    return charts.pct(p, digits, lang())

@@ -44,7 +44,12 @@ WORDS: dict[Lang, dict[str, str]] = {
 }
 
 
+LARGEST_PLAIN = 1e15  # beyond, a value is no real amount or count: shown as 1.2e+308
+
+
 def _number(x: float, decimals: int, words: dict[str, str]) -> str:
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN:
+        return f"{x:.3g}".replace(".", words["decimal"])
     text = f"{x:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", words["decimal"]).replace("\0", words["thousands"])
 
@@ -67,6 +72,8 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
         return str(value)
     unit = unit_of(feature)
     x = float(value)
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN * DAYS_PER_YEAR:
+        return _number(x, 0, words)  # no duration, amount or rate: the figure as it is
     if unit == "years_ago" and feature == "DAYS_EMPLOYED" and x == SENTINEL_DAYS_EMPLOYED:
         return words["no_employer"]
     if unit == "age":
@@ -86,4 +93,6 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
         return _number(x, 0 if x == int(x) else 1, words)
     if unit == "flag":
         return words["yes"] if x == 1 else words["no"] if x == 0 else _number(x, 0, words)
-    return _number(x, 0, words) if x == int(x) else str(round(x, 6)).replace(".", words["decimal"])
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN or x == int(x):
+        return _number(x, 0, words)
+    return str(round(x, 6)).replace(".", words["decimal"])

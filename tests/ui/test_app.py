@@ -126,7 +126,7 @@ def test_french_translates_every_page_label(api):
 def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
     # the sentences the API's reasons use (credit_core.units): years, percentages, French
     # number formatting; never a raw fraction such as 0.03925
-    from credit_core import units
+    from credit_core import feature_meta, units
 
     at = make_app(api.url)
     at.segmented_control(key="lang").set_value("fr").run()
@@ -137,7 +137,10 @@ def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
     shown += [c for c in contributions if c["contribution"] < 0][:5]
     assert len(lines) == len(shown) >= 6
     for line, c in zip(lines, shown, strict=True):
-        value = units.format_value(c["feature"], c["value"], "fr")
+        if isinstance(c["value"], str):  # a category level, in French too
+            value = feature_meta.level_label(c["feature"], c["value"], "fr")
+        else:
+            value = units.format_value(c["feature"], c["value"], "fr")
         assert f"({value})" in line, (line, c)
         if units.unit_of(c["feature"]) == "percent" and c["value"] is not None:
             assert value.endswith("%")
@@ -273,12 +276,39 @@ def test_invalid_application_names_the_field_in_the_message_and_beside_it(api):
     refused = api_post(api, "/v1/score", rows[0])
     assert refused.status_code == 422
     message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "AMT_CREDIT")
+    assert "Input should be" in message  # the API's own words, for developers...
     shown = texts(at)
-    assert f"The application was refused (422): Credit amount: {message}" in shown
-    assert f":orange[⚠ {message}]" in shown  # under the field
+    # ...the page words it for officers: no status code, no "refused" (the credit decision)
+    assert "Some values cannot be scored" in shown and "Credit amount: must be" in shown
+    assert "422" not in shown and "refused" not in shown.lower()
+    assert ":orange[⚠ must be" in shown  # under the field
     assert "result" not in at.session_state
     at.segmented_control(key="lang").set_value("fr").run()
-    assert "Le dossier a été refusé (422) : Montant du crédit" in texts(at)
+    assert "Certaines valeurs ne peuvent pas être scorées" in texts(at)
+    assert "Montant du crédit : doit" in texts(at)
+
+
+def test_a_refused_duration_reads_in_years_without_the_code(api):
+    # Given a client whose age is typed as 300 years (the form shows years)
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
+    at.number_input(key="f:DAYS_EMPLOYED").set_value(150.0)  # more years in the job than alive
+    at.number_input(key="f:DAYS_BIRTH").set_value(190.0)
+    at.button(key="score_button").click().run()
+    # Then the limits read in years, never in days nor as the 365243 code
+    error = at.error[0].value
+    assert "Age: must be between 0 years and" in error and "years" in error, error
+    assert "365243" not in error and "365 243" not in error and "days" not in error, error
+
+
+def test_a_refused_score_clears_the_previous_decision(api):
+    at = make_app(api.url)
+    pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0]))
+    assert "result" in at.session_state and any("Decision" in m.value for m in at.markdown)
+    at.number_input(key="f:AMT_CREDIT").set_value(-5.0)
+    at.button(key="score_button").click().run()
+    assert "result" not in at.session_state
+    assert not any("Decision: " in m.value for m in at.markdown)
 
 
 def test_model_not_loaded_is_a_503_message(api_without_model):
@@ -332,7 +362,7 @@ def test_client_from_an_uploaded_file_and_a_blank_application(api):
     at.button(key="blank_button").click().run()
     assert at.session_state["f:DAYS_BIRTH"] is None
     at.button(key="score_button").click().run()
-    refused = [e.value for e in at.error if e.value.startswith("The application was refused (422)")]
+    refused = [e.value for e in at.error if e.value.startswith("Some values cannot be scored")]
     assert len(refused) == 1 and refused[0].count("required field is missing") >= 1
     # switching language keeps the officer's choices
     at.segmented_control(key="lang").set_value("fr").run()

@@ -257,3 +257,24 @@ def test_a_value_and_the_bound_it_passes_never_read_alike():
     ]
     # distinct after rounding: people's units stay
     assert distinct_values(age, [-7450, -25000], "en", "years") == ["20 years", "68 years"]
+
+
+def test_the_comparison_opens_on_the_most_important_continuous_fields():
+    from credit_frontend.page_client import default_comparison
+
+    fields = {
+        "FLAG_DOCUMENT_3": Field("FLAG_DOCUMENT_3", "integer", False, train_lo=0, train_hi=1),
+        "REG_CITY_NOT_WORK_CITY": Field("REG_CITY_NOT_WORK_CITY", "integer", False, 0, 1),
+        "CODE_GENDER": Field("CODE_GENDER", "category", False, levels=("F", "M")),
+        "REGION_RATING_CLIENT": Field("REGION_RATING_CLIENT", "integer", False, train_lo=1, train_hi=3),
+        "EXT_SOURCE_3": Field("EXT_SOURCE_3", "number", False, 0, 1),
+        "DAYS_BIRTH": Field("DAYS_BIRTH", "integer", True, -40000, 0, train_lo=-25000, train_hi=-7000),
+    }  # fmt: skip
+    assert default_comparison(list(fields), fields) == ["EXT_SOURCE_3", "DAYS_BIRTH"]
+
+
+def test_percentages_follow_the_language_typography():
+    from credit_frontend.charts import pct
+
+    assert pct(0.0083) == "0.8%" and pct(0.0083, 1, "fr") == "0,8\u202f%"
+    assert pct(None, 1, "fr") == "n.d."

@@ -55,3 +55,13 @@ def test_reasons_read_in_peoples_units_and_contributions_keep_the_raw_value():
     assert row["value"] == 365_243
     age = {"feature": "DAYS_BIRTH", "label": "age", "value": -12_000}
     assert _sentence(age, "lowers") == "Age (32 years) lowers the risk of default."
+
+
+@pytest.mark.parametrize(
+    "feature", ["AMT_CREDIT", "DAYS_BIRTH", "DAYS_EMPLOYED", "PAYMENT_RATE", "CNT_CHILDREN", "X"]
+)
+@pytest.mark.parametrize("value", [1e308, -1e308, float("inf"), 1e20])
+def test_a_huge_value_reads_as_a_short_figure(feature, value):
+    for lang in ("en", "fr"):
+        text = format_value(feature, value, lang)
+        assert len(text) <= 16, text  # never a 309-digit number
