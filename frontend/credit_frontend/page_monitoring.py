@@ -72,6 +72,12 @@ def headline(s: dict[str, Any]) -> None:
     )
 
 
+def method_words(method: Any) -> str:
+    """The drift job's test code (``psi_missing_rate``, ``psi_deciles``...) as officers read
+    it: what changed in the column."""
+    return t("method_missing") if "missing" in str(method) else t("method_values")
+
+
 def drifted_table(s: dict[str, Any]) -> None:
     columns = {c["name"]: c for c in s.get("columns") or []}
     ranked = [n if isinstance(n, str) else n.get("name") for n in s.get("top_drifted") or []]
@@ -83,8 +89,9 @@ def drifted_table(s: dict[str, Any]) -> None:
         [
             {
                 t("col_feature"): field_label(lang(), r["name"]),
-                t("col_method"): r.get("method"),
+                t("col_method"): method_words(r.get("method")),
                 t("col_score"): r.get("score"),
+                t("col_threshold"): r.get("threshold"),
                 t("col_drifted"): t("yes") if r.get("drifted") else t("no"),
                 t("col_importance"): r.get("importance_share"),
                 t("col_missing_ref"): r.get("missing_rate_reference"),

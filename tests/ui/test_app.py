@@ -367,3 +367,21 @@ def test_client_from_an_uploaded_file_and_a_blank_application(api):
     # switching language keeps the officer's choices
     at.segmented_control(key="lang").set_value("fr").run()
     assert at.radio(key="source@fr").value == "blank"
+
+
+def test_drift_table_gives_the_threshold_and_no_internal_test_codes(api, reports_dir):
+    latest = json.loads((reports_dir / "latest.json").read_text())
+    codes = ["psi_missing_rate", "psi_deciles", "psi_levels"]
+    for c, method in zip(latest["columns"], codes, strict=True):
+        c["method"] = method
+    (reports_dir / "latest.json").write_text(json.dumps(latest))
+    at = make_app(api.url, REPORTS_URI=str(reports_dir))
+    at.switch_page("app_pages/monitoring.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["Drift threshold"].tolist()[:2] == [0.1, 0.1]
+    assert table["What changed"].tolist()[:2] == [
+        "share of missing values",
+        "distribution of the values",
+    ]
+    assert not table.astype(str).apply(lambda col: col.str.contains("psi_")).any().any()
