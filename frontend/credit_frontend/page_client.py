@@ -28,7 +28,7 @@ from credit_frontend.form import (
     to_widget,
 )
 from credit_frontend.i18n import api_message, field_label, level_label, tr
-from credit_frontend.ui import choice, client, lang, model_card, pct, show_error, t
+from credit_frontend.ui import choice, client, lang, model_card, pct, plotly_chart, show_error, t
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
 
@@ -50,6 +50,23 @@ def key_of(name: str) -> str:
     return f"f:{name}"
 
 
+def _level_key(name: str) -> str:
+    """A category's widget key: one per language, so its options are shown in that language
+    (Streamlit keeps a keyed selectbox's labels); the level itself is kept under key_of."""
+    return f"{key_of(name)}@{lang()}"
+
+
+def form_value(name: str) -> Any:
+    """A field's value as the form holds it (a category's pending choice included)."""
+    return st.session_state.get(_level_key(name), st.session_state.get(key_of(name)))
+
+
+def _forget_levels(fields: list[Field]) -> None:
+    for f in fields:
+        for language in ("en", "fr"):
+            st.session_state.pop(f"{key_of(f.name)}@{language}", None)
+
+
 # --- loading a client -------------------------------------------------------------------------
 
 
@@ -63,6 +80,7 @@ def _load_client(df: pd.DataFrame, fields: list[Field]) -> None:
         if value is not None and f.kind == "integer" and not f.in_years:
             value = int(value)
         st.session_state[key_of(f.name)] = value
+    _forget_levels(fields)
     st.session_state["client_id"] = int(picked)
     st.session_state["notice"] = ("loaded_client", {"id": int(picked)})
     _clear_result()
@@ -71,6 +89,7 @@ def _load_client(df: pd.DataFrame, fields: list[Field]) -> None:
 def _blank(fields: list[Field]) -> None:
     for f in fields:
         st.session_state[key_of(f.name)] = None
+    _forget_levels(fields)
     st.session_state["client_id"] = None
     st.session_state["client_pick"] = None
     st.session_state["notice"] = ("blank_loaded", {})
@@ -152,16 +171,22 @@ def _widget(f: Field) -> None:
     st.session_state.setdefault(key, None)
     text = label(f.name) + (f" ({t('years')})" if f.in_years else "") + (" *" if f.required else "")
     if f.kind == "category":
+        wkey = _level_key(f.name)
+        shown_in = st.session_state.setdefault("_level_lang", {})
+        if shown_in.get(f.name) != lang():
+            st.session_state.pop(wkey, None)  # last shown in the other language
+        shown_in[f.name] = lang()
+        if wkey not in st.session_state:
+            st.session_state[wkey] = st.session_state.get(key)
         options = list(f.levels)
-        current = st.session_state.get(key)
+        current = st.session_state[wkey]
         if current is not None and current not in options:
             options.append(current)  # a level the model never saw: keep it, the API will say so
-        st.selectbox(
+        st.session_state[key] = st.selectbox(
             text,
             options,
-            index=None,
             placeholder=t("missing"),
-            key=key,
+            key=wkey,
             help=_help(f),
             format_func=partial(level_label, lang(), f.name),  # the value sent stays the level
         )
@@ -247,7 +272,7 @@ def field_message(e: dict[str, Any], fields: dict[str, Field]) -> str:
 
 def _score(fields: list[Field]) -> None:
     _clear_result()  # whatever happens next, the previous decision never stays beside the form
-    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    shown = {f.name: form_value(f.name) for f in fields}
     unreadable = []
     for f in fields:
         try:
@@ -315,7 +340,7 @@ def decision_panel(fields: list[Field]) -> None:
     c2.metric(t("risk_grade"), s["risk_grade"])
     st.caption(t("request_ref", version=s["model_version"], rid=s.get("request_id", "?")))
     fig = charts.gauge(s["probability"], s["threshold"], t("probability"), t("threshold"))
-    st.plotly_chart(fig, width="stretch", key="gauge")
+    plotly_chart(fig, width="stretch", key="gauge")
     side = t("above") if s["probability"] >= s["threshold"] else t("below")
     st.caption(
         t(
@@ -336,7 +361,7 @@ def decision_panel(fields: list[Field]) -> None:
             + "**  \n"
             + "  \n".join(f"- {warning_text(w, by_name)}" for w in warnings)
         )
-    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    shown = {f.name: form_value(f.name) for f in fields}
     if application(fields, shown, st.session_state.get("client_id")) != result["body"]:
         st.caption(t("stale_result"))
 
@@ -396,7 +421,7 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
                     "title": t("waterfall_title"),
                 },
             )
-            st.plotly_chart(fig, width="stretch", key="waterfall")
+            plotly_chart(fig, width="stretch", key="waterfall")
             up = [c for c in contributions if c["contribution"] > 0][:3]
             down = [c for c in contributions if c["contribution"] < 0][:3]
             st.caption(
@@ -422,7 +447,7 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
             r | {"label": field_label(lang(), r["feature"])} for r in card.get("importance") or []
         ]
         if importance:
-            st.plotly_chart(
+            plotly_chart(
                 charts.importance_bar(importance, t("importance_title"), t("importance_axis")),
                 width="stretch",
                 key="importance",
@@ -500,12 +525,12 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
     fa, fb = by_name[first], by_name[second]
     xa = _as_shown(fa, ref["fields"][first])
     xb = _as_shown(fb, ref["fields"][second])
-    va = st.session_state.get(key_of(first))
-    vb = st.session_state.get(key_of(second))
+    va = form_value(first)
+    vb = form_value(second)
     cat = fa.kind == "category"
     name_a = label(first) + (f" ({t('years')})" if fa.in_years else "")
     name_b = label(second) + (f" ({t('years')})" if fb.in_years else "")
-    st.plotly_chart(
+    plotly_chart(
         charts.distribution(
             xa,
             target,
@@ -523,7 +548,7 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
         key="distribution",
     )
     st.caption(_distribution_summary(name_a, xa, target, va, cat, first))
-    st.plotly_chart(
+    plotly_chart(
         charts.scatter(
             xa,
             xb,

@@ -9,7 +9,7 @@ import streamlit as st
 
 from credit_frontend import charts, reports
 from credit_frontend.i18n import field_label
-from credit_frontend.ui import lang, pct, settings, t
+from credit_frontend.ui import lang, pct, plotly_chart, settings, t
 
 
 def _when(stamp: str | None) -> str:
@@ -137,7 +137,7 @@ def trend(root: str) -> None:
         "default_rate": t("est_default_rate"),
         "title": t("trend_title"),
     }
-    st.plotly_chart(charts.trend(runs, names), width="stretch", key="trend")
+    plotly_chart(charts.trend(runs, names), width="stretch", key="trend")
     first, last = runs[0], runs[-1]
     st.caption(
         t(

@@ -117,3 +117,9 @@ def show_error(err: ApiError, field_label=None, field_message=None) -> None:
 def pct(p: float | None, digits: int = 1) -> str:
     """A fraction as a percentage in the chosen language."""
     return charts.pct(p, digits, lang())
+
+
+def plotly_chart(fig: Any, **kw: Any) -> None:
+    """``st.plotly_chart`` with the chosen language's decimal and thousands separators."""
+    fig.update_layout(separators=",\u202f" if lang() == "fr" else ".,")
+    st.plotly_chart(fig, **kw)

@@ -385,3 +385,20 @@ def test_drift_table_gives_the_threshold_and_no_internal_test_codes(api, reports
         "distribution of the values",
     ]
     assert not table.astype(str).apply(lambda col: col.str.contains("psi_")).any().any()
+
+
+def test_category_levels_read_in_french_and_the_level_sent_stays_the_models(api):
+    sample = pd.read_csv(SAMPLE)
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(sample["SK_ID_CURR"].iloc[0])).run()
+    at.segmented_control(key="lang").set_value("fr").run()
+    box = at.selectbox(key="f:NAME_CONTRACT_TYPE@fr")
+    assert "Prêt personnel" in box.options and "Cash loans" not in box.options
+    box.set_value("Revolving loans")
+    at.button(key="score_button").click().run()
+    assert not at.exception
+    assert at.session_state["result"]["body"]["NAME_CONTRACT_TYPE"] == "Revolving loans"
+    # back in English: the officer's choice is kept, in English words
+    at.segmented_control(key="lang").set_value("en").run()
+    assert at.selectbox(key="f:NAME_CONTRACT_TYPE@en").value == "Revolving loans"
+    assert "Revolving loan" in at.selectbox(key="f:NAME_CONTRACT_TYPE@en").options
