@@ -4,7 +4,7 @@ English and French, its display unit, the form group it belongs to and a one-lin
 The API's reasons, the UI (form, charts, monitoring) and the deliverables read it from here.
 Standard library only: the credit officers' app installs ``credit_core`` without NumPy.
 One table per source of features (the application schema, the derived features, the client's
-history once it is added); :data:`FEATURES` is their union, and a name missing from it still
+history from :mod:`credit_core.history.definitions`); :data:`FEATURES` is their union, and a name missing from it still
 gets a readable fallback (:func:`label`).
 """
 
@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from credit_core.history.definitions import FEATURES as HISTORY_FEATURES
+from credit_core.history.definitions import MEANINGS_FR as HISTORY_FR
 
 Lang = Literal["en", "fr"]
 Unit = Literal[
@@ -673,12 +676,35 @@ _DERIVED: tuple[FeatureMeta, ...] = (
     ),
 )
 
-# --- the client's history (issues 18-20 add their features here) --------------------------
-_HISTORY: tuple[FeatureMeta, ...] = ()
+# --- the client's history (credit_core.history: names, meanings and units defined there) -----
+_HISTORY_UNITS: dict[str, Unit] = {
+    "count": "count",
+    "amount": "amount",
+    "days": "count",  # a number of days, not a date: shown as is
+    "months": "count",
+    "share": "percent",
+    "ratio": "percent",
+    "status": "plain",
+}
+
+
+def _history() -> tuple[FeatureMeta, ...]:
+    return tuple(
+        _m(
+            f.name,
+            f.meaning[:1].upper() + f.meaning[1:],
+            HISTORY_FR[f.name][:1].upper() + HISTORY_FR[f.name][1:],
+            _HISTORY_UNITS[f.unit],
+            "history",
+            f.meaning,
+        )
+        for f in HISTORY_FEATURES
+    )
+
 
 FEATURES: dict[str, FeatureMeta] = {
     m.name: m
-    for m in (*_APPLICATION, *_building(), *_social_circle(), *_tail(), *_DERIVED, *_HISTORY)
+    for m in (*_APPLICATION, *_building(), *_social_circle(), *_tail(), *_DERIVED, *_history())
 }
 
 

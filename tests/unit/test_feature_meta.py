@@ -64,3 +64,13 @@ def test_what_the_ui_imports_needs_no_numpy():
         "bad = {'numpy', 'pandas', 'lightgbm'} & set(sys.modules); assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_history_features_read_from_their_own_definitions():
+    from credit_core.history.definitions import FEATURES as HISTORY
+
+    for f in HISTORY:
+        meta = feature_meta.meta(f.name)
+        assert meta is not None and meta.group == "history", f.name
+        assert meta.label("en").lower() == f.meaning.lower()
+        assert meta.label("fr") != meta.label("en") and "_" not in meta.label("fr")
