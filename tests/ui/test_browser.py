@@ -223,4 +223,3 @@ def test_the_client_page_opens_at_its_own_address(page, app_url):
     settle(pg)
     assert pg.get_by_text("Page not found").count() == 0
     assert pg.get_by_role("button", name="Score", exact=True).is_visible()
-
