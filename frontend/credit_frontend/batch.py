@@ -106,22 +106,22 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any]
         yield start, items[start : start + size]
 
 
-def _plain_line(field: str, message: str) -> str:
-    return f"{field}: {message}"
+def _plain_line(field: str, error: dict[str, Any]) -> str:
+    return f"{field}: {error.get('message', '')}"
 
 
 def reason(
-    problem: dict[str, Any] | ApiError, line: Callable[[str, str], str] = _plain_line
+    problem: dict[str, Any] | ApiError,
+    line: Callable[[str, dict[str, Any]], str] = _plain_line,
 ) -> str:
     """One line naming each refused field and why (from a problem+json object or an error);
-    ``line(field, message)`` words one refused field for people (e.g. in French)."""
+    ``line(field, error_item)`` words one refused field for people (e.g. in French, in the
+    form's units)."""
     if isinstance(problem, ApiError):
         errors, detail = problem.errors, problem.detail
     else:
         errors, detail = problem.get("errors") or [], str(problem.get("detail") or "")
-    parts = [
-        line(str(e.get("field", "?")).split(".")[-1], str(e.get("message", ""))) for e in errors
-    ]
+    parts = [line(str(e.get("field", "?")).split(".")[-1], e) for e in errors]
     return "; ".join(parts) or detail
 
 

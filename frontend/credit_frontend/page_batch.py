@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -10,8 +11,8 @@ import streamlit as st
 from credit_frontend import batch
 from credit_frontend.client import ApiError
 from credit_frontend.form import ID_FIELD, Field, fields_from_card
-from credit_frontend.i18n import api_message, field_label
-from credit_frontend.page_client import warning_text
+from credit_frontend.i18n import field_label
+from credit_frontend.page_client import field_message, warning_text
 from credit_frontend.ui import client, lang, model_card, pct, settings, show_error, t
 
 
@@ -19,11 +20,11 @@ def _columns() -> dict[str, str]:
     return {k: t(f"col_{k}") for k in ("probability", "decision", "grade", "reason", "warnings")}
 
 
-def _why(problem: dict[str, Any]) -> str:
+def _why(problem: dict[str, Any], fields: dict[str, Field]) -> str:
     return batch.reason(
         problem,
-        lambda name, message: t(
-            "field_error", field=field_label(lang(), name), message=api_message(lang(), message)
+        lambda name, e: t(
+            "field_error", field=field_label(lang(), name), message=field_message(e, fields)
         ),
     )
 
@@ -84,7 +85,9 @@ def page() -> None:
         return
     cols = _columns()
     by_name: dict[str, Field] = {f.name: f for f in fields}
-    out = batch.merge(df, results, cols, _why, lambda w: warning_text(w, by_name))
+    out = batch.merge(
+        df, results, cols, partial(_why, fields=by_name), lambda w: warning_text(w, by_name)
+    )
     scored = [r for r in results if "error" not in r]
     refused = len(results) - len(scored)
     if refused:

@@ -252,6 +252,9 @@ def field_message(e: dict[str, Any], fields: dict[str, Field]) -> str:
     separators; other messages are translated when known."""
     f = fields.get(str(e.get("field", "")).split(".")[-1])
     allowed = e.get("allowed")
+    message = str(e.get("message", ""))
+    if "valid" in message:  # not a number at all: say that, not the range
+        return api_message(lang(), message.split("; allowed:")[0])
     if f is not None and isinstance(allowed, list):
         return t("must_be_level")
     if f is None or not isinstance(allowed, dict) or f.kind == "category":

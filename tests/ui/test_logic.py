@@ -177,7 +177,7 @@ def test_batch_merge_words_reasons_and_warnings_for_people():
         df,
         results,
         cols,
-        lambda e: batch.reason(e, lambda f, m: f"{f} -> {m.upper()}"),
+        lambda e: batch.reason(e, lambda f, err: f"{f} -> {err['message'].upper()}"),
         lambda w: f"{w['field']} {w['message']}",
     )
     assert out["r"].tolist() == ["AMT_CREDIT -> M", None]
