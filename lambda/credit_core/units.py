@@ -83,7 +83,7 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
     if unit == "years":
         return _years(x, words, whole=False)
     if unit == "amount":
-        return _number(x, 0 if abs(x) >= 100 else 2, words)
+        return _number(x, 0 if abs(x) >= 100 or x == int(x) else 2, words)
     if unit == "percent":
         pct = x * 100
         return _number(pct, 1 if abs(pct) < 10 else 0, words) + words["percent"]

@@ -65,3 +65,7 @@ def test_a_huge_value_reads_as_a_short_figure(feature, value):
     for lang in ("en", "fr"):
         text = format_value(feature, value, lang)
         assert len(text) <= 16, text  # never a 309-digit number
+
+
+def test_a_whole_small_amount_has_no_decimals():
+    assert format_value("AMT_CREDIT", 0) == "0" and format_value("AMT_ANNUITY", 12.5) == "12.50"
