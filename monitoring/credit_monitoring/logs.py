@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,43 @@ def _valid(rec: Any) -> bool:
         and isinstance(rec.get("timestamp"), str)
         and isinstance(rec.get("warnings", []), list)
     )
+
+
+def parse_line(line: bytes) -> dict[str, Any] | None:
+    """One log line as a record (its ``timestamp`` parsed to an aware UTC datetime under
+    ``when``), or None if it is not a valid record."""
+    try:
+        rec = orjson.loads(line)
+        if not _valid(rec):
+            return None
+        when = datetime.fromisoformat(rec["timestamp"])
+    except (orjson.JSONDecodeError, ValueError):
+        return None
+    rec["when"] = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return rec
+
+
+def partitions(log_uri: str) -> list[tuple[date, str]]:
+    """Every ``dt=YYYY-MM-DD`` partition under the log root, oldest first (none if absent)."""
+    if storage.is_s3(log_uri):
+        bucket, key = storage.split_s3(log_uri)
+        prefix = key.rstrip("/") + "/" if key else ""
+        pages = storage.s3_client().get_paginator("list_objects_v2")
+        names = [
+            p["Prefix"][len(prefix) :].rstrip("/")
+            for page in pages.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
+            for p in page.get("CommonPrefixes", [])
+        ]
+    else:
+        root = Path(log_uri)
+        names = [p.name for p in root.glob("dt=*") if p.is_dir()] if root.is_dir() else []
+    out = []
+    for name in names:
+        try:
+            out.append((date.fromisoformat(name.removeprefix("dt=")), storage.join(log_uri, name)))
+        except ValueError:
+            continue  # not a day partition
+    return sorted(out)
 
 
 def _column_values(records: Sequence[dict], column: Column) -> np.ndarray:
