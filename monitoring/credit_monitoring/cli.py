@@ -127,6 +127,8 @@ def _traffic(args: argparse.Namespace) -> int:
 
 
 def _outcomes_ingest(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from credit_core.bundle import BundleError
     from credit_monitoring.outcomes_report import OutcomesError, ingest
 
@@ -144,6 +146,8 @@ def _outcomes_ingest(args: argparse.Namespace) -> int:
         )
     except (OutcomesError, BundleError) as exc:
         raise UsageError(str(exc)) from exc
+    except (BotoCoreError, ClientError) as exc:  # a bucket that does not exist, no credentials
+        raise UsageError(f"storage: {exc}") from exc
     j = report["join"]
     print(
         f"outcomes: {j['matched']:,} of {j['outcomes']:,} matched to approved decisions, "

@@ -331,3 +331,59 @@ def test_ingest_without_decision_records_and_from_labels_errors(tmp_path, capsys
     assert main(["outcomes", "from-labels", str(tmp_path / "labels.csv"), "--out", out]) == 2
     err = capsys.readouterr().err
     assert "missing column(s): TARGET" in err and err.count("\n") == 1
+
+
+def test_ingest_on_s3_takes_the_drift_jobs_summary_of_the_month(aws, tmp_path, capsys):
+    from tests.monitoring.conftest import make_bucket
+
+    for bucket in ("request-logs", "reports", "out"):
+        make_bucket(aws, bucket)
+    recs = [_record(f"r{i}", 100 + i, p, SEPT) for i, p in enumerate(PROBS)]
+    recs.append(_record("r8", 108, 0.1, OCT))
+    _write_log("s3://request-logs/requests", recs)
+    summary = {
+        "status": "ok",
+        "generated_at": "2026-10-01T03:00:00+00:00",
+        "window": {"since": "2026-09-01T00:00:00+00:00", "until": "2026-10-01T00:00:00+00:00"},
+        "model_version": "3",
+        "rows": 6,
+        "estimated": {"default_rate": 0.25, "roc_auc": float("nan")},
+    }
+    aws.put_object(
+        Bucket="reports", Key="drift/dt=2026-10-01/030000-ab/summary.json", Body=json.dumps(summary)
+    )
+    rows = [
+        {"SK_ID_CURR": 100 + i, "defaulted": y, "observation_date": "2027-09-01"}
+        for i, y in enumerate(DEFAULTED)
+    ]
+    (tmp_path / "outcomes.csv").write_bytes(_csv(rows))
+
+    argv = [
+        "outcomes",
+        "ingest",
+        str(tmp_path / "outcomes.csv"),
+        "--logs",
+        "s3://request-logs/requests",
+    ]
+    argv += ["--out", "s3://out/o", "--reports", "s3://reports/drift", "--resamples", "50"]
+    assert main(argv) == 0, capsys.readouterr().err
+
+    report = json.loads(aws.get_object(Bucket="out", Key="o/outcomes.json")["Body"].read())
+    sept, octo = report["cohorts"]
+    assert sept["cohort_estimate"]["source"].startswith(
+        "drift job summary dt=2026-10-01/030000-ab/summary.json"
+    )
+    assert sept["cohort_estimate"]["default_rate"] == 0.25
+    assert sept["cohort_estimate"]["roc_auc"] is None  # NaN in the summary, null here
+    assert octo["cohort_estimate"]["source"] == "computed from the cohort's records"
+    assert "realised" not in octo and octo["outcomes_matched"] == 0
+
+
+def test_ingest_from_a_bucket_that_does_not_exist_is_one_line(aws, tmp_path, capsys):
+    (tmp_path / "outcomes.csv").write_bytes(
+        b"SK_ID_CURR,defaulted,observation_date\n1,1,2027-01-01\n"
+    )
+    argv = ["outcomes", "ingest", str(tmp_path / "outcomes.csv"), "--logs", "s3://nope/requests"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "NoSuchBucket" in err and err.count("\n") == 1
