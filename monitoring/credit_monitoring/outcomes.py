@@ -318,7 +318,9 @@ def realised_and_estimated(
 
     Metrics: default rate, ROC AUC, business cost per approved application (``fn_cost`` per
     missed defaulter), mean probability of default, calibration gap (realised rate minus mean
-    probability) and expected calibration error (``ECE_BINS`` equal-mass bins of p)."""
+    probability) and expected calibration error (``ECE_BINS`` equal-mass bins of p). Flags per
+    metric: the two intervals overlap; the realised figure lies in the calibrated range (the
+    stricter test: the realised value is what the range predicts)."""
     y = np.asarray(y, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
     if y.size == 0:
@@ -346,7 +348,7 @@ def realised_and_estimated(
         "calibration_gap": 0.0,
         "ece": float(np.mean([s["ece"] for s in sims])),  # a calibrated model's ECE is not 0
     }
-    realised = _metrics(prep, ys, ones, fn_cost)
+    realised: dict[str, float | None] = _metrics(prep, ys, ones, fn_cost)
     r_int, e_int = _interval(boot, level), _interval(sims, level)
     agrees = {
         k: None
@@ -354,12 +356,20 @@ def realised_and_estimated(
         else bool(r_int[k][0] <= e_int[k][1] and e_int[k][0] <= r_int[k][1])
         for k in METRICS
     }
+    realised = _clean(realised)
+    within = {
+        k: None
+        if realised[k] is None or e_int[k] is None
+        else bool(e_int[k][0] <= realised[k] <= e_int[k][1])
+        for k in METRICS
+    }
     return {
-        "realised": _clean(realised),
+        "realised": realised,
         "realised_interval": r_int,
         "estimated": _clean(estimated),
         "estimated_interval": e_int,
         "intervals_overlap": agrees,
+        "realised_within_calibrated_range": within,
     }
 
 

@@ -252,6 +252,7 @@ def tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]
                     _num(c["estimated"][m]),
                     _range(c["estimated_interval"][m]),
                     _num(c["intervals_overlap"][m]),
+                    _num(c["realised_within_calibrated_range"][m]),
                 ]
             )
     whole = [
@@ -288,6 +289,7 @@ def tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]
                 "estimated (CBPE)",
                 "95 % range if calibrated",
                 "overlap",
+                "realised in range",
             ],
             metrics,
         ),

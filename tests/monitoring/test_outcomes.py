@@ -173,6 +173,8 @@ def test_estimate_interval_covers_a_calibrated_model_and_rejects_a_miscalibrated
     lo, hi = ok["estimated_interval"]["default_rate"]
     assert lo <= ok["realised"]["default_rate"] <= hi
     assert ok["intervals_overlap"]["default_rate"] and ok["intervals_overlap"]["ece"]
+    assert ok["realised_within_calibrated_range"]["default_rate"]
+    assert not bad["realised_within_calibrated_range"]["default_rate"]
     assert not bad["intervals_overlap"]["default_rate"]
     assert not bad["intervals_overlap"]["calibration_gap"]
     assert bad["realised"]["ece"] > bad["estimated_interval"]["ece"][1]
