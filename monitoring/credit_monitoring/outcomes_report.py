@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from credit_core import storage
-from credit_monitoring import logs
+from credit_monitoring import jsonout, logs
 from credit_monitoring.outcomes import (
     ID_COLUMN,
     METRICS,
@@ -182,8 +181,8 @@ def ingest(
         ),
         "cohorts": entries,
     }
-    report = _strict(report)
-    body = json.dumps(report, indent=1, allow_nan=False).encode()
+    report = jsonout.finite(report)  # a stored summary may hold NaN: the JSON stays strict
+    body = jsonout.dumps(report)
     md = to_markdown(report)
     storage.write_bytes(storage.join(out_uri, FILES[0]), body, "application/json")
     storage.write_bytes(storage.join(out_uri, FILES[1]), md.encode(), "text/markdown")
@@ -191,17 +190,6 @@ def ingest(
         storage.join(out_uri, FILES[2]), to_html(report).encode(), "text/html; charset=utf-8"
     )
     return report
-
-
-def _strict(value: Any) -> Any:
-    """Non-finite numbers (a stored summary may hold NaN) as null: the JSON stays strict."""
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _utc(when: datetime) -> datetime:
