@@ -86,6 +86,7 @@ def _train(args: argparse.Namespace) -> int:
         id_col=args.id_col,
         weights=weights,
         promote=args.promote,
+        protected_inputs=_protected_inputs(args.protected_inputs),
     )
     try:
         summary = run_training(cfg)
@@ -93,6 +94,16 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(json.dumps(summary, default=str))
     return 0
+
+
+def _protected_inputs(value: str) -> tuple[str, ...]:
+    """``--protected-inputs``: comma-separated field names, or ``none``."""
+    if value.strip().lower() == "none":
+        return ()
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if not names:
+        raise UsageError("--protected-inputs needs field names, or 'none'")
+    return names
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -187,6 +198,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--fn-cost", type=float, default=10.0, help="cost of a missed defaulter")
     train.add_argument("--fp-cost", type=float, default=1.0, help="cost of a refused good client")
     train.add_argument("--promote", action="store_true", help="make the new model champion")
+    train.add_argument(
+        "--protected-inputs",
+        default="CODE_GENDER",
+        help="comma-separated fields the model must not take as inputs, still measured for "
+        "fairness (default CODE_GENDER); 'none' lets the model use every field",
+    )
     train.set_defaults(func=_train)
 
     export = sub.add_parser("export", help="export a registered model as a versioned bundle")
