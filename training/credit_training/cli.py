@@ -141,6 +141,39 @@ def _tracking_uri(args: argparse.Namespace) -> str:
     return uri
 
 
+def _model_card(args: argparse.Namespace) -> int:
+    import sys
+
+    from credit_core import bundle, storage
+    from credit_training.model_card import render
+
+    try:
+        version = args.version or bundle.current_version(args.bundle)
+        raw = storage.read_bytes(
+            storage.join(args.bundle, bundle.check_version(version), bundle.CARD)
+        )
+        card = json.loads(raw)
+        text = render(card)
+    except (bundle.BundleError, OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"no readable model card in {args.bundle}: {exc}") from exc
+    out = Path(args.out)
+    if args.check:
+        if not out.is_file() or out.read_text("utf-8") != text:
+            print(
+                f"{out} is not the card of {args.bundle} v{version}: regenerate it", file=sys.stderr
+            )
+            return 1
+        print(f"{out} is up to date with {args.bundle} v{version}")
+        return 0
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, "utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc}") from exc
+    print(f"model card of {card['model_name']} v{version} written to {out}")
+    return 0
+
+
 def _existing_folder(path: str) -> None:
     if not Path(path).is_dir():
         raise UsageError(f"no data folder {path}: run `credit twin --out {path}` first")
@@ -212,6 +245,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--version", default=None, help="a registry version (instead of --alias)")
     _mlflow_args(export)
     export.set_defaults(func=_export)
+
+    _register_model_card(sub)
+
+
+def _register_model_card(sub: argparse._SubParsersAction) -> None:
+    card = sub.add_parser(
+        "model-card", help="render a bundle's model card as markdown (docs/model_card.md)"
+    )
+    card.add_argument("--bundle", required=True, help="bundle root: folder or s3://bucket/prefix")
+    card.add_argument("--version", default=None, help="a bundle version (default: current)")
+    card.add_argument("--out", default="docs/model_card.md")
+    card.add_argument(
+        "--check", action="store_true", help="exit 1 if --out differs from the rendering"
+    )
+    card.set_defaults(func=_model_card)
 
 
 def _mlflow_args(p: argparse.ArgumentParser) -> None:

@@ -36,7 +36,7 @@ from credit_core.groups import ordered
 MIN_GROUP_ROWS = 50
 FOUR_FIFTHS = 0.8
 # a challenger may lose at most this much disparate impact on any attribute against the champion
-# (same holdout); about three standard errors of the ratio for groups of a few hundred rows
+# (same holdout): two to three standard errors of the ratio between groups of ~1,000 rows
 GATE_TOLERANCE = 0.05
 
 

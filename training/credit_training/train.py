@@ -76,6 +76,20 @@ def load_table(path: Path, target_col: str, id_col: str) -> pd.DataFrame:
     return df
 
 
+def twin_manifest(data: Path) -> dict[str, Any] | None:
+    """The data twin's generator and seed when ``data`` is a folder the twin wrote (None for
+    real or other data)."""
+    from credit_training.twin.generate import MANIFEST_FILE
+
+    path = data / MANIFEST_FILE if data.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    meta = json.loads(path.read_text("utf-8"))
+    if meta.get("generator") != "credit_training.twin":
+        return None
+    return {k: meta.get(k) for k in ("generator", "seed", "train_rows", "test_rows")}
+
+
 def fingerprint(df: pd.DataFrame) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy()).hexdigest()
 
@@ -339,6 +353,7 @@ def _fit_and_register(
             "rows": len(train_df) + len(hold_df),
             "target_col": cfg.target_col,
             "id_col": cfg.id_col,
+            "synthetic_twin": twin_manifest(cfg.data),
         },
         "contract": build_contract(train_df, spec, required, cfg.protected_inputs),
         "features": spec.to_dict() | {"names": spec.names},
