@@ -53,6 +53,9 @@ class Contract:
     fields: tuple[FieldContract, ...]
     rules: tuple[Rule, ...]
     derived: bool = False  # True when the card predates domains (derived from the schema)
+    # fields a request may carry that the model does not take (the protected-input policy, e.g.
+    # CODE_GENDER): checked against their domain, never scored
+    unscored: tuple[FieldContract, ...] = ()
 
     @property
     def domains(self) -> dict[str, Domain]:
@@ -82,7 +85,18 @@ def read_contract(raw: dict[str, Any]) -> Contract:
         )
     names = raw.get("rules")
     rules = rules_for([f.name for f in fields], None if names is None else list(names))
-    return Contract(tuple(fields), tuple(rules), derived)
+    unscored = tuple(
+        FieldContract(
+            name=name,
+            domain=replace(
+                Domain.from_dict(spec["domain"], integer=spec["type"] == "integer"),
+                reason=_reason(name),
+            ),
+            required=False,
+        )
+        for name, spec in raw.get("unscored", {}).items()
+    )
+    return Contract(tuple(fields), tuple(rules), derived, unscored)
 
 
 def _reason(name: str) -> str:
@@ -180,6 +194,9 @@ def application_model(contract: Contract, id_col: str) -> type[BaseModel]:
     for f in contract.fields:
         kind = _field_type(f)
         fields[f.name] = (kind, ...) if f.required else (kind | None, None)
+    for f in contract.unscored:
+        kind = _field_type(f)
+        fields[f.name] = (kind | None, Field(None, description="accepted, not scored"))
     validators = {"cross_field_rules": _rules_validator(contract.rules)} if contract.rules else {}
     return create_model(
         "Application",
@@ -215,12 +232,14 @@ def _struct_type(f: FieldContract) -> Any:
 
 def application_struct(contract: Contract, id_col: str) -> type[msgspec.Struct]:
     """One application as a msgspec Struct: fields in contract order (the model's raw-input order,
-    so ``astuple`` yields a feature row), the id last; an absent optional field is ``ABSENT``,
-    a null one None."""
+    so ``astuple`` yields a feature row), then the unscored fields, the id last; an absent
+    optional field is ``ABSENT``, a null one None."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for f in contract.fields:
         kind = _struct_type(f)
         fields.append((f.name, kind) if f.required else (f.name, kind | None, ABSENT))
+    for f in contract.unscored:
+        fields.append((f.name, _struct_type(f) | None, ABSENT))
     fields.append((id_col, Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)] | None, ABSENT))
     return msgspec.defstruct(
         "Application", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True

@@ -65,7 +65,7 @@ def explain(
     # shown: the value as sent for raw inputs, the computed one for derived features (NaN is
     # written as null: a missing value)
     shown = x[0].tolist()
-    for i, v in enumerate(values[:-1]):  # the last value is the id
+    for i, v in enumerate(values[: len(model.spec.raw_inputs)]):  # then unscored fields, the id
         if v is not None:
             shown[i] = v
     order = np.argsort(-np.abs(c), kind="stable").tolist()

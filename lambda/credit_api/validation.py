@@ -50,7 +50,7 @@ class Invalid(Exception):
 @dataclass(frozen=True)
 class Applications:
     raw: list[bytes]  # each application's JSON as received, on one line
-    values: list[tuple[Any, ...]]  # raw inputs in the model's order, then the id
+    values: list[tuple[Any, ...]]  # raw inputs in the model's order, unscored fields, the id
     matrix: np.ndarray  # rows x spec.raw_inputs, categoricals as level codes, NaN if missing
     warnings: list[list[dict[str, Any]]]  # per row: inside the domain, outside training
     index: list[int] = field(default_factory=list)  # position of each row in the request
@@ -113,7 +113,7 @@ class RequestDecoder:
         self.levels = {n: list(d.levels) for n, d in self.domains.items() if d.is_categorical}
         self._one = msgspec.json.Decoder(application_struct(self.contract, id_col))
         self._batch = msgspec.json.Decoder(batch_struct(max_batch))
-        self._width = len(names) + 1
+        self._width = len(names) + len(self.contract.unscored) + 1
         self._prepare(spec)
 
     def _prepare(self, spec: FeatureSpec) -> None:
@@ -145,7 +145,7 @@ class RequestDecoder:
         # colons a categorical value adds to the body (the duplicate-key count, see _has_dups)
         self._colons = [
             (j, {lv: lv.count(":") for lv in f.domain.levels if ":" in lv})
-            for j, f in enumerate(fields)
+            for j, f in enumerate(fields + self.contract.unscored)
             if f.is_categorical and any(":" in lv for lv in f.domain.levels)
         ]
 
