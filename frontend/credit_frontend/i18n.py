@@ -22,6 +22,10 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Modèle {version} · seuil {threshold}",
     },
     # failures
+    "err_settings": {
+        "en": "The app is not configured correctly: {reason}",
+        "fr": "L'application est mal configurée : {reason}",
+    },
     "err_unreachable": {
         "en": "The scoring service cannot be reached at {url}. Check the network or try again in a minute.",
         "fr": "Le service de score est injoignable à l'adresse {url}. Vérifiez le réseau ou réessayez dans une minute.",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from credit_frontend import charts
 from credit_frontend.client import ApiClient, ApiError
-from credit_frontend.config import Settings, load_settings
+from credit_frontend.config import Settings, SettingsError, load_settings
 from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
 
 
@@ -30,7 +30,13 @@ def _secrets() -> dict[str, Any]:
 
 
 def settings() -> Settings:
-    return load_settings(_secrets(), os.environ)
+    """The app's settings; unusable ones stop the page with the reason (naming the setting)."""
+    try:
+        return load_settings(_secrets(), os.environ)
+    except SettingsError as exc:
+        st.error(t("err_settings", reason=str(exc)))
+        st.stop()
+        raise  # st.stop() raises; this line only reassures type checkers
 
 
 @st.cache_resource(show_spinner=False)

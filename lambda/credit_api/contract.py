@@ -26,7 +26,10 @@ from pydantic_core import PydanticCustomError
 from credit_core.domain import Domain, Rule, rules_for
 from credit_core.schema import application_schema
 
-ID_MAX = 2**63 - 1  # the client id is echoed and logged as a JSON integer: keep it in int64
+# the client id is echoed and logged as a JSON integer: the largest every JSON parser reads
+# exactly (I-JSON, RFC 7493; JavaScript's included). 2**63 - 1 reached Swagger UI as the float
+# 9.223372036854776e+18 and its "Try it out" filled in a number above the bound (a 422)
+ID_MAX = 2**53 - 1
 # an absent optional field decodes to this very object (null decodes to None): both are missing
 # values (NaN in the matrix), and ``tuple.count(ABSENT)`` says how many keys a body had
 ABSENT = float("nan")

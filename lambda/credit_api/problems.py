@@ -39,14 +39,15 @@ def invalid(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """The 422 body: the refused fields (at most ``MAX_ERRORS``, named in the detail too) and
     ``error_count``, the total."""
     shown = errors[:MAX_ERRORS]
+    total = getattr(errors, "total", len(errors))  # a capped list counts what it left out
     fields = ", ".join(sorted({e["field"] for e in shown}))
-    more = f" (and {len(errors) - len(shown)} more errors)" if len(errors) > len(shown) else ""
+    more = f" (and {total - len(shown)} more errors)" if total > len(shown) else ""
     return problem(
         422,
         "Invalid application",
         f"invalid field(s): {fields}{more}",
         errors=shown,
-        error_count=len(errors),
+        error_count=total,
     )
 
 

@@ -53,6 +53,30 @@ def test_settings_prefer_secrets_then_environment_and_ignore_blanks():
     assert load_settings({}, {}).api_url == "http://127.0.0.1:8000"
 
 
+@pytest.mark.parametrize(
+    ("secrets", "named"),
+    [
+        ({"API_URL": "http://scoring.example.com"}, "API_URL"),  # the key in clear
+        ({"API_URL": "api.example.com"}, "API_URL"),
+        ({"BATCH_CHUNK": "0"}, "BATCH_CHUNK"),
+        ({"BATCH_CHUNK": "5000"}, "BATCH_CHUNK"),
+        ({"BATCH_CHUNK": "ten"}, "BATCH_CHUNK"),
+        ({"REPORTS_URI": "ftp://host/reports"}, "REPORTS_URI"),
+    ],
+)
+def test_unusable_settings_are_refused_naming_the_setting(secrets, named):
+    from credit_frontend.config import SettingsError
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings(secrets, {})
+
+
+def test_loopback_http_and_remote_https_are_accepted():
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
+        assert load_settings({"API_URL": url}, {}).api_url == url
+    assert load_settings({"API_URL": "https://api.example/prod"}, {}).batch_chunk == 200
+
+
 def test_fields_read_both_contract_shapes_and_group_unknown_fields_as_other():
     fields = {f.name: f for f in fields_from_card(CARD)}
     assert fields["DAYS_EMPLOYED"].sentinels == (365243.0,)
