@@ -125,7 +125,7 @@ class RequestDecoder:
         self._one = msgspec.json.Decoder(application_struct(self.contract, id_col))
         self._batch = msgspec.json.Decoder(batch_struct(max_batch))
         self._width = len(names) + len(self.contract.unscored) + 1
-        self._known = frozenset([*names, *self.contract.unscored, id_col])
+        self._known = frozenset([*names, *(f.name for f in self.contract.unscored), id_col])
         self._prepare(spec)
 
     def _prepare(self, spec: FeatureSpec) -> None:
