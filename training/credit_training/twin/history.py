@@ -23,7 +23,7 @@ from credit_training.twin.previous import build_previous
 from credit_training.twin.repayment import build_cards, build_installments, build_pos
 
 RISK_FROM_PROBABILITY = 0.5
-RISK_FROM_TARGET = 0.9  # shift of defaulters' history risk, in standard deviations
+RISK_FROM_TARGET = 0.35  # shift of defaulters' history risk, in standard deviations
 FILES = {t: f"{t}.csv" for t in hs.TABLES}
 
 

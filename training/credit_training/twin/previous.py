@@ -34,7 +34,7 @@ from credit_training.twin.history_rows import (
 T = "previous_application"
 ID_START = 1_000_001
 SENTINEL = float(hs.SENTINEL)
-REFUSAL_RISK = 0.9
+REFUSAL_RISK = 0.55
 CASH_XNA_SHARE = 0.384  # of Cash loans in the XNA portfolio (canceled offers, no amounts)
 CONSUMER_XNA_SHARE = 0.053
 REVOLVING_XNA_SHARE = 0.25

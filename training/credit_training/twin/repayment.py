@@ -21,12 +21,12 @@ from credit_training.twin.history_rows import (
 from credit_training.twin.previous import Previous
 
 POS_EPISODE_RATE = 0.055  # share of POS loans with a days-past-due episode, at average risk
-DPD_RISK = 1.1
+DPD_RISK = 0.6
 LATE_RATE = 0.07  # share of instalments paid after the due day, at average risk
-LATE_RISK = 0.9
+LATE_RISK = 0.22
 PART_RATE = 0.035  # share of instalments paid in part, at average risk
-CARD_USE_RISK = 0.8
-ATM_RISK = 0.8
+CARD_USE_RISK = 0.6
+ATM_RISK = 0.25
 TEST_ATM_FACTOR = 0.5
 DRAWING_MONTH_SHARE = 0.35  # of the months a card carries a balance
 EARLY_REPAID = 0.35  # of loans up to 12 instalments (2.4 times that above)
