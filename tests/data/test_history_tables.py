@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from credit_core.history.layout import check_history_folder
 from credit_training.twin import history_fidelity as hf
 from credit_training.twin import history_stats as hs
 from credit_training.twin.generate import applicants, generate_twin, write_twin
-from credit_training.twin.history import FILES, build_history
+from credit_training.twin.history import FILES, build_history, dtypes
 from tests.conftest import shared_stats_path
 
 TRAIN_ROWS, TEST_ROWS, SEED = 12_000, 3_000, 7
@@ -52,6 +53,11 @@ def test_packaged_statistics_are_the_shared_reference():
     assert hs.load() == json.loads(shared.read_text("utf-8"))
 
 
+def test_shared_schema_agrees_with_the_public_statistics():
+    for table in hs.TABLES:
+        assert dtypes(table) == hs.column_dtypes(table), table
+
+
 def test_files_have_the_kaggle_names_columns_and_dtypes(written):
     out, paths = written
     for table in hs.TABLES:
@@ -64,6 +70,13 @@ def test_files_have_the_kaggle_names_columns_and_dtypes(written):
         assert Counter(want.values()) == Counter(
             {k: v for k, v in hs.load()["meta"]["tables"][table]["dtype_counts_raw"].items()}
         )
+
+
+def test_the_folder_passes_the_real_layout_check(written):
+    out, _ = written
+    layout = check_history_folder(out)
+    assert layout.complete, layout.problems
+    assert (out / "bureau.csv").read_text().startswith("SK_ID_CURR,SK_ID_BUREAU,CREDIT_ACTIVE")
 
 
 def test_manifest_lists_history_files_and_drift(written):

@@ -4,7 +4,7 @@ pyarrow's writer is columnar and fast but prints 1.0 as "1": a float column whos
 whole (DAYS_INSTALMENT, NUM_INSTALMENT_VERSION) would be read back as int64. Such columns are
 written as one-decimal numbers ("1.0", as the Kaggle files print them); other float columns keep
 Arrow's shortest form (a round amount prints "135000" among fractional ones, still float64).
-Text values are quoted.
+Text values are quoted; the header is not.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ def write_table(columns: dict[str, np.ndarray], dtypes: dict[str, str], path: Pa
     names = list(dtypes)
     n = len(columns[names[0]])
     whole = {c: dtypes[c] == "float64" and _is_whole(np.asarray(columns[c], float)) for c in names}
-    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with path.open("wb") as sink:
+        sink.write((",".join(names) + "\n").encode("utf-8"))  # unquoted, as the Kaggle files
         writer = None
         for start in range(0, max(n, 1), CHUNK_ROWS):
             stop = min(n, start + CHUNK_ROWS)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import logit
 
+from credit_core.history.tables import TABLES, file_name
 from credit_training.twin import history_stats as hs
 from credit_training.twin.bureau import build_bureau
 from credit_training.twin.csv_writer import write_table
@@ -24,7 +25,7 @@ from credit_training.twin.repayment import build_cards, build_installments, buil
 
 RISK_FROM_PROBABILITY = 0.5
 RISK_FROM_TARGET = 0.35  # shift of defaulters' history risk, in standard deviations
-FILES = {t: f"{t}.csv" for t in hs.TABLES}
+FILES = {t: file_name(t) for t in hs.TABLES}
 
 
 def history_risk(
@@ -56,9 +57,15 @@ def build_history(a: Applicants, seed: int) -> dict[str, dict[str, np.ndarray]]:
     }
 
 
+def dtypes(table: str) -> dict[str, str]:
+    """The table's columns in file order with the pandas dtype, from the shared schema."""
+    pandas = {"int": "int64", "float": "float64", "text": "object"}
+    return {name: pandas[kind] for name, kind in TABLES[table]}
+
+
 def write_history(tables: dict[str, dict[str, np.ndarray]], out: Path) -> dict[str, Path]:
     paths = {}
     for table, cols in tables.items():
-        paths[table] = out / FILES[table]
-        write_table(cols, hs.column_dtypes(table), paths[table])
+        paths[table] = out / file_name(table)
+        write_table(cols, dtypes(table), paths[table])
     return paths
