@@ -30,7 +30,7 @@ class HistoryDrift:
 HISTORY_DRIFTS: dict[str, dict[str, HistoryDrift]] = {
     "credit_card_balance": {
         "CNT_DRAWINGS_ATM_CURRENT": HistoryDrift(
-            "test card holders draw at ATMs half as often (public: CC_CNT_DRAWINGS_ATM_CURRENT_MEAN"
+            "test card holders draw at ATMs a third less often (public: CC_CNT_DRAWINGS_ATM_CURRENT_MEAN"
             " drifted, Wasserstein 0.14)",
             "wasserstein_iqr",
             per_client=True,
@@ -43,7 +43,7 @@ HISTORY_DRIFTS: dict[str, dict[str, HistoryDrift]] = {
     },
     "bureau_balance": {
         "STATUS": HistoryDrift(
-            "status 1 (1-30 days late) about half as frequent for test applicants (public:"
+            "status 1 (1-30 days late) a quarter less frequent for test applicants (public:"
             " BURO_STATUS_1_MEAN_MEAN drifted, Wasserstein 0.11)",
             "wasserstein_iqr",
             per_client=True,

@@ -27,7 +27,7 @@ LATE_RISK = 0.22
 PART_RATE = 0.035  # share of instalments paid in part, at average risk
 CARD_USE_RISK = 0.6
 ATM_RISK = 0.25
-TEST_ATM_FACTOR = 0.5
+TEST_ATM_FACTOR = 0.65
 DRAWING_MONTH_SHARE = 0.35  # of the months a card carries a balance
 EARLY_REPAID = 0.35  # of loans up to 12 instalments (2.4 times that above)
 # instalment calendar versions of POS/cash loans (0 = revolving-like, 2+ = rescheduled)
