@@ -195,7 +195,9 @@ def default_rate_bins(train: pd.DataFrame, agg: pd.DataFrame) -> dict[str, dict[
     return out
 
 
-def cv_gain(train: pd.DataFrame, agg: pd.DataFrame, seed: int = 0) -> dict[str, float]:
+def cv_gain(
+    train: pd.DataFrame, agg: pd.DataFrame, seed: int = 0, n_jobs: int = 2
+) -> dict[str, float]:
     """5-fold CV AUC of plain LightGBM, application-only vs with history, same folds."""
     import lightgbm as lgb
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -206,7 +208,7 @@ def cv_gain(train: pd.DataFrame, agg: pd.DataFrame, seed: int = 0) -> dict[str, 
     cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     out = {}
     for label, x in (("application", app), ("with_history", full)):
-        model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, verbose=-1, n_jobs=2)
+        model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, verbose=-1, n_jobs=n_jobs)
         t = time.perf_counter()
         auc = cross_val_score(model, x, y, cv=cv, scoring="roc_auc")
         out[label] = float(auc.mean())
@@ -240,6 +242,7 @@ def main() -> None:
     p.add_argument("--test-rows", type=int, default=48_744)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-cv", action="store_true", help="correlations only")
+    p.add_argument("--jobs", type=int, default=2, help="LightGBM threads (1 on a loaded machine)")
     args = p.parse_args()
     train, tables = load_or_generate(args)
     agg = aggregates(tables)
@@ -249,7 +252,7 @@ def main() -> None:
         "default_rate_bins": default_rate_bins(train, agg),
     }
     if not args.no_cv:
-        result["cv_auc"] = cv_gain(train, agg)
+        result["cv_auc"] = cv_gain(train, agg, n_jobs=args.jobs)
     print(json.dumps(result, indent=1))
 
 
