@@ -35,7 +35,7 @@ ORPHAN_BALANCE_SHARE = 0.0527  # balance ids without a bureau row (public)
 HISTORY_AGE_RISK = 0.45
 ACTIVE_RISK = 0.1
 LATE_MONTH_RATE = 0.045  # of known (non-X) open months, at average risk
-LATE_RISK = 0.2
+LATE_RISK = 0.35
 TEST_STATUS_1_FACTOR = 0.75  # public drift: BURO_STATUS_1_MEAN_MEAN lower on the test side
 AMT_COLUMNS = (
     "AMT_CREDIT_MAX_OVERDUE",

@@ -21,7 +21,7 @@ from credit_training.twin.history_rows import (
 from credit_training.twin.previous import Previous
 
 POS_EPISODE_RATE = 0.055  # share of POS loans with a days-past-due episode, at average risk
-DPD_RISK = 0.6
+DPD_RISK = 1.2
 LATE_RATE = 0.07  # share of instalments paid after the due day, at average risk
 LATE_RISK = 0.22
 PART_RATE = 0.035  # share of instalments paid in part, at average risk
