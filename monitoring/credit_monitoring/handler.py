@@ -5,7 +5,9 @@ on the first invocation (the module imports without any), then passed to the job
 the handler from explicit settings with :func:`build`. An event may carry ``since``/``until``
 (ISO 8601) to re-run a past window.
 EMF metrics: DriftShare, DriftedColumns, RowsAnalysed, MalformedLines, EstimatedBusinessCost,
-EstimatedDefaultRate, ScoringWarnings (dimension ``kind``).
+EstimatedDefaultRate, ScoringWarnings (dimension ``kind``), GroupsInAlarm (groups of the
+sensitive attributes breaking the alarm rule, docs/drift.md) and GroupRefusalShift (percentage
+points, dimensions ``attribute`` and ``group``, for the reference's groups with enough decisions).
 """
 
 from __future__ import annotations
@@ -62,6 +64,24 @@ def emit(summary: dict[str, Any]) -> None:
             default_dimensions={"service": SERVICE},
         ) as metric:
             metric.add_dimension(name="kind", value=kind)
+    fairness = summary["fairness"]
+    metrics.add_metric(
+        name="GroupsInAlarm", unit=MetricUnit.Count, value=fairness["groups_in_alarm"]
+    )
+    for attribute, a in fairness["attributes"].items():
+        for g in a["groups"]:
+            # only groups the reference knows: the dimension values stay a short, fixed list
+            if g["shift_pt"] is None or g["count"] < fairness["rule"]["min_decisions"]:
+                continue
+            with single_metric(
+                name="GroupRefusalShift",
+                unit=MetricUnit.NoUnit,
+                value=g["shift_pt"],
+                namespace=NAMESPACE,
+                default_dimensions={"service": SERVICE},
+            ) as metric:
+                metric.add_dimension(name="attribute", value=attribute)
+                metric.add_dimension(name="group", value=g["group"])
 
 
 def run(settings: DriftSettings, event: Any) -> dict[str, Any]:
