@@ -6,8 +6,8 @@ the handler from explicit settings with :func:`build`. An event may carry ``sinc
 (ISO 8601) to re-run a past window.
 EMF metrics: DriftShare, DriftedColumns, RowsAnalysed, MalformedLines, EstimatedBusinessCost,
 EstimatedDefaultRate, ScoringWarnings (dimension ``kind``), GroupsInAlarm (groups of the
-sensitive attributes breaking the alarm rule, docs/drift.md) and GroupRefusalShift (percentage
-points, dimensions ``attribute`` and ``group``, for the reference's groups with enough decisions).
+sensitive attributes breaking the alarm rule, docs/drift.md) and GroupRefusalShift (dimension
+``attribute``: the largest shift of its groups with enough decisions, percentage points).
 """
 
 from __future__ import annotations
@@ -69,19 +69,22 @@ def emit(summary: dict[str, Any]) -> None:
         name="GroupsInAlarm", unit=MetricUnit.Count, value=fairness["groups_in_alarm"]
     )
     for attribute, a in fairness["attributes"].items():
-        for g in a["groups"]:
-            # only groups the reference knows: the dimension values stay a short, fixed list
-            if g["shift_pt"] is None or g["count"] < fairness["rule"]["min_decisions"]:
-                continue
-            with single_metric(
-                name="GroupRefusalShift",
-                unit=MetricUnit.NoUnit,
-                value=g["shift_pt"],
-                namespace=NAMESPACE,
-                default_dimensions={"service": SERVICE},
-            ) as metric:
-                metric.add_dimension(name="attribute", value=attribute)
-                metric.add_dimension(name="group", value=g["group"])
+        # one series per attribute (custom metrics are billed per series): its largest shift
+        shifts = [
+            g["shift_pt"]
+            for g in a["groups"]
+            if g["shift_pt"] is not None and g["count"] >= fairness["rule"]["min_decisions"]
+        ]
+        if not shifts:
+            continue
+        with single_metric(
+            name="GroupRefusalShift",
+            unit=MetricUnit.NoUnit,
+            value=max(shifts, key=abs),
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
+        ) as metric:
+            metric.add_dimension(name="attribute", value=attribute)
 
 
 def run(settings: DriftSettings, event: Any) -> dict[str, Any]:
