@@ -4,7 +4,7 @@ SQLite (embedded) and DynamoDB (moto, table made from template.yaml's definition
 from __future__ import annotations
 
 import socket
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,7 @@ def test_a_client_without_history_is_none_not_an_error(uri, fixture_features):
     reader = store.open_store(uri)
     assert reader.get(123) is None
     assert reader.get_many([123, 456]) == {}
-    assert reader.metadata().as_of == date.today().isoformat()
+    assert reader.metadata().as_of == datetime.now(UTC).date().isoformat()
 
 
 def test_a_store_never_published_is_not_ready(uri):
@@ -291,3 +291,20 @@ def test_cli_errors_are_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("credit features: error:")
     assert message in err
     assert not (tmp_path / "ok.sqlite").exists()
+
+
+def test_reading_imports_no_engine_pandas_or_boto3_until_dynamodb_is_used(tmp_path):
+    """The scoring Lambda imports the reader: stdlib + numpy; boto3 only for a DynamoDB store."""
+    import subprocess
+    import sys
+
+    uri = f"sqlite:///{tmp_path}/f.sqlite"
+    ids, values = _synthetic(3)
+    store.publish(uri, ids, values, feature_set(), date(2026, 1, 1))
+    code = (
+        "import sys; from credit_core.history import store;"
+        f"r = store.open_store({uri!r}); r.get_many([{int(ids[0])}]); r.metadata();"
+        "print([m for m in ('duckdb', 'sqlglot', 'pandas', 'boto3') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
