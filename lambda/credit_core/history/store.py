@@ -133,11 +133,6 @@ def parse_uri(uri: str) -> tuple[str, str]:
     )
 
 
-def uri_from_env() -> str | None:
-    """The store the scoring Lambda reads: ``FEATURES_URI`` (set by template.yaml), or None."""
-    return os.environ.get("FEATURES_URI") or None
-
-
 def open_store(uri: str) -> FeatureStore:
     """A reader of the store at ``uri``. Does no I/O (the first read connects), so a store
     that is down does not stop a process from starting; StoreUriError on a bad URI."""
