@@ -205,6 +205,17 @@ def _write_record(pids_file: Path, pids: dict[str, int]) -> None:
     pids_file.write_text(json.dumps({"supervisor": os.getpid(), "services": pids}))
 
 
+def features_step(data: Path) -> tuple[str, list[str]] | None:
+    """Publish the twin's client history to the embedded store ``<data>/features.sqlite``, when
+    the twin folder has history tables (``bureau.csv`` and the five others); None otherwise."""
+    twin = data / "twin"
+    if not (twin / "bureau.csv").exists():
+        return None
+    store = f"sqlite:///{(data / 'features.sqlite').resolve()}"
+    cmd = [str(BIN / "credit"), "features", "publish", "--history", str(twin), "--to", store]
+    return "features", cmd
+
+
 def start(args: argparse.Namespace) -> int:
     state = Path(args.data) / "demo"
     state.mkdir(parents=True, exist_ok=True)
@@ -228,6 +239,9 @@ def start(args: argparse.Namespace) -> int:
     outcomes += ["--reports", str(data / "reports"), "--bundle", args.bundle]
     steps = [("traffic", traffic), ("drift", drift), ("outcomes-file", labels)]
     steps = [] if args.services_only else [*steps, ("outcomes", outcomes)]
+    publish = None if args.services_only else features_step(data)
+    if publish is not None:
+        steps.insert(0, publish)
     ports = (args.api_port, args.mlflow_port, args.ui_port)
 
     def ready(elapsed: float) -> None:

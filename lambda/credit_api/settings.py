@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, SecretStr, model_validator
 
 from credit_core.bundle import BundleError, check_version
+from credit_core.history.store import StoreUriError, parse_uri
 from credit_core.settings import LOCAL, EnvSettings, SettingsError, env, require_s3
 
 __all__ = ["LOCAL", "MAX_BODY_LIMIT", "Settings", "SettingsError"]
@@ -28,6 +29,14 @@ def _plain_version(version: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def _store_uri(uri: str) -> str:
+    try:
+        parse_uri(uri)
+    except StoreUriError as exc:
+        raise ValueError(str(exc)) from None
+    return uri
+
+
 class Settings(EnvSettings):
     model_uri: str = env("MODEL_URI", default="data/bundles", min_length=1)
     model_version: Annotated[str, AfterValidator(_plain_version)] | None = env(
@@ -37,6 +46,11 @@ class Settings(EnvSettings):
         "MODEL_SHA256", default=None, pattern=r"^[0-9a-fA-F]{64}$", description="sha256 pin"
     )
     log_uri: str = env("LOG_URI", default="data/requests", min_length=1)
+    features_uri: Annotated[str, AfterValidator(_store_uri)] | None = env(
+        "FEATURES_URI",
+        default=None,
+        description="client-history feature store: sqlite:///path or dynamodb://table",
+    )
     cache_dir: str = env("BUNDLE_CACHE_DIR", default="/tmp/credit-bundle", min_length=1)
     api_key_parameter: str | None = env(
         "API_KEY_PARAMETER", default=None, pattern=r"^/[A-Za-z0-9_./-]+$"

@@ -57,6 +57,8 @@ class Resolver:
         path = self.resolve(props.get("Path", "/"))
         if kind == "AWS::IAM::ManagedPolicy":
             return f"arn:{PARTITION}:iam::{ACCOUNT}:policy{path}{name}"
+        if kind == "AWS::DynamoDB::Table" and "TableName" in props:
+            return self.resolve(props["TableName"])
         if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::S3::Bucket"):
             return name.lower() if kind == "AWS::S3::Bucket" else name
         return name
@@ -73,6 +75,7 @@ class Resolver:
             "AWS::ECR::Repository": f"arn:{PARTITION}:ecr:{REGION}:{ACCOUNT}:repository/{name}",
             "AWS::KMS::Key": f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/{name}",
             "AWS::Logs::LogGroup": f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{name}:*",
+            "AWS::DynamoDB::Table": f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
         }
         assert attribute == "Arn", (logical_id, attribute)
         return arns[kind]

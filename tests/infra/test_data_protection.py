@@ -258,3 +258,103 @@ def test_the_deploy_pins_the_digest_of_the_checksums_file_it_promotes(tmp_path):
     assert RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"][
         "MODEL_SHA256"
     ] == {"Ref": "ModelSha256"}
+
+
+def _bounded_role(r: Resolver, name: str) -> Principal:
+    """A role of the stack with its identity policies and the bootstrap's boundary."""
+    boot = Resolver(BOOTSTRAP, "credit-scoring-bootstrap", parameters={"GitHubRepository": "o/r"})
+    boundary = boot.resolve(
+        BOOTSTRAP["Resources"]["ApplicationPermissionsBoundary"]["Properties"]["PolicyDocument"]
+    )
+    resolved = r.resolve(RESOURCES[name])
+    documents = [p["PolicyDocument"] for p in resolved["Properties"]["Policies"]]
+    return Principal(name, documents, boundary)
+
+
+TABLE_READS = ["dynamodb:GetItem", "dynamodb:BatchGetItem"]
+TABLE_WRITES = ["dynamodb:PutItem", "dynamodb:BatchWriteItem"]
+TABLE_OTHERS = [
+    "dynamodb:Scan",
+    "dynamodb:Query",
+    "dynamodb:DeleteItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "dynamodb:ExportTableToPointInTime",
+]
+
+
+def test_the_feature_table_is_encrypted_with_the_data_key_recoverable_and_retained():
+    from credit_core.history.store import ID
+
+    table = RESOURCES["FeatureTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+    }
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["KeySchema"] == [{"AttributeName": ID, "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": ID, "AttributeType": "N"}]
+    # the scoring function finds it through one setting
+    env = RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["FEATURES_URI"] == {"Fn::Sub": "dynamodb://${FeatureTable}"}
+
+
+def test_only_the_scoring_role_reads_the_feature_table_and_only_the_publisher_writes_it():
+    r = resolver()
+    arn = r.get_att("FeatureTable", "Arn")
+    roles = [
+        n for n, res in RESOURCES.items() if res["Type"] in ("AWS::IAM::Role", "AWS::IAM::User")
+    ]
+    readers, writers = set(), set()
+    for name in roles:
+        principal = _bounded_role(r, name)
+        if all(allowed(principal, a, arn, {}) for a in TABLE_READS):
+            readers.add(name)
+        if any(allowed(principal, a, arn, {}) for a in TABLE_WRITES):
+            writers.add(name)
+        assert not any(allowed(principal, a, arn, {}) for a in TABLE_OTHERS), name
+    assert (readers, writers) == ({"ScoringFunctionRole"}, {"FeaturePublisherRole"})
+    publisher = _bounded_role(r, "FeaturePublisherRole")
+    assert all(allowed(publisher, a, arn, {}) for a in TABLE_WRITES)  # the boundary lets it
+    assert not any(allowed(publisher, a, arn, {}) for a in TABLE_READS)
+    scoring = _bounded_role(r, "ScoringFunctionRole")
+    assert not any(allowed(scoring, a, arn, {}) for a in TABLE_WRITES)
+    # the publisher uses the data key through DynamoDB only; the key policy names its path
+    key = r.get_att("DataKey", "Arn")
+    via = {"kms:ViaService": "dynamodb.eu-west-3.amazonaws.com"}
+    assert allowed(publisher, "kms:GenerateDataKey", key, via)
+    assert not allowed(
+        publisher, "kms:Decrypt", key, {"kms:ViaService": "s3.eu-west-3.amazonaws.com"}
+    )
+    role_arn = r.get_att("FeaturePublisherRole", "Arn")
+    document = key_policy(r, "DataKey")
+    assert decide([document], "kms:GenerateDataKey", "*", {"aws:PrincipalArn": role_arn}) == "allow"
+
+
+def test_the_publisher_role_assumes_the_feature_publisher_and_nobody_else_does():
+    r = resolver()
+    trust = r.resolve(RESOURCES["FeaturePublisherRole"]["Properties"]["AssumeRolePolicyDocument"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"AWS": PUBLISHER}
+    without = resolver(publisher=False).resolve(
+        RESOURCES["FeaturePublisherRole"]["Properties"]["AssumeRolePolicyDocument"]
+    )
+    assert without["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    # the bootstrap's deploy role may assume the feature publishers of the two stacks only
+    boot = Resolver(
+        BOOTSTRAP,
+        "credit-scoring-bootstrap",
+        parameters={"GitHubRepository": "o/r"},
+        conditions={"CreateOidcProvider": True, "HasTrainingData": False},
+    )
+    deploy = boot.resolve(BOOTSTRAP["Resources"]["GitHubDeployRole"])
+    documents = [p["PolicyDocument"] for p in deploy["Properties"]["Policies"] if p]
+    principal = Principal("deploy", documents)
+    assert allowed(principal, "sts:AssumeRole", r.get_att("FeaturePublisherRole", "Arn"), {})
+    for other in ("ScoringFunctionRole", "DriftFunctionRole"):
+        assert not allowed(principal, "sts:AssumeRole", r.get_att(other, "Arn"), {}), other

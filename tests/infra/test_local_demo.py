@@ -152,3 +152,23 @@ def test_services_only_needs_an_exported_bundle(tmp_path, capsys):
     argv = ["start", "--services-only", "--data", str(tmp_path), "--bundle", str(tmp_path / "b")]
     assert local_demo.main(argv) == 2
     assert "run `make demo` once first" in capsys.readouterr().err
+
+
+def test_the_demo_publishes_the_twins_history_to_the_embedded_store(tmp_path, monkeypatch):
+    assert local_demo.features_step(tmp_path) is None  # an application-only twin: no step
+    (tmp_path / "twin").mkdir()
+    (tmp_path / "twin/bureau.csv").write_text("SK_ID_CURR\n")
+    name, cmd = local_demo.features_step(tmp_path)
+    assert name == "features"
+    assert cmd[1:5] == ["features", "publish", "--history", str(tmp_path / "twin")]
+    assert cmd[5:] == ["--to", f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"]
+    # `start` runs it first, before the traffic replay; --services-only does not
+    seen: list[list[str]] = []
+    monkeypatch.setattr(local_demo, "run", lambda state, svc, steps, **kw: seen.append(steps) or 0)
+    base = ["start", "--data", str(tmp_path), "--bundle", str(tmp_path / "b")]
+    assert local_demo.main(base) == 0
+    assert [n for n, _ in seen[-1]][:3] == ["features", "traffic", "drift"]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/current.json").write_text("{}")
+    assert local_demo.main([*base, "--services-only"]) == 0
+    assert seen[-1] == []

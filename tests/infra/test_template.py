@@ -51,7 +51,8 @@ def function_env(name: str) -> set[str]:
 
 def scoring_sources() -> list[Path]:
     # cli.py is the local `credit serve` command, never imported by the Lambda handler
-    files = [*ROOT.glob("lambda/credit_api/*.py"), *ROOT.glob("lambda/credit_core/*.py")]
+    # credit_core's subpackages too: the handler reads the feature store (credit_core.history)
+    files = [*ROOT.glob("lambda/credit_api/*.py"), *ROOT.glob("lambda/credit_core/**/*.py")]
     return [p for p in files if p.name != "cli.py"]
 
 

@@ -52,11 +52,19 @@ def test_local_only_values_are_refused_in_a_deployed_stage(change, named):
         ({"API_KEY_MAX_STALE_SECONDS": "0"}, "API_KEY_MAX_STALE_SECONDS"),
         ({"CREDIT_API_KEY": "k", "API_KEY_PARAMETER": "/p"}, "not both"),
         ({"AWS_LAMBDA_FUNCTION_NAME": "credit-scoring-api"}, "STAGE: required on Lambda"),
+        ({"FEATURES_URI": "redis://host/0"}, "FEATURES_URI"),
+        ({"FEATURES_URI": "dynamodb://"}, "FEATURES_URI"),
     ],
 )
 def test_unusable_values_are_refused_in_any_stage(env, named):
     with pytest.raises(SettingsError, match=named):
         Settings.from_env(env)
+
+
+def test_the_feature_store_is_one_optional_uri():
+    assert Settings.from_env(DEPLOYED).features_uri is None
+    uri = "dynamodb://credit-scoring-prod-features"
+    assert Settings.from_env(DEPLOYED | {"FEATURES_URI": uri}).features_uri == uri
 
 
 def test_local_defaults_and_blank_values():

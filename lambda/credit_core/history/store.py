@@ -1,0 +1,438 @@
+"""The online feature store: every client's history features, precomputed, read by id at scoring.
+
+One interface over two backends, chosen by one URI (:func:`open_store`):
+
+* ``sqlite:///path/features.sqlite``: an embedded file, no server (local runs and the demo);
+* ``dynamodb://table``: a DynamoDB table (AWS; region, credentials and endpoint from the
+  usual boto3 settings, e.g. ``AWS_REGION``, ``AWS_ENDPOINT_URL_DYNAMODB``).
+
+Each client is one record keyed by ``SK_ID_CURR`` whose value is the float64 features in the
+order of the feature set's names, packed little-endian (8 bytes each, NaN = missing), plus one
+metadata record (:class:`StoreMetadata`: digest, names, as-of date, count). A client absent
+from the store reads as ``None`` (no history); a store that cannot be read, or is not published,
+raises :class:`StoreUnavailable` / :class:`StoreNotReady`, never ``None``: scoring a known
+client as history-free would silently change decisions.
+
+Imports the standard library and numpy only at module level; boto3 when a DynamoDB store is
+used. Writing (:func:`publish`) takes the computed matrix: the engine that computes it
+(DuckDB) is the publisher's, never the scoring Lambda's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+ID = "SK_ID_CURR"
+META_ID = -1  # the metadata record's key (no client has a negative id)
+VALUE_DTYPE = np.dtype("<f8")
+DYNAMODB_BATCH = 100  # BatchGetItem's limit of keys per call
+BATCH_ATTEMPTS = 6  # calls per 100 keys while DynamoDB returns unprocessed keys
+BACKOFF_BASE, BACKOFF_MAX = 0.05, 1.0  # seconds: 0.05, 0.1, 0.2, ... with full jitter
+METADATA_TTL = 60.0  # seconds a DynamoDB reader keeps the metadata record before reading it again
+SQLITE_RECHECK = 1.0  # seconds between two checks that the SQLite file was not replaced
+SQLITE_MMAP_BYTES = 1 << 30  # the full-size store (356,255 clients) is ~0.25 GB
+
+
+class StoreUriError(ValueError):
+    """A store URI this module cannot open (scheme, empty table or path)."""
+
+
+class StoreError(Exception):
+    """The store could not answer: never read as "no history"."""
+
+
+class StoreUnavailable(StoreError):
+    """The store is unreachable (connection, timeout, permissions, missing file)."""
+
+
+class StoreNotReady(StoreError):
+    """The store answers but holds no usable publication (never published, being published with
+    other definitions, or a record that does not match its metadata)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreMetadata:
+    """What a publication holds: ``digest`` and ``names`` of the feature set (as in the model
+    card), ``as_of`` (ISO date of the history), ``count`` (clients), ``published_at`` (UTC)."""
+
+    digest: str
+    names: tuple[str, ...]
+    as_of: str
+    count: int
+    published_at: str
+
+    def to_json(self) -> str:
+        doc = asdict(self)
+        doc["names"] = list(self.names)
+        return json.dumps(doc, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> StoreMetadata:
+        doc = json.loads(text)
+        return cls(
+            digest=str(doc["digest"]),
+            names=tuple(doc["names"]),
+            as_of=str(doc["as_of"]),
+            count=int(doc["count"]),
+            published_at=str(doc["published_at"]),
+        )
+
+
+class FeatureStore(Protocol):
+    """Reads one publication. Values are read-only float64 arrays in ``metadata().names`` order."""
+
+    uri: str
+
+    def metadata(self) -> StoreMetadata:
+        """The publication's metadata; :class:`StoreError` if unreachable or never published."""
+        ...
+
+    def get(self, sk_id: int) -> np.ndarray | None:
+        """One client's features, ``None`` if the client has no history in the store."""
+        ...
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """Features of the clients found among ``ids`` (absent ids are not keys), in as few
+        calls as the backend allows."""
+        ...
+
+
+def parse_uri(uri: str) -> tuple[str, str]:
+    """``(scheme, target)``: ``("sqlite", path)`` or ``("dynamodb", table)``; StoreUriError
+    otherwise."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        raise StoreUriError(
+            f"unsupported feature store {uri!r}: use sqlite:///path/features.sqlite or "
+            "dynamodb://table"
+        )
+    if scheme == "sqlite":
+        path = rest[1:] if rest.startswith("/") else rest  # sqlite:///rel, sqlite:////abs
+        if not path.strip():
+            raise StoreUriError(f"no file in {uri!r}: use sqlite:///path/features.sqlite")
+        return scheme, path
+    if scheme == "dynamodb":
+        table = rest.strip("/")
+        if not table or "/" in table:
+            raise StoreUriError(f"no table in {uri!r}: use dynamodb://table")
+        return scheme, table
+    raise StoreUriError(
+        f"unsupported feature store scheme {scheme!r} in {uri!r}: use sqlite:/// or dynamodb://"
+    )
+
+
+def open_store(uri: str) -> FeatureStore:
+    """A reader of the store at ``uri``. Does no I/O (the first read connects), so a store
+    that is down does not stop a process from starting; StoreUriError on a bad URI."""
+    scheme, target = parse_uri(uri)
+    if scheme == "sqlite":
+        return SqliteStore(uri, Path(target))
+    return DynamoStore(uri, target)
+
+
+def encode(values: Sequence[float] | np.ndarray) -> bytes:
+    return np.asarray(values, dtype=VALUE_DTYPE).tobytes()
+
+
+def decode(blob: bytes, meta: StoreMetadata) -> np.ndarray:
+    values = np.frombuffer(blob, dtype=VALUE_DTYPE)
+    if values.size != len(meta.names):
+        raise StoreNotReady(
+            f"a record holds {values.size} values, the store's feature set {len(meta.names)}"
+        )
+    return values
+
+
+# ---------------------------------------------------------------------------- SQLite
+
+
+class SqliteStore:
+    """An embedded file (read only here; :func:`publish` replaces it whole, atomically). A
+    reader notices a replaced file within :data:`SQLITE_RECHECK` seconds and reopens it."""
+
+    def __init__(self, uri: str, path: Path):
+        self.uri, self.path = uri, path
+        self._lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        self._meta: StoreMetadata | None = None
+        self._identity: tuple[int, int] | None = None
+        self._checked = 0.0
+
+    def _file_identity(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise StoreUnavailable(f"feature store {self.uri}: {exc.strerror or exc}") from exc
+        return st.st_ino, st.st_mtime_ns
+
+    def _connection(self) -> tuple[sqlite3.Connection, StoreMetadata]:
+        now = time.monotonic()
+        if (
+            self._con is not None
+            and self._meta is not None
+            and now - self._checked < SQLITE_RECHECK
+        ):
+            return self._con, self._meta
+        identity = self._file_identity()
+        self._checked = now
+        if self._con is not None and self._meta is not None and identity == self._identity:
+            return self._con, self._meta
+        if self._con is not None:
+            self._con.close()
+            self._con = self._meta = None
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            # reads through a memory map: a 1,000-client lookup ~6x faster than through read()
+            con.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+            row = con.execute("SELECT doc FROM metadata").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreNotReady(f"feature store {self.uri}: {exc}") from exc
+        if row is None:
+            con.close()
+            raise StoreNotReady(f"feature store {self.uri}: no metadata (never published)")
+        self._con, self._meta, self._identity = con, StoreMetadata.from_json(row[0]), identity
+        return con, self._meta
+
+    def metadata(self) -> StoreMetadata:
+        with self._lock:
+            return self._connection()[1]
+
+    def get(self, sk_id: int) -> np.ndarray | None:
+        with self._lock:
+            con, meta = self._connection()
+            try:
+                row = con.execute("SELECT v FROM features WHERE id = ?", (int(sk_id),)).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
+        return None if row is None else decode(row[0], meta)
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        keys = json.dumps(sorted({int(i) for i in ids}))
+        with self._lock:
+            con, meta = self._connection()
+            try:
+                rows = con.execute(
+                    "SELECT id, v FROM features WHERE id IN (SELECT value FROM json_each(?))",
+                    (keys,),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
+        return {int(i): decode(v, meta) for i, v in rows}
+
+
+def _publish_sqlite(path: Path, ids: np.ndarray, values: np.ndarray, meta: StoreMetadata) -> None:
+    """One transaction into a temporary file beside ``path``, then an atomic rename: a reader
+    sees the old publication or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a fresh file: the rename is the commit
+        con.execute("CREATE TABLE features (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        con.execute("CREATE TABLE metadata (doc TEXT NOT NULL)")
+        with con:
+            con.executemany(
+                "INSERT INTO features (id, v) VALUES (?, ?)",
+                ((int(i), row.tobytes()) for i, row in zip(ids, values, strict=True)),
+            )
+            con.execute("INSERT INTO metadata (doc) VALUES (?)", (meta.to_json(),))
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------- DynamoDB
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return BotoCoreError, ClientError
+
+
+def _dynamo_error(uri: str, exc: BaseException) -> StoreError:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    if code == "ResourceNotFoundException":
+        return StoreNotReady(f"feature store {uri}: no such table")
+    return StoreUnavailable(f"feature store {uri}: {code or type(exc).__name__}: {exc}")
+
+
+def dynamodb_client() -> Any:
+    """A low-level client with short timeouts: a lookup is on the request's path."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=1.0,
+        read_timeout=2.0,
+        retries={"mode": "standard", "total_max_attempts": 3},
+    )
+    return boto3.client("dynamodb", config=config)
+
+
+class DynamoStore:
+    """A DynamoDB table: ``SK_ID_CURR`` (number) is the key, ``v`` (binary) the values, ``d``
+    the digest of the publication that wrote them; the metadata record is ``SK_ID_CURR = -1``.
+    A record whose digest differs from the metadata's (definitions being republished) raises
+    :class:`StoreNotReady` rather than mixing two feature sets."""
+
+    def __init__(self, uri: str, table: str, client: Any | None = None):
+        self.uri, self.table = uri, table
+        self._client = client
+        self._meta: StoreMetadata | None = None
+        self._meta_read = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = dynamodb_client()
+        return self._client
+
+    def metadata(self) -> StoreMetadata:
+        now = time.monotonic()
+        if self._meta is not None and now - self._meta_read < METADATA_TTL:
+            return self._meta
+        with self._lock:
+            try:
+                item = self.client.get_item(
+                    TableName=self.table, Key={ID: {"N": str(META_ID)}}, ConsistentRead=True
+                ).get("Item")
+            except _client_errors() as exc:
+                raise _dynamo_error(self.uri, exc) from exc
+            if item is None:
+                raise StoreNotReady(f"feature store {self.uri}: no metadata (never published)")
+            self._meta, self._meta_read = StoreMetadata.from_json(item["meta"]["S"]), now
+        return self._meta
+
+    def _values(self, item: dict[str, Any], meta: StoreMetadata) -> np.ndarray:
+        if item.get("d", {}).get("S") != meta.digest:
+            raise StoreNotReady(
+                f"feature store {self.uri}: a record of another feature set (being republished)"
+            )
+        return decode(item["v"]["B"], meta)
+
+    def get(self, sk_id: int) -> np.ndarray | None:
+        meta = self.metadata()
+        try:
+            item = self.client.get_item(TableName=self.table, Key={ID: {"N": str(int(sk_id))}}).get(
+                "Item"
+            )
+        except _client_errors() as exc:
+            raise _dynamo_error(self.uri, exc) from exc
+        return None if item is None else self._values(item, meta)
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        meta = self.metadata()
+        unique = sorted({int(i) for i in ids})
+        found: dict[int, np.ndarray] = {}
+        for start in range(0, len(unique), DYNAMODB_BATCH):
+            keys = [{ID: {"N": str(i)}} for i in unique[start : start + DYNAMODB_BATCH]]
+            for item in self._batch_get(keys):
+                found[int(item[ID]["N"])] = self._values(item, meta)
+        return found
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One BatchGetItem call, then the unprocessed keys again with exponential backoff
+        (full jitter); still unprocessed after :data:`BATCH_ATTEMPTS` calls: StoreUnavailable."""
+        request: dict[str, Any] = {
+            self.table: {"Keys": keys, "ProjectionExpression": f"{ID}, v, d"}
+        }
+        items: list[dict[str, Any]] = []
+        for attempt in range(BATCH_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**attempt)))
+            try:
+                answer = self.client.batch_get_item(RequestItems=request)
+            except _client_errors() as exc:
+                raise _dynamo_error(self.uri, exc) from exc
+            items.extend(answer.get("Responses", {}).get(self.table, []))
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return items
+        raise StoreUnavailable(
+            f"feature store {self.uri}: keys still unprocessed after {BATCH_ATTEMPTS} calls"
+        )
+
+
+def _publish_dynamodb(
+    table_name: str, ids: np.ndarray, values: np.ndarray, meta: StoreMetadata
+) -> None:
+    """boto3's batch writer (25 items a call, unprocessed items resent), every client first,
+    the metadata record last: a reader never sees the new metadata before the new records."""
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(table_name)
+    with table.batch_writer(overwrite_by_pkeys=[ID]) as writer:
+        for i, row in zip(ids, values, strict=True):
+            writer.put_item(Item={ID: int(i), "v": row.tobytes(), "d": meta.digest})
+    table.put_item(Item={ID: META_ID, "meta": meta.to_json()})
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+def publish(
+    uri: str,
+    ids: Sequence[int] | np.ndarray,
+    values: np.ndarray,
+    feature_set: dict[str, Any],
+    as_of: date,
+) -> StoreMetadata:
+    """Write one publication: ``values`` (clients x features, float64, NaN = missing) for
+    ``ids`` in the order of ``feature_set["names"]``, with its digest and ``as_of``. SQLite is
+    replaced whole (atomic); DynamoDB is overwritten record by record, metadata last. Raises
+    StoreUriError, ValueError (shapes), OSError/sqlite3.Error or botocore errors on write."""
+    scheme, target = parse_uri(uri)
+    ids_arr = np.asarray(ids, dtype=np.int64)
+    matrix = np.ascontiguousarray(values, dtype=VALUE_DTYPE)
+    names = tuple(feature_set["names"])
+    if matrix.ndim != 2 or matrix.shape != (ids_arr.size, len(names)):
+        raise ValueError(f"values of shape {matrix.shape}, expected ({ids_arr.size}, {len(names)})")
+    if ids_arr.size and ids_arr.min() < 0:
+        raise ValueError("client ids must be non-negative (-1 is the metadata record)")
+    if np.unique(ids_arr).size != ids_arr.size:
+        raise ValueError("duplicated client ids")
+    meta = StoreMetadata(
+        digest=str(feature_set["digest"]),
+        names=names,
+        as_of=as_of.isoformat(),
+        count=int(ids_arr.size),
+        published_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    if scheme == "sqlite":
+        _publish_sqlite(Path(target), ids_arr, matrix, meta)
+    else:
+        _publish_dynamodb(target, ids_arr, matrix, meta)
+    return meta
+
+
+def check_writable(uri: str) -> None:
+    """Before any work: a SQLite store's folder can be created and written (OSError
+    otherwise). A DynamoDB table is checked by the first write."""
+    scheme, target = parse_uri(uri)
+    if scheme != "sqlite":
+        return
+    path = Path(target)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+    probe.write_bytes(b"")
+    probe.unlink()
