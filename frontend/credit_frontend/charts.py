@@ -281,7 +281,7 @@ def group_of(bins: Sequence[dict[str, Any]], value: Any) -> int | None:
     for i, b in enumerate(bins):
         level = b.get("level")
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            if level == "missing":
+            if level == "missing" or b.get("with_missing"):
                 return i
         elif level is not None and level != "missing":
             if str(value) == level or str(value) in (b.get("levels") or ()):
@@ -301,21 +301,32 @@ def group_labels(
     reverse: bool = False,
 ) -> list[str]:
     """Each bin as a reader sees it: "< 135,000", "135,000 – 270,000", "≥ 270,000", a level's
-    label, ``words["other"]``, ``words["missing"]``. ``reverse``: ``fmt`` turns the order round
+    label, ``words["other"]``, ``words["missing"]``; a bin that also holds the few clients without
+    a value ends with ``words["with_missing"]``. ``reverse``: ``fmt`` turns the order round
     (days before the application shown in years), so "< x" reads "> fmt(x)"."""
     out = []
     for b in bins:
-        lvl = b.get("level")
-        if lvl is not None:
-            out.append(words[lvl] if lvl in ("other", "missing") else level(lvl))
-            continue
-        lo, hi = b.get("lo"), b.get("hi")
-        below, above = ("> ", "≤ ") if reverse else ("< ", "≥ ")
-        if lo is None:
-            out.append(below + fmt(hi))
-        elif hi is None:
-            out.append(above + fmt(lo))
-        else:
-            first, last = (hi, lo) if reverse else (lo, hi)
-            out.append(f"{fmt(first)} – {fmt(last)}")
+        out.append(_group_label(b, fmt, level, words, reverse))
+        if b.get("with_missing"):
+            out[-1] += words["with_missing"]
     return out
+
+
+def _group_label(
+    b: dict[str, Any],
+    fmt: Callable[[float], str],
+    level: Callable[[str], str],
+    words: dict[str, str],
+    reverse: bool,
+) -> str:
+    lvl = b.get("level")
+    if lvl is not None:
+        return words[lvl] if lvl in ("other", "missing") else level(lvl)
+    lo, hi = b.get("lo"), b.get("hi")
+    below, above = ("> ", "≤ ") if reverse else ("< ", "≥ ")
+    if lo is None:
+        return below + fmt(hi)
+    if hi is None:
+        return above + fmt(lo)
+    first, last = (hi, lo) if reverse else (lo, hi)
+    return f"{fmt(first)} – {fmt(last)}"

@@ -223,6 +223,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "default_rate": {"en": "Default rate in the group", "fr": "Taux de défaut du groupe"},
     "other_levels": {"en": "other", "fr": "autres"},
+    "or_missing": {"en": " or missing", "fr": " ou manquant"},
     "group_summary": {
         "en": "{feature}: this client ({value}) is in the group '{group}': {n} reference clients, {d} of them defaulted ({rate}, against {pall} overall); mean probability of default {mean}.",
         "fr": "{feature} : ce client ({value}) est dans le groupe « {group} » : {n} clients de référence, dont {d} en défaut ({rate}, contre {pall} au total) ; probabilité de défaut moyenne {mean}.",

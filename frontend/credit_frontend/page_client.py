@@ -538,7 +538,7 @@ def _population_chart(f: Field, ref: dict[str, Any]) -> None:
     if f.in_years:  # stored as negative days: ascending days are descending years
         numeric = [b for b in bins if b.get("level") is None]
         bins = numeric[::-1] + [b for b in bins if b.get("level") is not None]
-    words = {"other": t("other_levels"), "missing": t("missing")}
+    words = {"other": t("other_levels"), "missing": t("missing"), "with_missing": t("or_missing")}
     groups = charts.group_labels(
         bins,
         partial(_edge, f.name),

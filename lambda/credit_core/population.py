@@ -5,7 +5,9 @@ population. Never a row, never a per-row label: numeric fields get quantile-base
 outer two open-ended, so no client's extreme value is published), categorical fields get one bin
 per level; every published count (repaid and defaulted, in every bin) is at least ``min_count``:
 small numeric bins merge with a neighbour, small levels merge into ``"other"``, and a group that
-cannot reach the minimum (a rare missing value, a tiny sample) is left out. Standard library
+cannot reach the minimum alone joins another: rare missing values join the smallest bin (so the
+bins always add up to the clients published and no small group can be found by difference), and
+a field that cannot reach it at all has no bins. Standard library
 only: the credit officers' app imports this module without msgspec or NumPy.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 MIN_COUNT = 10  # clients of each outcome class in every published bin
@@ -27,7 +29,8 @@ class Bin:
     """One group of reference clients: a numeric range ``[lo, hi)`` (None: open-ended; the last
     bin includes ``hi``), or a categorical ``level`` (``"other"``: the merged rare levels,
     ``levels`` lists them), or the clients with no value (``level == "missing"``, no range).
-    ``mean_probability``: the model's mean probability of default over the bin (0-1)."""
+    ``mean_probability``: the model's mean probability of default over the bin (0-1);
+    ``with_missing``: the bin also holds the clients without a value (too few for a bin)."""
 
     repaid: int
     defaulted: int
@@ -36,6 +39,7 @@ class Bin:
     hi: float | None = None
     level: str | None = None
     levels: list[str] = field(default_factory=list)
+    with_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ def summarise(
     bins = _levels(present, min_count) if categorical else _ranges(present, min_count)
     if missing.least >= min_count:
         bins.append(missing.bin(MISSING))
+    elif missing.repaid + missing.defaulted and bins:
+        k = min(range(len(bins)), key=lambda i: bins[i].repaid + bins[i].defaulted)
+        bins[k] = _with(bins[k], missing)
     return FieldPopulation("categorical" if categorical else "numeric", bins)
 
 
@@ -161,6 +168,18 @@ def _ranges(present: list[tuple], min_count: int) -> list[Bin]:
             worst.hi = right.hi
             del groups[k + 1]
     return [g.bin() for g in groups if g.least >= min_count]
+
+
+def _with(b: Bin, missing: _Group) -> Bin:
+    n, m = b.repaid + b.defaulted, missing.repaid + missing.defaulted
+    mean = round((b.mean_probability * n + missing.p_sum) / (n + m), 6)
+    return replace(
+        b,
+        repaid=b.repaid + missing.repaid,
+        defaulted=b.defaulted + missing.defaulted,
+        mean_probability=mean,
+        with_missing=True,
+    )
 
 
 def _size(g: _Group) -> int:

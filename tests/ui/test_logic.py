@@ -328,20 +328,23 @@ def test_the_clients_group_is_found_by_range_level_other_or_missing():
     levels = [{"level": "F", "levels": ["F"]}, {"level": "other", "levels": ["XNA", "M"]}]
     assert group_of(levels, "M") == 1 and group_of(levels, "F") == 0
     assert group_of(levels, None) is None  # no published missing group
+    levels[0]["with_missing"] = True  # the few missing values joined the smallest group
+    assert group_of(levels, None) == 0
     assert group_of(levels, "Z") is None
 
 
 def test_group_labels_read_in_the_fields_units_and_turn_days_round():
     from credit_frontend.charts import group_labels
 
-    words = {"other": "other", "missing": "missing"}
+    words = {"other": "other", "missing": "missing", "with_missing": " or missing"}
     years = lambda x: f"{-x / 365:.0f} years"  # noqa: E731
     shown = group_labels(AGE_BINS, years, str, words, reverse=True)
     assert shown == ["> 50 years", "30 years – 50 years", "≤ 30 years", "missing"]
     plain = group_labels(AGE_BINS[:3], str, str, words)
     assert plain == ["< -18250.0", "-18250.0 – -10950.0", "≥ -10950.0"]
-    cats = [{"level": "F"}, {"level": "other"}]
-    assert group_labels(cats, str, lambda v: {"F": "Woman"}[v], words) == ["Woman", "other"]
+    cats = [{"level": "F"}, {"level": "other", "with_missing": True}]
+    shown = group_labels(cats, str, lambda v: {"F": "Woman"}[v], words)
+    assert shown == ["Woman", "other or missing"]
 
 
 def test_population_bars_draw_shares_default_rate_and_the_client():

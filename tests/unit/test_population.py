@@ -32,9 +32,11 @@ def test_numeric_bins_keep_the_minimum_of_each_outcome_and_open_ends():
     assert all(a.hi == b.lo and a.hi is not None for a, b in zip(f.bins, f.bins[1:], strict=False))
     # edges rounded to 3 significant digits: no client's exact income published as an edge
     assert all(len(f"{b.hi:.6g}".replace(".", "").strip("0")) <= 3 for b in f.bins[:-1])
-    # 8 missing incomes: too few to publish as a group
+    # 8 missing incomes: too few for a group, they join the smallest bin (no group of fewer
+    # than MIN_COUNT can be found by difference: the bins add up to every client)
     assert all(b.level != "missing" for b in f.bins)
-    assert sum(b.repaid + b.defaulted for b in f.bins) == sum(v is not None for v in income)
+    assert [b.with_missing for b in f.bins].count(True) == 1
+    assert sum(b.repaid + b.defaulted for b in f.bins) == len(income)
     assert 0 < f.bins[0].mean_probability < 1
 
 
@@ -57,6 +59,14 @@ def test_a_rare_level_goes_into_other_and_a_rare_other_takes_the_smallest_level(
     assert names == ["A", "B", "other"]  # D (3 clients) alone is too small: C joins it
     assert f.bins[-1].levels == ["D", "C"]
     assert all(least(b) >= 10 for b in f.bins)
+
+
+def test_enough_missing_values_make_a_group_of_their_own():
+    xs = [None] * 100 + [float(i) for i in range(400)]
+    target = [int(i % 5 == 0) for i in range(500)]
+    f = summarise(xs, target, [0.1] * 500, categorical=False, min_count=10)
+    assert f.bins[-1].level == "missing" and f.bins[-1].repaid + f.bins[-1].defaulted == 100
+    assert not any(b.with_missing for b in f.bins)
 
 
 def test_a_group_that_cannot_reach_the_minimum_is_left_out():
