@@ -223,12 +223,10 @@ def population_bars(
         fig.add_trace(
             go.Scatter(
                 x=[x[client_group]],
-                y=[1.08 * top],
-                mode="markers+text",
-                text=[names["client"]],
-                textposition="top center",
+                y=[1.2 * top],  # above the bars; the rate line stays in the lower part
+                mode="markers",
                 name=names["client"],
-                marker={"color": BLACK, "symbol": "star", "size": 16},
+                marker={"color": BLACK, "symbol": "star", "size": 18},
                 cliponaxis=False,
             )
         )
@@ -239,7 +237,9 @@ def population_bars(
             "title": names["default_rate"] + " (%)",
             "overlaying": "y",
             "side": "right",
-            "rangemode": "tozero",
+            "range": [0, 1.6 * max([*rates, 1.0])],
+            "tickformat": ".0f",
+            "nticks": 5,
             "showgrid": False,
         },
     )
