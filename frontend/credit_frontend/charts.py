@@ -172,90 +172,79 @@ def importance_bar(
     return _layout(fig, title, height=120 + 26 * len(names))
 
 
-def distribution(
-    values: Sequence[Any],
-    target: Sequence[int],
-    client_value: Any,
-    categorical: bool,
+def population_bars(
+    bins: Sequence[dict[str, Any]],
+    groups: Sequence[str],
+    client_group: int | None,
     names: dict[str, str],
 ) -> go.Figure:
-    """Share of repaid and defaulted reference clients by value, the client's value marked."""
-    groups = {
-        0: [v for v, y in zip(values, target, strict=True) if y == 0 and v is not None],
-        1: [v for v, y in zip(values, target, strict=True) if y == 1 and v is not None],
-    }
+    """One field's reference population from its bins (``credit_core.population.Bin`` as JSON):
+    per group, the share (%) of repaid and of defaulted clients in it (bars) and its default rate
+    (line, right axis); the client's group shaded and starred. ``groups``: the bins' labels in
+    the same order; ``names``: repaid, defaulted, share, default_rate, client, title."""
+    repaid = [int(b["repaid"]) for b in bins]
+    defaulted = [int(b["defaulted"]) for b in bins]
+    x = list(groups)
     fig = go.Figure()
-    for y, colour, pattern, label in (
-        (0, REPAID, "", names["repaid"]),
-        (1, DEFAULTED, "/", names["defaulted"]),
+    for counts, colour, pattern, label in (
+        (repaid, REPAID, "", names["repaid"]),
+        (defaulted, DEFAULTED, "/", names["defaulted"]),
     ):
-        kw = {
-            "marker": {
-                "color": colour,
-                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
-            },
-            "name": label,
-            "histnorm": "percent",
-        }
-        if categorical:
-            fig.add_trace(go.Histogram(x=[str(v) for v in groups[y]], **kw))
-        else:
-            fig.add_trace(go.Histogram(x=groups[y], nbinsx=30, opacity=0.6, **kw))
-    fig.update_layout(barmode="group" if categorical else "overlay")
-    fig.update_yaxes(title=names["share"] + " (%)")
-    if client_value is not None:
-        x = str(client_value) if categorical else client_value
-        fig.add_vline(x=x, line={"color": BLACK, "width": 3, "dash": "dash"})
-        fig.add_annotation(
-            x=x, yref="paper", y=1.02, text=names["client"], showarrow=False, font={"color": BLACK}
-        )
-    return _layout(fig, names["title"], height=340)
-
-
-def scatter(
-    xs: Sequence[Any],
-    ys: Sequence[Any],
-    target: Sequence[int],
-    client: tuple[Any, Any],
-    names: dict[str, str],
-) -> go.Figure:
-    fig = go.Figure()
-    for y_val, colour, symbol, label in (
-        (0, REPAID, "circle", names["repaid"]),
-        (1, DEFAULTED, "x", names["defaulted"]),
-    ):
-        pts = [
-            (a, b)
-            for a, b, t in zip(xs, ys, target, strict=True)
-            if t == y_val and a is not None and b is not None
-        ]
+        total = sum(counts) or 1
         fig.add_trace(
-            go.Scattergl(
-                x=[a for a, _ in pts],
-                y=[b for _, b in pts],
-                mode="markers",
+            go.Bar(
+                x=x,
+                y=[100 * c / total for c in counts],
                 name=label,
-                marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.55},
-            )
-        )
-    if client[0] is not None and client[1] is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[client[0]],
-                y=[client[1]],
-                mode="markers",
-                name=names["client"],
                 marker={
-                    "color": BLACK,
-                    "symbol": "star",
-                    "size": 18,
-                    "line": {"color": "white", "width": 1},
+                    "color": colour,
+                    "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
                 },
             )
         )
-    fig.update_xaxes(title=names["x"])
-    fig.update_yaxes(title=names["y"])
-    return _layout(fig, names["title"], height=400)
+    rates = [100 * d / ((r + d) or 1) for r, d in zip(repaid, defaulted, strict=True)]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=rates,
+            yaxis="y2",
+            mode="lines+markers",
+            name=names["default_rate"],
+            line={"color": BLACK, "dash": "dot", "width": 2},
+            marker={"symbol": "diamond", "size": 8},
+        )
+    )
+    top = max([100 * c / (sum(cs) or 1) for cs in (repaid, defaulted) for c in cs] or [1])
+    if client_group is not None and 0 <= client_group < len(x):
+        fig.add_vrect(
+            x0=client_group - 0.5, x1=client_group + 0.5, fillcolor=GREY, opacity=0.25,
+            line_width=0, layer="below",
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=[x[client_group]],
+                y=[1.2 * top],  # above the bars; the rate line stays in the lower part
+                mode="markers",
+                name=names["client"],
+                marker={"color": BLACK, "symbol": "star", "size": 18},
+                cliponaxis=False,
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        yaxis={"title": names["share"] + " (%)", "range": [0, 1.3 * top]},
+        yaxis2={
+            "title": names["default_rate"] + " (%)",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.6 * max([*rates, 1.0])],
+            "tickformat": ".0f",
+            "nticks": 5,
+            "showgrid": False,
+        },
+    )
+    fig.update_xaxes(type="category")
+    return _layout(fig, names["title"], height=360)
 
 
 def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
@@ -286,14 +275,58 @@ def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
     return _layout(fig, names["title"], height=320)
 
 
-def share_below(values: Sequence[float], v: float) -> float | None:
-    """Fraction of ``values`` strictly below ``v`` (None when empty)."""
-    return sum(x < v for x in values) / len(values) if values else None
+def group_of(bins: Sequence[dict[str, Any]], value: Any) -> int | None:
+    """Index of the bin holding ``value`` (API units; None: the "missing" bin), or None when
+    no published bin holds it (a rare level or missing group under the minimum count)."""
+    for i, b in enumerate(bins):
+        level = b.get("level")
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            if level == "missing" or b.get("with_missing"):
+                return i
+        elif level is not None and level != "missing":
+            if str(value) == level or str(value) in (b.get("levels") or ()):
+                return i
+        elif level is None and not isinstance(value, str):
+            lo, hi = b.get("lo"), b.get("hi")
+            if (lo is None or lo <= value) and (hi is None or value < hi):
+                return i
+    return None
 
 
-def median(values: Sequence[float]) -> float | None:
-    s = sorted(values)
-    n = len(s)
-    if not n:
-        return None
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+def group_labels(
+    bins: Sequence[dict[str, Any]],
+    fmt: Callable[[float], str],
+    level: Callable[[str], str],
+    words: dict[str, str],
+    reverse: bool = False,
+) -> list[str]:
+    """Each bin as a reader sees it: "< 135,000", "135,000 – 270,000", "≥ 270,000", a level's
+    label, ``words["other"]``, ``words["missing"]``; a bin that also holds the few clients without
+    a value ends with ``words["with_missing"]``. ``reverse``: ``fmt`` turns the order round
+    (days before the application shown in years), so "< x" reads "> fmt(x)"."""
+    out = []
+    for b in bins:
+        out.append(_group_label(b, fmt, level, words, reverse))
+        if b.get("with_missing"):
+            out[-1] += words["with_missing"]
+    return out
+
+
+def _group_label(
+    b: dict[str, Any],
+    fmt: Callable[[float], str],
+    level: Callable[[str], str],
+    words: dict[str, str],
+    reverse: bool,
+) -> str:
+    lvl = b.get("level")
+    if lvl is not None:
+        return words[lvl] if lvl in ("other", "missing") else level(lvl)
+    lo, hi = b.get("lo"), b.get("hi")
+    below, above = ("> ", "≤ ") if reverse else ("< ", "≥ ")
+    if lo is None:
+        return below + fmt(hi)
+    if hi is None:
+        return above + fmt(lo)
+    first, last = (hi, lo) if reverse else (lo, hi)
+    return f"{fmt(first)} – {fmt(last)}"

@@ -221,26 +221,20 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{feature}: repaid and defaulted clients",
         "fr": "{feature} : clients ayant remboursé et en défaut",
     },
-    "dist_summary_num": {
-        "en": "{feature}: this client's value {value} is higher than {p0} of clients who repaid and {p1} of clients who defaulted (median {m0} and {m1}).",
-        "fr": "{feature} : la valeur de ce client, {value}, dépasse celle de {p0} des clients ayant remboursé et de {p1} des clients en défaut (médianes {m0} et {m1}).",
+    "default_rate": {"en": "Default rate in the group", "fr": "Taux de défaut du groupe"},
+    "other_levels": {"en": "other", "fr": "autres"},
+    "or_missing": {"en": " or missing", "fr": " ou manquant"},
+    "group_summary": {
+        "en": "{feature}: this client ({value}) is in the group '{group}': {n} reference clients, {d} of them defaulted ({rate}, against {pall} overall); mean probability of default {mean}.",
+        "fr": "{feature} : ce client ({value}) est dans le groupe « {group} » : {n} clients de référence, dont {d} en défaut ({rate}, contre {pall} au total) ; probabilité de défaut moyenne {mean}.",
     },
-    "dist_summary_cat": {
-        "en": "{feature}: this client is '{value}'; {p1} of clients in that group defaulted, against {pall} overall.",
-        "fr": "{feature} : ce client est « {value} » ; {p1} des clients de ce groupe ont fait défaut, contre {pall} au total.",
-    },
-    "dist_summary_missing": {
-        "en": "{feature} is missing for this client; {p1} of clients with it missing defaulted, against {pall} overall.",
-        "fr": "{feature} est manquant pour ce client ; {p1} des clients sans cette valeur ont fait défaut, contre {pall} au total.",
-    },
-    "scatter_title": {"en": "{x} and {y}", "fr": "{x} et {y}"},
-    "scatter_summary": {
-        "en": "{n} reference clients ({d} defaulted) plotted by {x} and {y}; this client is the black star at ({vx}, {vy}).",
-        "fr": "{n} clients de référence ({d} en défaut) placés selon {x} et {y} ; ce client est l'étoile noire en ({vx}, {vy}).",
+    "group_none": {
+        "en": "{feature}: this client's value ({value}) falls in no published group (groups of fewer than {k} repaid or defaulted clients are not shown).",
+        "fr": "{feature} : la valeur de ce client ({value}) n'est dans aucun groupe publié (les groupes de moins de {k} clients remboursés ou en défaut ne sont pas affichés).",
     },
     "reference_rows": {
-        "en": "Reference: {n} training clients of model {version}.",
-        "fr": "Référence : {n} clients d'entraînement du modèle {version}.",
+        "en": "Reference: {n} training clients of model {version}, shown in groups of at least {k} repaid and {k} defaulted clients.",
+        "fr": "Référence : {n} clients d'entraînement du modèle {version}, présentés par groupes d'au moins {k} clients remboursés et {k} en défaut.",
     },
     "no_reference": {
         "en": "Population data is not available: {why}",

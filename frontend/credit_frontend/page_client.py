@@ -469,12 +469,6 @@ def _reference(fields: tuple[str, ...], version: str) -> dict[str, Any]:
     return cache[key]
 
 
-def _as_shown(f: Field, values: list[Any]) -> list[Any]:
-    if f.kind == "category":
-        return values
-    return [None if is_missing(v) else (to_widget(f, v)) for v in values]
-
-
 def default_comparison(ranked: list[str], fields: dict[str, Field]) -> list[str]:
     """The two fields the comparison opens on: the most important continuous ones (a flag,
     a category or a small count plots a handful of points, telling nothing)."""
@@ -524,65 +518,59 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
     except ApiError as err:
         st.info(t("no_reference", why=_why(err)))
         return
-    target = ref["target"]
-    fa, fb = by_name[first], by_name[second]
-    xa = _as_shown(fa, ref["fields"][first])
-    xb = _as_shown(fb, ref["fields"][second])
-    va = form_value(first)
-    vb = form_value(second)
-    cat = fa.kind == "category"
-    name_a = label(first) + (f" ({t('years')})" if fa.in_years else "")
-    name_b = label(second) + (f" ({t('years')})" if fb.in_years else "")
+    # two 1-D views rather than a 2-D grid: with at least min_count clients of each outcome in
+    # every cell, a grid of two fields keeps a handful of coarse cells, mostly blank
+    for name in (first, second):
+        _population_chart(by_name[name], ref)
+    st.caption(
+        t(
+            "reference_rows",
+            n=ref.get("rows"),
+            version=ref.get("model_version"),
+            k=ref.get("min_count"),
+        )
+    )
+
+
+def _population_chart(f: Field, ref: dict[str, Any]) -> None:
+    """One field's bins as bars, the client's group marked, and the sentence that says it."""
+    bins = list(ref["fields"][f.name]["bins"])
+    if f.in_years:  # stored as negative days: ascending days are descending years
+        numeric = [b for b in bins if b.get("level") is None]
+        bins = numeric[::-1] + [b for b in bins if b.get("level") is not None]
+    words = {"other": t("other_levels"), "missing": t("missing"), "with_missing": t("or_missing")}
+    groups = charts.group_labels(
+        bins,
+        partial(_edge, f.name),
+        partial(level_label, lang(), f.name),
+        words,
+        reverse=f.in_years,
+    )
+    value = to_api(f, form_value(f.name))
+    at = charts.group_of(bins, value)
+    name = label(f.name)
     plotly_chart(
-        charts.distribution(
-            xa,
-            target,
-            va,
-            cat,
+        charts.population_bars(
+            bins,
+            groups,
+            at,
             {
                 "repaid": t("repaid"),
                 "defaulted": t("defaulted"),
                 "share": t("share"),
+                "default_rate": t("default_rate"),
                 "client": t("this_client"),
-                "title": t("distribution_title", feature=name_a),
+                "title": t("distribution_title", feature=name),
             },
         ),
         width="stretch",
-        key="distribution",
+        key=f"population_{f.name}",
     )
-    st.caption(_distribution_summary(name_a, xa, target, va, cat, first))
-    plotly_chart(
-        charts.scatter(
-            xa,
-            xb,
-            target,
-            (va, vb),
-            {
-                "repaid": t("repaid"),
-                "defaulted": t("defaulted"),
-                "client": t("this_client"),
-                "x": name_a,
-                "y": name_b,
-                "title": t("scatter_title", x=name_a, y=name_b),
-            },
-        ),
-        width="stretch",
-        key="scatter",
-    )
-    st.caption(
-        t(
-            "scatter_summary",
-            n=len(target),
-            d=sum(target),
-            x=name_a,
-            y=name_b,
-            vx=_plain(va, first),
-            vy=_plain(vb, second),
-        )
-    )
-    st.caption(
-        t("reference_rows", n=ref.get("rows", len(target)), version=ref.get("model_version"))
-    )
+    st.caption(_group_summary(name, f.name, bins, groups, at, value, ref.get("min_count")))
+
+
+def _edge(field: str, x: float) -> str:
+    return units.format_value(field, x, lang())
 
 
 def _why(err: ApiError) -> str:
@@ -591,30 +579,33 @@ def _why(err: ApiError) -> str:
     return error_text(err)
 
 
-def _distribution_summary(
-    name: str, xs: list[Any], target: list[int], v: Any, cat: bool, field: str = ""
+def _group_summary(
+    name: str,
+    field: str,
+    bins: list[dict[str, Any]],
+    groups: list[str],
+    at: int | None,
+    value: Any,
+    k: Any,
 ) -> str:
-    overall = sum(target) / len(target) if target else None
-    if v is None or cat:
-        same = [
-            y
-            for x, y in zip(xs, target, strict=True)
-            if (x is None if v is None else str(x) == str(v))
-        ]
-        rate = sum(same) / len(same) if same else None
-        key = "dist_summary_missing" if v is None else "dist_summary_cat"
-        shown = v if v is None else level_label(lang(), field, str(v))
-        return t(key, feature=name, value=shown, p1=pct(rate), pall=pct(overall))
-    repaid = [x for x, y in zip(xs, target, strict=True) if y == 0 and x is not None]
-    default = [x for x, y in zip(xs, target, strict=True) if y == 1 and x is not None]
+    shown = units.format_value(field, value, lang()) if not isinstance(value, str) else None
+    shown = shown or level_label(lang(), field, value)
+    if at is None:
+        return t("group_none", feature=name, value=shown, k=k)
+    b = bins[at]
+    n = b["repaid"] + b["defaulted"]
+    everyone = sum(x["repaid"] + x["defaulted"] for x in bins)
+    overall = sum(x["defaulted"] for x in bins) / everyone if everyone else None
     return t(
-        "dist_summary_num",
+        "group_summary",
         feature=name,
-        value=_plain(v),
-        p0=pct(charts.share_below(repaid, v), 0),
-        p1=pct(charts.share_below(default, v), 0),
-        m0=_plain(charts.median(repaid)),
-        m1=_plain(charts.median(default)),
+        value=shown,
+        group=groups[at],
+        n=n,
+        d=b["defaulted"],
+        rate=pct(b["defaulted"] / n),
+        pall=pct(overall),
+        mean=pct(b["mean_probability"]),
     )
 
 

@@ -30,6 +30,7 @@ from credit_api.reference import UnknownFields
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
+from credit_core.population import Population
 
 
 class ScoreWarning(BaseModel):
@@ -91,14 +92,6 @@ class BatchScore(BaseModel):
     scored: int
     refused: int
     results: list[ItemScore | ItemRefusal]
-
-
-class Reference(BaseModel):
-    model_version: str
-    rows: int
-    target: list[int]
-    probability: list[float]
-    fields: dict[str, list[Any]] = Field(description="raw values per field, null if missing")
 
 
 class Contribution(BaseModel):
@@ -341,8 +334,8 @@ def create_app(
     @app.get(
         "/v1/reference",
         dependencies=Authorized,
-        response_model=Reference,
-        responses=_READ_ERRORS | {422: {"description": "unknown field"} | _PROBLEM},
+        response_model=Population,
+        responses=_READ_ERRORS | {422: {"description": "unknown or too many fields"} | _PROBLEM},
     )
     async def reference(
         s: Guard,
@@ -354,8 +347,10 @@ def create_app(
             ),
         ],
     ) -> Any:
-        """The training reference sample (raw rows, default flag, probability of default) for
-        the named fields: the population an applicant is compared with."""
+        """The population an applicant is compared with, as aggregates of the training reference
+        sample: per field, bins (quantile ranges or levels) with the count of repaid and of
+        defaulted clients and the mean probability of default; at least ``min_count`` clients
+        of each class in every bin, never a row or a client's outcome."""
         names = reference_fields(fields)
         if len(names) > MAX_FIELDS:
             raise Problem(

@@ -1,8 +1,9 @@
-"""The bundle's reference sample (raw training rows, TARGET and score) for ``GET /v1/reference``.
+"""Aggregates of the bundle's reference sample for ``GET /v1/reference``, never its rows.
 
-Read on first use, not at init (the Lambda's cold start does not pay for it), with the csv
-module and NumPy only: pandas stays out of the Lambda package. The UI compares an applicant
-with this population.
+The sample (raw training rows, TARGET and score) is read on first use, not at init (the Lambda's
+cold start does not pay for it), with the csv module only: pandas stays out of the Lambda
+package. Each field's bins (:mod:`credit_core.population`) are computed once and kept; the UI
+compares an applicant with them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import gzip
 import io
 import threading
 from collections.abc import Callable
-from typing import Any
 
+from credit_core import population
 from credit_core.domain import Domain
 
 SCORE, HIDDEN = "score", ("score",)
@@ -26,7 +27,7 @@ class UnknownFields(ValueError):
 
 
 class ReferenceSample:
-    """Columns of ``reference_sample.csv.gz`` as strings, parsed once, converted on request."""
+    """Columns of ``reference_sample.csv.gz`` as strings, parsed once; per-field bins, kept."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class ReferenceSample:
     ) -> None:
         self._load, self.target, self.id_col, self.domains = load, target, id_col, domains
         self._columns: dict[str, list[str]] | None = None
+        self._summaries: dict[str, population.FieldPopulation] = {}
         self._lock = threading.Lock()
 
     def columns(self) -> dict[str, list[str]]:
@@ -54,37 +56,39 @@ class ReferenceSample:
         skip = {self.target, self.id_col, *HIDDEN}
         return [n for n in self.columns() if n not in skip]
 
-    def payload(self, names: list[str], model_version: str) -> dict[str, Any]:
-        """``{model_version, rows, target, probability, fields: {name: [value | None]}}``.
+    def payload(self, names: list[str], model_version: str) -> population.Population:
+        """The bins of each of ``names`` (:class:`credit_core.population.Population`).
 
         Raises UnknownFields naming every field the sample does not hold.
         """
-        cols = self.columns()
         known = self.fields()
-        if unknown := [n for n in names if n not in known]:
+        allowed = set(known)
+        if unknown := [n for n in names if n not in allowed]:
             raise UnknownFields(unknown, known)
-        rows = len(cols[SCORE]) if SCORE in cols else 0
-        return {
-            "model_version": model_version,
-            "rows": rows,
-            "target": [int(float(v)) for v in cols.get(self.target, [])],
-            "probability": [float(v) for v in cols.get(SCORE, [])],
-            "fields": {n: self._values(n, cols[n]) for n in names},
-        }
+        rows = len(self.columns()[self.target])
+        fields = {n: self._summary(n) for n in names}
+        return population.Population(model_version, rows, population.MIN_COUNT, fields)
 
-    def _values(self, name: str, cells: list[str]) -> list[Any]:
+    def _summary(self, name: str) -> population.FieldPopulation:
+        with self._lock:
+            done = self._summaries.get(name)
+        if done is not None:
+            return done
+        cols = self.columns()
+        target = [int(float(v)) for v in cols[self.target]]
+        probability = [float(v) for v in cols[SCORE]]
         domain = self.domains.get(name)
-        if domain is not None and domain.is_categorical:
-            return [v if v != "" else None for v in cells]
-        out: list[Any] = []
-        for v in cells:
-            if v == "":
-                out.append(None)
-                continue
-            try:
-                x = float(v)
-            except ValueError:  # a categorical column the schema does not know
-                out.append(v)
-                continue
-            out.append(int(x) if x.is_integer() and abs(x) < 2**53 else x)
-        return out
+        values, categorical = _values(cols[name], domain is not None and domain.is_categorical)
+        summary = population.summarise(values, target, probability, categorical)
+        with self._lock:
+            return self._summaries.setdefault(name, summary)
+
+
+def _values(cells: list[str], categorical: bool) -> tuple[list[float | str | None], bool]:
+    """The cells as numbers (None if empty), or as strings when categorical or not numeric."""
+    if not categorical:
+        try:
+            return [float(v) if v != "" else None for v in cells], False
+        except ValueError:  # a categorical column the schema does not know
+            pass
+    return [v if v != "" else None for v in cells], True

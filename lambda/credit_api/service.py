@@ -26,6 +26,7 @@ from credit_api.settings import Settings
 from credit_api.state import ModelState
 from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
 from credit_core import bundle as bundles
+from credit_core.population import Population
 
 Route = Literal["score", "batch", "explain"]
 JSON = "application/json"
@@ -121,8 +122,9 @@ class ScoringService:
             return candidate
         return None
 
-    def reference(self, names: list[str]) -> dict[str, Any]:
-        """The reference sample's values of ``names`` (read from the bundle on first use).
+    def reference(self, names: list[str]) -> Population:
+        """The reference sample's bins for ``names`` (the sample read from the bundle on first
+        use, each field's bins computed once).
         Raises UnknownFields naming the fields the sample does not hold."""
         bundle = self.state.bundle
         if self._reference is None:

@@ -2,6 +2,7 @@
 impossible values refused naming the field, values training never saw scored with a warning,
 an unseen level scored exactly as a missing value; a bad batch item does not sink the batch."""
 
+import itertools
 import json
 import math
 
@@ -197,17 +198,53 @@ def test_a_refusal_lists_at_most_50_errors_and_the_total(api, applications):
     assert len(json.dumps(body)) < 10_000
 
 
-def test_reference_sample_for_the_ui(api):
+def _lists(node, path=""):
+    """Every list in a JSON document with its path."""
+    if isinstance(node, list):
+        yield path, node
+        for i, x in enumerate(node):
+            yield from _lists(x, f"{path}[{i}]")
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _lists(v, f"{path}.{k}")
+
+
+def test_the_reference_population_is_bins_never_rows_or_labels(api):
     status, body, _ = api.call("GET", "/v1/reference?fields=AMT_CREDIT,CODE_GENDER", key=None)
     assert status == 401
     status, body, _ = api.call("GET", "/v1/reference?fields=AMT_CREDIT,CODE_GENDER")
     assert status == 200, body
-    n = body["rows"]
-    assert n > 100 and len(body["target"]) == len(body["probability"]) == n
-    assert set(body["target"]) == {0, 1} and all(0 < p < 1 for p in body["probability"])
+    n, k = body["rows"], body["min_count"]
+    assert n > 100 and k >= 10
+    assert set(body) == {"model_version", "rows", "min_count", "fields"}
     assert set(body["fields"]) == {"AMT_CREDIT", "CODE_GENDER"}
-    assert len(body["fields"]["AMT_CREDIT"]) == n
-    assert {v for v in body["fields"]["CODE_GENDER"]} <= {"F", "M", "XNA", None}
+    # no row, no per-row label: no list anywhere near the sample's length, no 0/1 column
+    for path, xs in _lists(body):
+        assert len(xs) <= 20, path
+        scalars = [x for x in xs if not isinstance(x, dict | list)]
+        assert not (len(scalars) > 2 and set(scalars) <= {0, 1}), path
+    text = json.dumps(body)
+    assert '"target"' not in text and '"probability"' not in text
+    for name, f in body["fields"].items():
+        assert f["bins"], name
+        for b in f["bins"]:
+            assert b["repaid"] >= k and b["defaulted"] >= k, (name, b)
+            assert 0 < b["mean_probability"] < 1
+        assert sum(b["repaid"] + b["defaulted"] for b in f["bins"]) <= n
+    credit = body["fields"]["AMT_CREDIT"]
+    assert credit["kind"] == "numeric" and len(credit["bins"]) >= 2
+    edges = [(b["lo"], b["hi"]) for b in credit["bins"]]
+    assert edges[0][0] is None and edges[-1][1] is None  # no client's extreme value
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(edges))
+    gender = body["fields"]["CODE_GENDER"]
+    assert gender["kind"] == "categorical"
+    assert {b["level"] for b in gender["bins"]} <= {"F", "M", "other", "missing"}
+    # the same answer on every call, whatever the order or repetition of the names
+    again = api.call("GET", "/v1/reference?fields=CODE_GENDER,AMT_CREDIT,AMT_CREDIT")[1]
+    assert again["fields"] == body["fields"]
+
+
+def test_an_unknown_or_no_reference_field_is_refused_by_name(api):
     status, body, _ = api.call("GET", "/v1/reference?fields=AMT_CREDIT,SALARY")
     assert status == 422 and [e["field"] for e in body["errors"]] == ["SALARY"]
     status, body, _ = api.call("GET", "/v1/reference")

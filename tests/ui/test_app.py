@@ -146,18 +146,24 @@ def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
             assert value.endswith("%")
 
 
-def test_population_comparison_marks_the_client_among_repaid_and_defaulted(api):
+def test_population_comparison_draws_the_apis_bins_and_marks_the_clients_group(api):
     at = make_app(api.url)
     pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[1]))
-    figs = charts(at)
-    histos = [t for f in figs.values() for t in f["data"] if t["type"] == "histogram"]
-    assert {t["name"] for t in histos} == {"Repaid", "Defaulted"}
-    assert any(
-        t["type"] in ("scatter", "scattergl") and t["name"] == "This client"
-        for f in figs.values()
-        for t in f["data"]
-    )
-    assert "this client's value" in texts(at) or "this client is" in texts(at)
+    figs = {k: f for k, f in charts(at).items() if k.startswith("population_")} or charts(at)
+    bars = [t for f in figs.values() for t in f["data"] if t["type"] == "bar"]
+    assert {t["name"] for t in bars} >= {"Repaid", "Defaulted"}
+    # two 1-D views (the two chosen fields), each a handful of groups, never a point per client
+    pops = [f for f in figs.values() if any(t.get("name") == "Default rate in the group"
+                                            for t in f["data"])]  # fmt: skip
+    assert len(pops) == 2
+    for f in pops:
+        for t in f["data"]:
+            assert len(t.get("x") or []) <= 20
+    assert not [t for f in figs.values() for t in f["data"] if t["type"] == "scattergl"]
+    shown = texts(at)
+    assert "this client (" in shown or "falls in no published group" in shown
+    assert "shown in groups of at least" in shown
+    assert any(t["name"] == "This client" for f in pops for t in f["data"])
 
 
 def _batch_csv(bad_row: int) -> bytes:

@@ -302,3 +302,63 @@ def test_percentages_follow_the_language_typography():
 
     assert pct(0.0083) == "0.8%" and pct(0.0083, 1, "fr") == "0,8\u202f%"
     assert pct(None, 1, "fr") == "n.d."
+
+
+# --- the reference population from its bins ---------------------------------------------------
+
+AGE_BINS = [  # raw days before the application, as the API serves them
+    {"repaid": 40, "defaulted": 10, "mean_probability": 0.05, "lo": None, "hi": -18250.0,
+     "level": None, "levels": []},
+    {"repaid": 60, "defaulted": 15, "mean_probability": 0.08, "lo": -18250.0, "hi": -10950.0,
+     "level": None, "levels": []},
+    {"repaid": 30, "defaulted": 20, "mean_probability": 0.12, "lo": -10950.0, "hi": None,
+     "level": None, "levels": []},
+    {"repaid": 12, "defaulted": 10, "mean_probability": 0.1, "lo": None, "hi": None,
+     "level": "missing", "levels": []},
+]  # fmt: skip
+
+
+def test_the_clients_group_is_found_by_range_level_other_or_missing():
+    from credit_frontend.charts import group_of
+
+    assert group_of(AGE_BINS, -20000) == 0
+    assert group_of(AGE_BINS, -18250) == 1  # a bin holds its lower edge
+    assert group_of(AGE_BINS, -5000) == 2
+    assert group_of(AGE_BINS, None) == 3
+    levels = [{"level": "F", "levels": ["F"]}, {"level": "other", "levels": ["XNA", "M"]}]
+    assert group_of(levels, "M") == 1 and group_of(levels, "F") == 0
+    assert group_of(levels, None) is None  # no published missing group
+    levels[0]["with_missing"] = True  # the few missing values joined the smallest group
+    assert group_of(levels, None) == 0
+    assert group_of(levels, "Z") is None
+
+
+def test_group_labels_read_in_the_fields_units_and_turn_days_round():
+    from credit_frontend.charts import group_labels
+
+    words = {"other": "other", "missing": "missing", "with_missing": " or missing"}
+    years = lambda x: f"{-x / 365:.0f} years"  # noqa: E731
+    shown = group_labels(AGE_BINS, years, str, words, reverse=True)
+    assert shown == ["> 50 years", "30 years – 50 years", "≤ 30 years", "missing"]
+    plain = group_labels(AGE_BINS[:3], str, str, words)
+    assert plain == ["< -18250.0", "-18250.0 – -10950.0", "≥ -10950.0"]
+    cats = [{"level": "F"}, {"level": "other", "with_missing": True}]
+    shown = group_labels(cats, str, lambda v: {"F": "Woman"}[v], words)
+    assert shown == ["Woman", "other or missing"]
+
+
+def test_population_bars_draw_shares_default_rate_and_the_client():
+    from credit_frontend.charts import population_bars
+
+    names = {"repaid": "Repaid", "defaulted": "Defaulted", "share": "Share",
+             "default_rate": "Default rate", "client": "This client", "title": "Age"}  # fmt: skip
+    fig = population_bars(AGE_BINS, ["a", "b", "c", "d"], 2, names).to_dict()
+    bars = {t["name"]: t for t in fig["data"] if t["type"] == "bar"}
+    assert sum(bars["Repaid"]["y"]) == pytest.approx(100)
+    assert bars["Defaulted"]["y"][2] == pytest.approx(100 * 20 / 55)
+    (rate,) = [t for t in fig["data"] if t["name"] == "Default rate"]
+    assert rate["y"][2] == pytest.approx(40.0)
+    (star,) = [t for t in fig["data"] if t["name"] == "This client"]
+    assert list(star["x"]) == ["c"]
+    none = population_bars(AGE_BINS, ["a", "b", "c", "d"], None, names).to_dict()
+    assert not [t for t in none["data"] if t["name"] == "This client"]
