@@ -207,6 +207,8 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
     )
     hist_train, hist_hold = history.rows(train_df.index), history.rows(hold_df.index)
     data_fp = fingerprint(df)
+    if history.frame is not None:  # the history features the model learns from are data too
+        data_fp = hashlib.sha256((data_fp + fingerprint(history.frame)).encode()).hexdigest()
     exclude = (cfg.target_col, cfg.id_col, *cfg.protected_inputs)
     spec = history.spec(spec_for_frame(train_df, exclude))
     x, y = (
