@@ -33,7 +33,7 @@ def history_run(tmp_path_factory, tiny_profile):
     from credit_training.twin.generate import write_twin
 
     root = tmp_path_factory.mktemp("history_run")
-    write_twin(root / "twin", ROWS, 100, seed=11)
+    write_twin(root / "twin", ROWS, 100, seed=11, tables="application")  # our own tables below
     train = load_application(root / "twin")
     write_history_tables(root / "twin", train["SK_ID_CURR"].to_numpy(), train["TARGET"].to_numpy())
     profile = replace(tiny_profile, strategies=("none",))
