@@ -75,7 +75,9 @@ def trained(tmp_path_factory, tiny_profile):
     from credit_training.twin.generate import write_twin
 
     root = tmp_path_factory.mktemp("trained")
-    write_twin(root / "twin", TINY_TRAIN_ROWS, 1000, seed=5)
+    # application only: the shared tiny model stays as fast and as served as before; training
+    # with history has its own run (tests/model/test_training_history.py)
+    write_twin(root / "twin", TINY_TRAIN_ROWS, 1000, seed=5, tables="application")
     cfg = TrainConfig(data=root / "twin", profile=tiny_profile, data_dir=root)
     summary = run_training(cfg)
     return {"root": root, "cfg": cfg, "summary": summary}

@@ -47,6 +47,14 @@ class ScoreWarning(BaseModel):
     )
 
 
+class HistoryUse(BaseModel):
+    """For a model trained with client history: whether the applicant's history was found."""
+
+    found: bool = Field(description="false: scored as a client without history")
+    as_of: str | None = Field(None, description="date of the history features used")
+    feature_set: str = Field(description="digest of the history definitions the model uses")
+
+
 class Score(BaseModel):
     request_id: str
     sk_id_curr: int | None
@@ -56,6 +64,9 @@ class Score(BaseModel):
     threshold: float
     model_version: str
     warnings: list[ScoreWarning]
+    history: HistoryUse | None = Field(
+        None, description="only for a model trained on the client-history tables"
+    )
 
 
 class ItemScore(Score):

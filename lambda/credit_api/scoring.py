@@ -11,6 +11,7 @@ import numpy as np
 
 from credit_core import feature_meta, units
 from credit_core.features import transform_raw
+from credit_core.history import definitions as history
 from credit_core.model import ScoringModel, sigmoid
 
 GRADES = (("A", 0.25), ("B", 0.5), ("C", 1.0), ("D", 2.0))  # cut points as multiples of threshold
@@ -31,6 +32,9 @@ _LETTERS = [g for g, _ in GRADES] + ["E"]
 def grades(p: np.ndarray, threshold: float) -> list[str]:
     """Risk grade per probability: A below a quarter of the threshold ... E above twice it."""
     return [_LETTERS[i] for i in np.searchsorted(_MULTIPLES * threshold, p, side="right").tolist()]
+
+
+HISTORY = frozenset(history.feature_names())
 
 
 def labels(names: Sequence[str]) -> list[str]:
@@ -74,8 +78,9 @@ def explain(
         {"feature": names[i], "label": feature_labels[i], "value": shown[i], "contribution": cs[i]}
         for i in order
     ]
-    against = [_sentence(r, "raises") for r in _first(ranked, top, lambda v: v > 0)]
-    for_ = [_sentence(r, "lowers") for r in _first(ranked, top, lambda v: v < 0)]
+    row = dict(zip(names, shown, strict=True)) if model.spec.history else None
+    against = [_sentence(r, "raises", row) for r in _first(ranked, top, lambda v: v > 0)]
+    for_ = [_sentence(r, "lowers", row) for r in _first(ranked, top, lambda v: v < 0)]
     return scored, {
         "base_value": float(base[0]),
         "contributions": ranked,
@@ -90,8 +95,13 @@ def _first(
     return list(islice((r for r in rows if keep(r["contribution"])), n))
 
 
-def _sentence(row: dict[str, Any], verb: str) -> str:
+def _sentence(row: dict[str, Any], verb: str, values: dict[str, Any] | None = None) -> str:
     """One reason in plain words, the value in people's units (years, thousands separators,
-    percentages; see :mod:`credit_core.units`); the contribution list keeps the raw value."""
+    percentages; see :mod:`credit_core.units`); the contribution list keeps the raw value.
+    A client-history feature reads as its phrase ("3 of 24 instalments paid late: raises ...");
+    ``values`` (feature -> the row's value) gives the total a count is part of."""
+    if row["feature"] in HISTORY:
+        phrase = units.history_phrase(row["feature"], row["value"], "en", values)
+        return f"{phrase[:1].upper()}{phrase[1:]}: {verb} the risk of default."
     value = units.format_value(row["feature"], row["value"])
     return f"{row['label'][:1].upper()}{row['label'][1:]} ({value}) {verb} the risk of default."

@@ -56,6 +56,7 @@ class ScoringService:
         bundle = state.bundle
         self.decoder = None
         self._reference: ReferenceSample | None = None
+        self.history: dict[str, Any] | None = None  # what a with-history model says it used
         if bundle is not None:
             model = bundle.model
             self.decoder = RequestDecoder(
@@ -71,6 +72,17 @@ class ScoringService:
                     extra={"version": bundle.version},
                 )
             self.labels = scoring.labels(model.spec.names)
+            if model.spec.history:  # no feature store yet: every applicant without history
+                self.history = {
+                    "found": False,
+                    "as_of": None,
+                    "feature_set": model.spec.history_digest,
+                }
+                logger.warning(
+                    "the model uses client-history features and no feature store is "
+                    "configured: every applicant is scored as a client without history",
+                    extra={"version": bundle.version, "history_features": len(model.spec.history)},
+                )
 
     def handle(self, route: Route, body: bytes, api_key: str | None, request_id: str) -> Reply:
         """One call of a scoring route; refusals are problem+json replies, never exceptions."""
@@ -204,7 +216,7 @@ class ScoringService:
                 metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
         count_warnings(apps.warnings)
         threshold, version = bundle.model.threshold, bundle.version
-        return [
+        results = [
             {
                 "request_id": request_id,
                 "sk_id_curr": sk_id,
@@ -219,6 +231,10 @@ class ScoringService:
                 apps.ids, p, scored.decision, scored.grade, apps.warnings, strict=True
             )
         ]
+        if self.history is not None:
+            for result in results:
+                result["history"] = self.history
+        return results
 
 
 def count_warnings(warnings: list[list[dict[str, Any]]]) -> None:

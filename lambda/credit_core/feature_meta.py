@@ -19,7 +19,19 @@ from credit_core.history.definitions import MEANINGS_FR as HISTORY_FR
 
 Lang = Literal["en", "fr"]
 Unit = Literal[
-    "age", "years_ago", "years", "amount", "percent", "score", "count", "flag", "category", "plain"
+    "age",
+    "years_ago",
+    "years",
+    "amount",
+    "percent",
+    "score",
+    "count",
+    "flag",
+    "category",
+    "plain",
+    "days",  # a number of days (history: days late, days since), not a date
+    "months",
+    "status",  # the bureau's monthly status code, 0 on time .. 5 over 120 days late
 ]
 Group = Literal[
     "income",
@@ -680,11 +692,11 @@ _DERIVED: tuple[FeatureMeta, ...] = (
 _HISTORY_UNITS: dict[str, Unit] = {
     "count": "count",
     "amount": "amount",
-    "days": "count",  # a number of days, not a date: shown as is
-    "months": "count",
+    "days": "days",  # a number of days, not a date: "45 days", "45 jours"
+    "months": "months",
     "share": "percent",
     "ratio": "percent",
-    "status": "plain",
+    "status": "status",  # "1-30 days late"
 }
 
 

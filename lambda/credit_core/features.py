@@ -5,12 +5,16 @@ NaN for missing), so the same code featurises 300,000 training rows or one API r
 builds the mapping from a DataFrame, the API from JSON records (see ``columns_from_records``).
 The :class:`FeatureSpec` saved in the model bundle says which raw inputs and derived features a
 model uses; Home-Credit-specific features are included only when their inputs exist, so the
-pipeline also runs on any table with a binary target.
+pipeline also runs on any table with a binary target. A model trained on the client-history
+tables also lists their features (:mod:`credit_core.history`) and the digest of their
+definitions: they come last in the model row, never from the request, and the one assembly
+(:func:`transform`, :func:`transform_raw`) fills them from a history mapping, or with the
+"no history" values for a client without a record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +26,8 @@ EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 DOCUMENTS = tuple(f"FLAG_DOCUMENT_{i}" for i in range(2, 22))
 
 Columns = Mapping[str, np.ndarray]
+# history feature -> one value per row (a client without history carries the no-history values)
+History = Mapping[str, np.ndarray]
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -126,14 +132,20 @@ DERIVED: dict[str, Derived] = {
 
 @dataclass(frozen=True, slots=True)
 class FeatureSpec:
-    """The model's inputs: raw numeric columns, raw categoricals (with levels), derived features."""
+    """The model's inputs: raw numeric columns, raw categoricals (with levels), derived features
+    and, for a model trained on the history tables, the client-history features (names in the
+    order of the model row) with the digest of their definitions."""
 
     numeric: tuple[str, ...]
     categorical: tuple[tuple[str, tuple[str, ...]], ...]
     derived: tuple[str, ...]
+    history: tuple[str, ...] = ()
+    history_digest: str | None = None
     _codes: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
     # raw input -> its column, for the inputs of the derived features (built once per spec)
     _inputs: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # the history block of a client without any record (no_history_values, in ``history`` order)
+    _no_history: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, levels in self.categorical:
@@ -141,10 +153,41 @@ class FeatureSpec:
         position = {name: i for i, name in enumerate(self.raw_inputs)}
         for name in self.derived:
             self._inputs.update({n: position[n] for n in DERIVED[name].inputs})
+        if self.history:
+            if not self.history_digest:
+                raise ValueError("history features without the digest of their definitions")
+            from credit_core.history.definitions import no_history_values
+
+            empty = no_history_values()
+            unknown = [n for n in self.history if n not in empty]
+            if unknown:
+                raise ValueError(f"unknown history feature(s): {', '.join(unknown[:5])}")
+            object.__setattr__(
+                self, "_no_history", np.array([empty[n] for n in self.history], dtype=np.float64)
+            )
 
     @property
     def names(self) -> list[str]:
+        """The model row's columns: raw inputs, derived features, history features."""
+        return [*self.numeric, *(n for n, _ in self.categorical), *self.derived, *self.history]
+
+    @property
+    def application_names(self) -> list[str]:
+        """The columns computed from the application alone (``names`` without the history)."""
         return [*self.numeric, *(n for n, _ in self.categorical), *self.derived]
+
+    @property
+    def feature_set(self) -> dict[str, Any] | None:
+        """The history feature set the model was trained with (names in order and the digest of
+        their definitions), what a feature store must match; None for an application-only
+        model."""
+        if not self.history:
+            return None
+        return {"names": list(self.history), "digest": self.history_digest}
+
+    def without_history(self) -> FeatureSpec:
+        """The same application features, no history part (the application-only model)."""
+        return FeatureSpec(self.numeric, self.categorical, self.derived)
 
     @property
     def categorical_indices(self) -> list[int]:
@@ -163,18 +206,26 @@ class FeatureSpec:
         return self._codes[name]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The card's ``features``; ``history`` (names + digest) only for a with-history model."""
+        out: dict[str, Any] = {
             "numeric": list(self.numeric),
             "categorical": {n: list(lv) for n, lv in self.categorical},
             "derived": list(self.derived),
         }
+        if self.history:
+            out["history"] = self.feature_set
+        return out
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> FeatureSpec:
+        """The spec of a card's ``features`` (cards without ``history``: application only)."""
+        history = raw.get("history") or {}
         return cls(
             numeric=tuple(raw["numeric"]),
             categorical=tuple((n, tuple(lv)) for n, lv in raw["categorical"].items()),
             derived=tuple(raw["derived"]),
+            history=tuple(history.get("names") or ()),
+            history_digest=history.get("digest"),
         )
 
 
@@ -187,34 +238,54 @@ def build_spec(numeric: Iterable[str], categorical: Mapping[str, Iterable[str]])
     return FeatureSpec(numeric=numeric, categorical=cats, derived=derived)
 
 
-def transform(spec: FeatureSpec, columns: Columns) -> np.ndarray:
-    """The model matrix (rows x ``spec.names``) from raw columns as float arrays.
+def transform(spec: FeatureSpec, columns: Columns, history: History | None = None) -> np.ndarray:
+    """The model matrix (rows x ``spec.names``) from raw columns as float arrays and, for a
+    with-history spec, the history columns (``None``: every row is a client without history).
 
     Categoricals must already be level codes (NaN if missing). Each column is copied once,
     straight into the model matrix (no intermediate raw matrix: training tables are large).
     """
     n = len(columns[spec.raw_inputs[0]])
-    out = np.empty((n, len(spec.raw_inputs) + len(spec.derived)), dtype=np.float64)
+    out = np.empty((n, len(spec.names)), dtype=np.float64)
     for j, name in enumerate(spec.raw_inputs):
         out[:, j] = columns[name]
-    return _complete(spec, out)
+    return _complete(spec, out, history)
 
 
-def transform_raw(spec: FeatureSpec, raw: np.ndarray) -> np.ndarray:
-    """The model matrix from the raw-input matrix (rows x ``spec.raw_inputs``, float64).
+def transform_raw(spec: FeatureSpec, raw: np.ndarray, history: History | None = None) -> np.ndarray:
+    """The model matrix from the raw-input matrix (rows x ``spec.raw_inputs``, float64) and the
+    history columns as in :func:`transform`.
 
     One block copy instead of a copy per column: the API featurises one row in microseconds.
     """
     n, k = raw.shape
-    out = np.empty((n, k + len(spec.derived)), dtype=np.float64)
+    out = np.empty((n, len(spec.names)), dtype=np.float64)
     out[:, :k] = raw
-    return _complete(spec, out)
+    return _complete(spec, out, history)
 
 
-def _complete(spec: FeatureSpec, out: np.ndarray) -> np.ndarray:
+def history_columns(spec: FeatureSpec, records: Sequence[Mapping[str, float] | None]) -> History:
+    """History columns from one mapping per row (a feature store's items by client), ``None``
+    for a client without any record (its row gets the no-history values). A record missing one
+    of ``spec.history`` is a ValueError (a store built from other definitions)."""
+    n = len(records)
+    block = np.tile(spec._no_history, (n, 1))
+    for i, record in enumerate(records):
+        if record is None:
+            continue
+        try:
+            values = [record[name] for name in spec.history]
+        except KeyError as exc:
+            raise ValueError(f"history record without feature {exc.args[0]}") from None
+        block[i] = [np.nan if v is None else v for v in values]
+    return {name: block[:, j] for j, name in enumerate(spec.history)}
+
+
+def _complete(spec: FeatureSpec, out: np.ndarray, history: History | None) -> np.ndarray:
     """Finish a model matrix whose raw-input block is filled, in place: DAYS_EMPLOYED's sentinel
-    becomes missing (flagged by DAYS_EMPLOYED_ANOM), then the derived features are computed on
-    column views of the raw block."""
+    becomes missing (flagged by DAYS_EMPLOYED_ANOM), the derived features are computed on column
+    views of the raw block, then the history block is filled from ``history`` (None: the
+    no-history values). The one assembly of a model row, for training, serving and monitoring."""
     k = len(spec.raw_inputs)
     clean = {name: out[:, j] for name, j in spec._inputs.items()}  # views of ``out``
     if "DAYS_EMPLOYED" in spec.numeric:
@@ -225,6 +296,16 @@ def _complete(spec: FeatureSpec, out: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         for i, name in enumerate(spec.derived, start=k):
             out[:, i] = DERIVED[name].compute(clean)
+    if spec.history:
+        start = k + len(spec.derived)
+        if history is None:
+            out[:, start:] = spec._no_history
+        else:
+            missing = [n for n in spec.history if n not in history]
+            if missing:
+                raise ValueError(f"history columns missing: {', '.join(missing[:5])}")
+            for j, name in enumerate(spec.history, start=start):
+                out[:, j] = history[name]
     return out
 
 

@@ -53,7 +53,7 @@ def test_threshold_is_chosen_on_out_of_fold_training_predictions(
     import credit_training.train as train_mod
     from credit_training.twin.generate import write_twin
 
-    write_twin(tmp_path / "twin", 3000, 200, seed=8)
+    write_twin(tmp_path / "twin", 3000, 200, seed=8, tables="application")
     calls = []
     real = final_mod.best_threshold
 

@@ -142,6 +142,15 @@ def test_train_refuses_an_unwritable_sqlite_store_before_training(capsys, tmp_pa
     _user_error(capsys, _train_with_store(tmp_path, uri), "cannot write the MLflow store")
 
 
+def test_train_refuses_an_incomplete_history_layout_before_any_work(capsys, tmp_path):
+    fixture = Path(__file__).resolve().parents[1] / "data" / "history_fixture"
+    (tmp_path / "bureau.csv").write_text((fixture / "bureau.csv").read_text())
+    argv = ["train", "--data", str(tmp_path), "--data-dir", str(tmp_path / "store")]
+    line = _user_error(capsys, argv, "history", "installments_payments.csv")
+    assert "missing" in line
+    assert not (tmp_path / "store").exists()  # refused before MLflow or any training
+
+
 @pytest.mark.parametrize("to", ["ftp://host/bundles", "s3://", "s3:///prefix", ""])
 def test_export_refuses_a_bad_destination_before_anything_else(capsys, tmp_path, to):
     _user_error(capsys, ["export", "--to", to, "--data-dir", str(tmp_path)])

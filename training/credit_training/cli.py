@@ -76,6 +76,8 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--fn-cost/--fp-cost: {exc}") from exc
     _training_table(Path(args.data), args.target_col)
+    if Path(args.data).is_dir():
+        _history_layout(Path(args.data))  # a wrong history layout: exit 2 before any work
     tracking_uri = _tracking_uri(args)
     cfg = TrainConfig(
         data=Path(args.data),
@@ -89,6 +91,7 @@ def _train(args: argparse.Namespace) -> int:
         weights=weights,
         promote=args.promote,
         protected_inputs=_protected_inputs(args.protected_inputs),
+        history=args.history,
     )
     try:
         summary = run_training(cfg)
@@ -245,6 +248,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="CODE_GENDER",
         help="comma-separated fields the model must not take as inputs, still measured for "
         "fairness (default CODE_GENDER); 'none' lets the model use every field",
+    )
+    train.add_argument(
+        "--history",
+        choices=("auto", "off"),
+        default="auto",
+        help="auto: use the six history tables when the data folder holds them (default); "
+        "off: application features only",
     )
     train.set_defaults(func=_train)
 

@@ -1,11 +1,12 @@
-"""The training side of the shared feature module: DataFrame -> raw columns -> model matrix."""
+"""The training side of the shared feature module: DataFrame -> raw columns -> model matrix,
+with the client-history features of the same rows when the model has them."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from credit_core.features import FeatureSpec, build_spec, transform
+from credit_core.features import FeatureSpec, History, build_spec, transform
 
 
 def spec_for_frame(df: pd.DataFrame, exclude: tuple[str, ...]) -> FeatureSpec:
@@ -48,5 +49,17 @@ def columns_from_frame(spec: FeatureSpec, df: pd.DataFrame) -> dict[str, np.ndar
     return cols
 
 
-def feature_matrix(spec: FeatureSpec, df: pd.DataFrame) -> np.ndarray:
-    return transform(spec, columns_from_frame(spec, df))
+def history_from_frame(spec: FeatureSpec, history: pd.DataFrame | None) -> History | None:
+    """The history columns of ``spec`` from a frame of history features (rows aligned with the
+    application rows); None when the spec has no history part or no frame is given."""
+    if not spec.history or history is None:
+        return None
+    return {name: history[name].to_numpy(dtype=np.float64) for name in spec.history}
+
+
+def feature_matrix(
+    spec: FeatureSpec, df: pd.DataFrame, history: pd.DataFrame | None = None
+) -> np.ndarray:
+    """The model matrix of ``df``'s rows; ``history`` holds their history features (same rows,
+    same order; None: every row is scored as a client without history)."""
+    return transform(spec, columns_from_frame(spec, df), history_from_frame(spec, history))

@@ -3,6 +3,13 @@
 Data: a directory with application_train.csv (schema-checked Home Credit loader) or any CSV with
 a binary target. A stratified holdout is set aside first and used for nothing but the final
 report and the champion comparison.
+
+History: when the directory also holds the six Kaggle history tables (layout checked first),
+every applicant gets the client-history features of :mod:`credit_core.history` (one query,
+joined by ``SK_ID_CURR``; a client without records gets the no-history values) and the model is
+selected on application + history features. The final configuration is then fitted a second
+time on the application features alone, and both are reported side by side on the same holdout
+(MLflow and the card): what the history adds.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import lightgbm as lgb
 import mlflow
@@ -40,6 +47,7 @@ from credit_training.explain import (
 )
 from credit_training.featurize import feature_matrix, spec_for_frame
 from credit_training.final_fit import fit_final
+from credit_training.history import HistoryData, load_history
 from credit_training.metrics import evaluate
 from credit_training.selection import CandidateResult, compare, grid_search
 
@@ -59,6 +67,7 @@ class TrainConfig:
     # the protected-input policy: fields the model must not take (still measured for fairness)
     protected_inputs: tuple[str, ...] = PROTECTED_INPUTS
     fairness_tolerance: float = fairness.GATE_TOLERANCE
+    history: Literal["auto", "off"] = "auto"  # off: ignore history tables (application only)
 
 
 def load_table(path: Path, target_col: str, id_col: str) -> pd.DataFrame:
@@ -153,10 +162,15 @@ class ChampionOnHoldout:
 
 
 def _champion_on(
-    holdout: pd.DataFrame, y: np.ndarray, groups: dict[str, np.ndarray], cfg: TrainConfig
+    holdout: pd.DataFrame,
+    y: np.ndarray,
+    groups: dict[str, np.ndarray],
+    cfg: TrainConfig,
+    history: pd.DataFrame | None,
 ) -> ChampionOnHoldout | None:
     """The current champion's holdout cost and fairness on this very holdout (None if none or
-    unusable)."""
+    unusable: other inputs, or history features this run cannot compute with the same
+    definitions)."""
     client = MlflowClient()
     version = registry.alias_version(client, cfg.model_name, registry.CHAMPION)
     if version is None:
@@ -165,6 +179,8 @@ def _champion_on(
     spec = FeatureSpec.from_dict(current.card["features"])
     if not set(spec.raw_inputs) <= set(holdout.columns):
         return None
+    if spec.history and (history is None or spec.history_digest != HistoryData.digest_now()):
+        return None
     model = ScoringModel(
         current.booster,
         spec,
@@ -172,7 +188,7 @@ def _champion_on(
         float(current.card["calibration"]["a"]),
         float(current.card["calibration"]["b"]),
     )
-    p = model.probability(feature_matrix(spec, holdout))
+    p = model.probability(feature_matrix(spec, holdout, history))
     weights = CostWeights(**current.card["cost_weights"])
     return ChampionOnHoldout(
         business_cost(y, p, model.threshold, weights),
@@ -184,20 +200,29 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
     start = time.perf_counter()
     profile, w = cfg.profile, cfg.weights
     df = load_table(cfg.data, cfg.target_col, cfg.id_col)
+    history = load_history(cfg.data, df, cfg.id_col, enabled=cfg.history == "auto")
+    _log(history.note)
     train_df, hold_df = train_test_split(
         df, test_size=profile.holdout, stratify=df[cfg.target_col], random_state=profile.seed
     )
+    hist_train, hist_hold = history.rows(train_df.index), history.rows(hold_df.index)
     data_fp = fingerprint(df)
+    if history.frame is not None:  # the history features the model learns from are data too
+        data_fp = hashlib.sha256((data_fp + fingerprint(history.frame)).encode()).hexdigest()
     exclude = (cfg.target_col, cfg.id_col, *cfg.protected_inputs)
-    spec = spec_for_frame(train_df, exclude)
-    x, y = feature_matrix(spec, train_df), train_df[cfg.target_col].to_numpy().astype(int)
-    x_hold = feature_matrix(spec, hold_df)
+    spec = history.spec(spec_for_frame(train_df, exclude))
+    x, y = (
+        feature_matrix(spec, train_df, hist_train),
+        train_df[cfg.target_col].to_numpy().astype(int),
+    )
+    x_hold = feature_matrix(spec, hold_df, hist_hold)
     y_hold = hold_df[cfg.target_col].to_numpy().astype(int)
     categorical = spec.categorical_indices
     _log(
         f"data: {len(df):,} rows ({y.mean():.2%} positive); training part {len(train_df):,}, "
         f"holdout {len(hold_df):,}; {len(spec.names)} features "
-        f"({len(spec.derived)} derived); profile {profile.name}, {profile.folds}-fold CV"
+        f"({len(spec.derived)} derived, {len(spec.history)} history); profile {profile.name}, "
+        f"{profile.folds}-fold CV"
     )
 
     tracking_uri = cfg.tracking_uri or registry.default_tracking_uri(cfg.data_dir)
@@ -216,6 +241,9 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
                 "data_fingerprint": data_fp,
                 "n_features": len(spec.names),
                 "protected_inputs": ",".join(cfg.protected_inputs) or "none",
+                "history": history.status,
+                "n_history_features": len(spec.history),
+                "history_digest": spec.history_digest or "",
             }
         )
         _log("stage 1: candidates x imbalance strategies")
@@ -261,6 +289,9 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
             tuned,
             table,
             data_fp,
+            history,
+            hist_train,
+            hist_hold,
         )
         mlflow.log_metrics({f"holdout_{k}": v for k, v in summary["holdout"].items()})
         mlflow.log_metrics(fairness.metrics_for_mlflow(summary["fairness"]["report"]))
@@ -284,6 +315,9 @@ def _fit_and_register(
     tuned: CandidateResult,
     table: list[dict[str, Any]],
     data_fp: str,
+    history: HistoryData,
+    hist_train: pd.DataFrame | None,
+    hist_hold: pd.DataFrame | None,
 ) -> dict[str, Any]:
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
@@ -319,15 +353,33 @@ def _fit_and_register(
             f"{', '.join(cfg.protected_inputs) or 'none'}"
         )
 
+    comparison = None
+    if spec.history:  # the same configuration on the application features alone
+        comparison = _application_only(
+            strategy, tuned.best_params, x, y, x_hold, y_hold, spec, profile, w, holdout
+        )
+        gain = comparison["with_history"]["roc_auc"] - comparison["application_only"]["roc_auc"]
+        _log(
+            f"application only, same configuration: holdout AUC "
+            f"{comparison['application_only']['roc_auc']:.4f} cost "
+            f"{comparison['application_only']['business_cost']:.4f} ECE "
+            f"{comparison['application_only']['ece']:.4f}; with history: AUC gain {gain:+.4f}"
+        )
+
     rng = np.random.default_rng(profile.seed)
     sample = x[rng.choice(len(x), size=min(profile.shap_rows, len(x)), replace=False)]
     values, _ = shap_values(booster, sample)
     importance = global_importance(values, spec.names)
     required = required_fields(train_df, spec, importance)
     reference = _reference_sample(
-        train_df, x, scoring, cfg.target_col, profile.reference_rows, profile.seed
+        train_df if hist_train is None else train_df.join(hist_train),
+        x,
+        scoring,
+        cfg.target_col,
+        profile.reference_rows,
+        profile.seed,
     )
-    champion = _champion_on(hold_df, y_hold, groups, cfg)
+    champion = _champion_on(hold_df, y_hold, groups, cfg, hist_hold)
     failures = fairness.gate(fair, champion and champion.fairness, cfg.fairness_tolerance)
     fairness_section = {
         "policy": {
@@ -344,6 +396,7 @@ def _fit_and_register(
             "failures": failures,
         },
     }
+    history_card = history.card(importance, comparison)
     card = {
         "model_name": cfg.model_name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -357,6 +410,7 @@ def _fit_and_register(
         },
         "contract": build_contract(train_df, spec, required, cfg.protected_inputs),
         "features": spec.to_dict() | {"names": spec.names},
+        "history": history_card,
         "threshold": threshold,
         "cost_weights": {"fn": w.fn, "fp": w.fp},
         "calibration": {
@@ -388,6 +442,8 @@ def _fit_and_register(
     }
 
     champion_cost = champion and champion.cost
+    if comparison is not None:
+        _log_comparison(comparison, strategy, tuned.best_params)
     with mlflow.start_run(run_name="champion-candidate", nested=True) as run:
         mlflow.set_tags(
             {
@@ -395,6 +451,7 @@ def _fit_and_register(
                 "strategy": strategy,
                 "stage": "2",
                 "calibration_method": final.method,
+                "features": "application+history" if spec.history else "application",
             }
         )
         mlflow.log_params({k: str(v) for k, v in tuned.best_params.items()})
@@ -421,6 +478,8 @@ def _fit_and_register(
                 mlflow.log_artifact(str(path), "plots")
             (out / "bundle").mkdir()
             (out / "bundle" / "importance.json").write_text(json.dumps(importance, indent=1))
+            if comparison is not None:
+                mlflow.log_dict(comparison, "history_comparison.json")
             reference.to_csv(out / "bundle" / "reference_sample.csv.gz", index=False)
             card["run_id"] = run.info.run_id
             (out / "bundle" / "model_card.json").write_text(json.dumps(card, indent=1))
@@ -468,4 +527,45 @@ def _fit_and_register(
         "holdout": holdout,
         "comparison": table,
         "fairness": fairness_section,
+        "history": history_card,
     }
+
+
+def _application_only(
+    strategy: str,
+    params: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_hold: np.ndarray,
+    y_hold: np.ndarray,
+    spec: FeatureSpec,
+    profile: candidates.Profile,
+    w: CostWeights,
+    with_history: dict[str, float],
+) -> dict[str, dict[str, float]]:
+    """The champion's configuration fitted and calibrated again on the application features
+    alone (the leading columns of the model matrix), both evaluated on the same holdout."""
+    k = len(spec.application_names)
+    final = fit_final(strategy, params, x[:, :k], y, spec.categorical_indices, profile, w)
+    p = final.probability(x_hold[:, :k])
+    plain = evaluate(y_hold, p, final.threshold, w) | {"threshold": final.threshold}
+    return {"application_only": plain, "with_history": dict(with_history)}
+
+
+COMPARED = ("roc_auc", "business_cost", "ece", "brier", "refusal_rate")
+
+
+def _log_comparison(
+    comparison: dict[str, dict[str, float]], strategy: str, params: dict[str, Any]
+) -> None:
+    """Both champions in MLflow, side by side: one nested run each (``features`` tag) and the
+    parent run's ``application_only_holdout_*`` and ``history_gain_*`` metrics."""
+    plain, rich = comparison["application_only"], comparison["with_history"]
+    with mlflow.start_run(run_name="champion-application-only", nested=True):
+        mlflow.set_tags(
+            {"candidate": candidates.SERVABLE, "strategy": strategy, "features": "application"}
+        )
+        mlflow.log_params({k: str(v) for k, v in params.items()})
+        mlflow.log_metrics({f"holdout_{k}": v for k, v in plain.items()})
+    mlflow.log_metrics({f"application_only_holdout_{k}": plain[k] for k in COMPARED})
+    mlflow.log_metrics({f"history_gain_{k}": rich[k] - plain[k] for k in COMPARED})
