@@ -367,7 +367,7 @@ def _fit_and_register(
             "calibration_rows": final.calibration_rows,
         },
         "strategy": strategy,
-        "params": {k: v for k, v in tuned.best_params.items()},
+        "params": final.params,
         "metrics": {
             "holdout": holdout,
             "holdout_uncalibrated": uncalibrated,
