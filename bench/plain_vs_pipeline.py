@@ -29,7 +29,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_te
 from credit_training import candidates
 from credit_training.cost import CostWeights, best_threshold, business_cost
 from credit_training.featurize import feature_matrix, spec_for_frame
-from credit_training.final_fit import fit_final
+from credit_training.final_fit import calibration_method, fit_final
 from credit_training.metrics import expected_calibration_error
 from credit_training.selection import compare, grid_search
 from credit_training.train import load_table
@@ -56,7 +56,8 @@ def pipeline_champion(x, y, categorical, profile, w):
     )
     if chosen.cv_cost < tuned.cv_cost:
         tuned = chosen
-    return fit_final(chosen.strategy, tuned.best_params, x, y, categorical, profile, w)
+    method = calibration_method(len(y), profile.folds)
+    return fit_final(chosen.strategy, tuned.best_params, x, y, categorical, profile, w, method)
 
 
 def plain_model(x, y, categorical, seed, folds, w):

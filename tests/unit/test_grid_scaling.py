@@ -66,7 +66,8 @@ def test_early_stopping_sizes_the_trees_and_the_final_model_uses_every_row():
     )
     trees = early_stopped_trees(model, x, y, [], profile, 300)
     assert 10 <= trees < 150
-    final = fit_final("none", params, x, y, [], profile, CostWeights())
+    method = calibration_method(len(y), profile.folds)
+    final = fit_final("none", params, x, y, [], profile, CostWeights(), method)
     assert final.params["model__n_estimators"] == trees
     assert final.booster.num_trees() == trees
     assert final.method == OOF and final.fit_rows == 1_500 and final.calibration_rows == 0

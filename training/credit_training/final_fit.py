@@ -10,7 +10,7 @@ Two calibration methods, both a Platt map of the booster's raw score (``calibrat
   trained on (folds-1)/folds of the rows, then applied to a final model trained on all of them,
   whose scores are more extreme: its probabilities of default are biased upward.
 
-Which one by default depends on the data (``calibration_method``): with few rows and at least
+Which one ``credit train`` uses depends on the data (``calibration_method``): with few rows and at least
 ``CROSS_FIT_MIN_FOLDS`` folds, setting a slice aside costs the booster more than the OOF map's
 bias (small: each CV model learns from >= 80 % of the rows); the map is cross-fitted and the
 final booster learns from every row. The final booster's tree count is set by early stopping on
@@ -71,13 +71,11 @@ def fit_final(
     categorical: list[int],
     profile: candidates.Profile,
     w: CostWeights,
-    method: str | None = None,
+    method: str = SLICE,
 ) -> FinalModel:
     """Fit the servable candidate with ``params`` on the (n, f) training part ``x``, labels ``y``
-    (0/1), calibrated by ``method`` (one of METHODS, ValueError otherwise; None: by size, see
-    ``calibration_method``). With ``profile.max_trees``, early stopping sets the tree count."""
-    if method is None:
-        method = calibration_method(len(y), profile.folds)
+    (0/1), calibrated by ``method`` (one of METHODS, ValueError otherwise; ``credit train`` passes
+    ``calibration_method``'s choice). With ``profile.max_trees``, early stopping sets the trees."""
     if method not in METHODS:
         raise ValueError(f"unknown calibration method {method!r}; one of {', '.join(METHODS)}")
 

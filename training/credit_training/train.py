@@ -39,7 +39,7 @@ from credit_training.explain import (
     shap_values,
 )
 from credit_training.featurize import feature_matrix, spec_for_frame
-from credit_training.final_fit import fit_final
+from credit_training.final_fit import calibration_method, fit_final
 from credit_training.metrics import evaluate
 from credit_training.selection import CandidateResult, compare, grid_search
 
@@ -287,7 +287,8 @@ def _fit_and_register(
 ) -> dict[str, Any]:
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
-    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w)
+    method = calibration_method(len(y), profile.folds)
+    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w, method)
     threshold, oof_cost, oof_cal, platt = (
         final.threshold,
         final.oof_cost,
