@@ -25,7 +25,7 @@ MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
-	bench-history \
+	bench-history bench-grid \
 	bench-drift demo demo-up demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
 
@@ -123,6 +123,14 @@ bench: bench-twin bench-api bench-drift  ## All heavy measurements (twin, scorin
 
 bench-twin: install  ## Full-size twin: time and memory, plain LightGBM AUC, fidelity table
 	$(RUN) python bench/twin_bench.py --out $(DATA_DIR)/bench
+
+GRID_SIZES ?= 4000 20000 100000
+GRID_SEEDS ?= 1 2 3
+GRID_PROFILE ?= full
+# passive OpenMP threads: on a loaded machine spinning LightGBM threads slow every fit many-fold
+bench-grid: install  ## The pipeline's champion vs one plain LightGBM on the same splits, per size and seed
+	OMP_WAIT_POLICY=PASSIVE $(RUN) python bench/plain_vs_pipeline.py --sizes $(GRID_SIZES) \
+		--seeds $(GRID_SEEDS) --profile $(GRID_PROFILE) --out $(DATA_DIR)/bench/plain_vs_pipeline.jsonl
 
 bench-history: install  ## History features for 356,255 applicants at full size (synthetic tables until the twin has them): time, memory
 	$(RUN) python bench/history_features_bench.py run --data $(DATA_DIR)/bench_history

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
 
-from credit_training.candidates import Profile, combinations, fit_params, pipeline
+from credit_training.candidates import (
+    SERVABLE,
+    Profile,
+    combinations,
+    fit_params,
+    pipeline,
+    scale_grid,
+)
 from credit_training.cost import CostWeights, min_cost_score
 
 Log = Callable[[str], None]
@@ -46,6 +54,11 @@ def folds(profile: Profile) -> StratifiedKFold:
     return StratifiedKFold(n_splits=profile.folds, shuffle=True, random_state=profile.seed)
 
 
+def fold_train_rows(n_rows: int, profile: Profile) -> int:
+    """Rows each CV model learns from when the training part holds ``n_rows``."""
+    return n_rows * (profile.folds - 1) // profile.folds
+
+
 def grid_search(
     candidate: str,
     strategy: str,
@@ -56,7 +69,10 @@ def grid_search(
     profile: Profile,
     w: CostWeights,
 ) -> CandidateResult:
+    """Cross-validated AUC and business cost of every point of ``grid`` (its leaf sizes scaled to
+    the folds' training rows, ``candidates.scale_grid``); the cheapest point is the best."""
     start = time.perf_counter()
+    grid = scale_grid(candidate, grid, fold_train_rows(len(y), profile))
     search = GridSearchCV(
         pipeline(candidate, strategy, categorical, x.shape[1], profile.seed),
         grid,
@@ -125,3 +141,33 @@ def oof_probabilities(
         method="predict_proba",
         params=fit_params(candidate, categorical),
     )[:, 1]
+
+
+MIN_TREES = 10
+
+
+def early_stopped_trees(
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    categorical: list[int],
+    profile: Profile,
+    max_trees: int,
+) -> int:
+    """Tree count for ``model`` (a servable pipeline) on the (n, f) training part: each CV model
+    grows ``max_trees`` trees while scoring its validation fold (never resampled); the count is
+    the argmax of the folds' mean validation AUC curve, at least ``MIN_TREES``."""
+    curves = []
+    for train_idx, val_idx in folds(profile).split(x, y):
+        fold = clone(model).set_params(model__n_estimators=max_trees)
+        fold.fit(
+            x[train_idx],
+            y[train_idx],
+            model__eval_X=(x[val_idx],),
+            model__eval_y=(y[val_idx],),
+            model__eval_metric="auc",
+            **fit_params(SERVABLE, categorical),
+        )
+        curves.append(fold.named_steps["model"].evals_result_["valid_0"]["auc"])
+    mean_auc = np.mean([c[: min(map(len, curves))] for c in curves], axis=0)
+    return max(MIN_TREES, int(np.argmax(mean_auc)) + 1)

@@ -46,7 +46,7 @@ from credit_training.explain import (
     shap_values,
 )
 from credit_training.featurize import feature_matrix, spec_for_frame
-from credit_training.final_fit import fit_final
+from credit_training.final_fit import calibration_method, fit_final
 from credit_training.history import HistoryData, load_history
 from credit_training.metrics import evaluate
 from credit_training.selection import CandidateResult, compare, grid_search
@@ -321,7 +321,8 @@ def _fit_and_register(
 ) -> dict[str, Any]:
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
-    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w)
+    method = calibration_method(len(y), profile.folds)
+    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w, method)
     threshold, oof_cost, oof_cal, platt = (
         final.threshold,
         final.oof_cost,
@@ -421,7 +422,7 @@ def _fit_and_register(
             "calibration_rows": final.calibration_rows,
         },
         "strategy": strategy,
-        "params": {k: v for k, v in tuned.best_params.items()},
+        "params": final.params,
         "metrics": {
             "holdout": holdout,
             "holdout_uncalibrated": uncalibrated,
