@@ -20,8 +20,8 @@ def _status() -> None:
     st.caption(
         t(
             "api_connected",
-            version=card.get("model_version"),
-            threshold=f"{100 * float(card.get('threshold', 0)):.1f}%",
+            version=card.model_version,
+            threshold=f"{100 * card.threshold:.1f}%",
         )
     )
 

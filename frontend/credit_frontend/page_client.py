@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from credit_core import units
+from credit_core.contracts import PublishedCard, to_builtins
 from credit_frontend import charts
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
@@ -313,7 +314,7 @@ def _plain(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def explanation(fields: list[Field], card: dict[str, Any]) -> None:
+def explanation(fields: list[Field], card: PublishedCard) -> None:
     result = st.session_state.get("result")
     tabs = st.tabs([t("tab_explain"), t("tab_population"), t("tab_importance")])
     with tabs[0]:
@@ -363,7 +364,7 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
         population(fields, card)
     with tabs[2]:
         importance = [
-            r | {"label": field_label(lang(), r["feature"])} for r in card.get("importance") or []
+            to_builtins(r) | {"label": field_label(lang(), r.feature)} for r in card.importance
         ]
         if importance:
             st.plotly_chart(
@@ -391,9 +392,9 @@ def _as_shown(f: Field, values: list[Any]) -> list[Any]:
     return [None if is_missing(v) else (to_widget(f, v)) for v in values]
 
 
-def population(fields: list[Field], card: dict[str, Any]) -> None:
+def population(fields: list[Field], card: PublishedCard) -> None:
     by_name = {f.name: f for f in fields}
-    ranked = [r["feature"] for r in card.get("importance") or [] if r["feature"] in by_name]
+    ranked = [r.feature for r in card.importance if r.feature in by_name]
     options = ranked + [f.name for f in fields if f.name not in ranked]
     c1, c2 = st.columns(2)
     with c1:
@@ -414,7 +415,7 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
             format_func=partial(field_label, lang()),
         )
     try:
-        ref = _reference((first, second), str(card.get("model_version")))
+        ref = _reference((first, second), str(card.model_version))
     except ApiError as err:
         st.info(t("no_reference", why=_why(err)))
         return

@@ -1,8 +1,8 @@
 """Reading the API's request log for a time window (S3 prefix or folder).
 
 Layout (README, "The scoring API"): ``LOG_URI/dt=YYYY-MM-DD/HHMMSS-<request id>.jsonl``, one JSON
-line per scored application with ``request_id``, ``item``, ``timestamp``, ``model_version``,
-``inputs``, ``features``, ``probability``, ``decision`` and ``warnings``. Only the day partitions
+line per scored application, a :class:`credit_core.contracts.DecisionRecord` (older record
+versions are upgraded on reading). Only the day partitions
 of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
 sample of its objects (the summary says how much); lines that are not valid records are skipped
 and counted; lines of another model version (or of the served version with another feature
@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from credit_core import storage
+from credit_core.contracts import ContractError, ContractVersionError, read_record
 from credit_core.schema import Column
 from credit_monitoring.drift import as_float
 
@@ -140,28 +140,17 @@ class Window:
         return np.concatenate(self.refused) if self.refused else np.empty(0, dtype=bool)
 
 
-def _scalar(value: Any) -> bool:
-    """An input value as the API logs it: a number, a level (string) or missing (null)."""
-    return value is None or isinstance(value, str | int | float)
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A record of the served version: its inputs decoded, the fields the analysis uses."""
+
+    inputs: dict[str, Any]
+    probability: float
+    refused: bool
 
 
-def _valid(rec: Any) -> bool:
-    return (
-        isinstance(rec, dict)
-        and isinstance(rec.get("model_version"), str)
-        and isinstance(rec.get("inputs"), dict)
-        and all(_scalar(v) for v in rec["inputs"].values())
-        and isinstance(rec.get("probability"), int | float)
-        and not isinstance(rec.get("probability"), bool)
-        and 0.0 <= rec["probability"] <= 1.0
-        and isinstance(rec.get("decision"), str)
-        and isinstance(rec.get("timestamp"), str)
-        and isinstance(rec.get("warnings", []), list)
-    )
-
-
-def _column_values(records: Sequence[dict], column: Column) -> np.ndarray:
-    values = [r["inputs"].get(column.name) for r in records]
+def _column_values(records: Sequence[Line], column: Column) -> np.ndarray:
+    values = [r.inputs.get(column.name) for r in records]
     if not column.is_categorical:
         try:
             return np.array(values, dtype=np.float64)  # numbers and None (-> NaN)
@@ -181,15 +170,15 @@ def collect(
     """Parse, validate and split the lines; decode the served version's inputs to columns."""
     window = Window(columns={c.name: [] for c in columns})
     others: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    chunk: list[dict] = []
+    chunk: list[Line] = []
 
     def flush() -> None:
         if not chunk:
             return
         for c in columns:
             window.columns[c.name].append(_column_values(chunk, c))
-        window.probability.append(np.array([r["probability"] for r in chunk], dtype=np.float64))
-        window.refused.append(np.array([r["decision"] == "refuse" for r in chunk], dtype=bool))
+        window.probability.append(np.array([r.probability for r in chunk], dtype=np.float64))
+        window.refused.append(np.array([r.refused for r in chunk], dtype=bool))
         window.rows += len(chunk)
         chunk.clear()
 
@@ -197,13 +186,11 @@ def collect(
         for line in blob.splitlines():
             if not line.strip():
                 continue
-            try:
-                rec = orjson.loads(line)
-                ok = _valid(rec)
-                when = datetime.fromisoformat(rec["timestamp"]) if ok else None
-            except (orjson.JSONDecodeError, ValueError):
-                ok = False
-            if not ok or when is None:
+            try:  # a newer record version than this job reads counts as malformed too
+                rec = read_record(line)
+                inputs = rec.input_values()
+                when = datetime.fromisoformat(rec.timestamp)
+            except (ContractError, ContractVersionError, ValueError):
                 window.malformed += 1
                 continue
             if when.tzinfo is None:
@@ -211,17 +198,15 @@ def collect(
             if not since <= when < until:
                 window.outside_window += 1
                 continue
-            feats = rec.get("features")
-            key = rec["model_version"]
-            if key == version and not (isinstance(feats, list) and len(feats) == n_features):
+            key = rec.model_version
+            if key == version and len(rec.features) != n_features:
                 key = f"{key} (other feature contract)"
             if key != version:
-                others[key].append((float(rec["probability"]), rec["decision"] == "refuse"))
+                others[key].append((rec.probability, rec.decision == "refuse"))
                 continue
-            for w in rec.get("warnings") or ():
-                if isinstance(w, dict):
-                    window.warnings[str(w.get("field"))][str(w.get("kind"))] += 1
-            chunk.append(rec)
+            for w in rec.warnings:
+                window.warnings[w.field][w.kind] += 1
+            chunk.append(Line(inputs, rec.probability, rec.decision == "refuse"))
             if len(chunk) >= CHUNK_LINES:
                 flush()
     flush()

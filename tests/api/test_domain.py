@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from credit_core import features
+from credit_core.contracts import FieldDomain, read_published_card
 from tests.api.conftest import REGION
 from tests.unit.test_domain import IMPOSSIBLE
 
@@ -22,10 +23,10 @@ def _base(applications, card, oldest: bool = True):
     smallest value training saw), made the oldest applicant so that any employment length fits
     in the life, unless ``oldest`` is False."""
     app = dict(applications[0])
-    for name, field in card["contract"]["fields"].items():
+    for name, field in card.contract.fields.items():
         if name not in app:
-            seen = field["training"]
-            app[name] = seen["levels"][0] if "levels" in seen else seen["min"]
+            seen = field.training
+            app[name] = seen.levels[0] if seen.levels else seen.min
     return app | {"DAYS_BIRTH": OLDEST} if oldest else app
 
 
@@ -54,7 +55,7 @@ def _public_bodies(shared_stats, base, fields):
 
 def test_every_public_minimum_and_maximum_is_scored(api, applications, shared_stats):
     card = api.module.state.bundle.card
-    fields = card["contract"]["fields"]
+    fields = card.contract.fields
     base = _base(applications, card)
     cases = list(_public_bodies(shared_stats, base, fields))
     assert {name for name, *_ in cases} == set(fields)  # every column the model uses
@@ -99,8 +100,8 @@ def test_impossible_values_are_refused_naming_the_field(api, applications):
 def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     bundle = api.module.state.bundle
     card = bundle.card
-    gender = card["contract"]["fields"]["CODE_GENDER"]
-    assert "XNA" in gender["domain"]["levels"] and "XNA" not in gender["training"]["levels"]
+    gender = card.contract.fields["CODE_GENDER"]
+    assert "XNA" in gender.domain.levels and "XNA" not in gender.training.levels
     base = {k: v for k, v in _base(applications, card, False).items() if k != "CODE_GENDER"}
     status, unseen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": "XNA"})
     assert status == 200
@@ -108,7 +109,7 @@ def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     spec = bundle.model.spec
     x = features.transform(spec, features.columns_from_records(spec, [base]))
     assert unseen["probability"] == pytest.approx(float(bundle.model.probability(x)[0]), abs=1e-12)
-    if not gender["required"]:  # a required field cannot be sent missing: only the model says
+    if not gender.required:  # a required field cannot be sent missing: only the model says
         _, missing, _ = api.call("POST", "/v1/score", base)
         _, null, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": None})
         assert unseen["probability"] == missing["probability"] == null["probability"]
@@ -116,22 +117,22 @@ def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     warning = unseen["warnings"][-1]
     assert warning["field"] == "CODE_GENDER" and warning["kind"] == "unseen_level"
     assert warning["value"] == "XNA" and warning["scored_as"] == "missing"
-    for level in gender["training"]["levels"]:  # seen levels are scored as themselves
+    for level in gender.training.levels:  # seen levels are scored as themselves
         _, seen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": level})
         assert seen["warnings"] == unseen["warnings"][:-1]
 
 
 def test_outside_training_range_is_scored_logged_and_counted(api, applications, capsys):
     card = api.module.state.bundle.card
-    annuity = card["contract"]["fields"]["AMT_ANNUITY"]
-    high = annuity["training"]["max"] + 1000.0
+    annuity = card.contract.fields["AMT_ANNUITY"]
+    high = annuity.training.max + 1000.0
     base = _base(applications, card)
     capsys.readouterr()
     status, body, _ = api.call("POST", "/v1/score", base | {"AMT_ANNUITY": high})
     assert status == 200 and 0 < body["probability"] < 1
     (warning,) = [w for w in body["warnings"] if w["field"] == "AMT_ANNUITY"]
     assert warning["kind"] == "outside_training_range" and warning["value"] == high
-    assert warning["training_max"] == annuity["training"]["max"]
+    assert warning["training_max"] == annuity.training.max
     out = capsys.readouterr().out
     emf = [json.loads(line) for line in out.splitlines() if '"ScoringWarnings"' in line]
     assert any(m.get("kind") == "outside_training_range" for m in emf), out[-2000:]
@@ -211,13 +212,14 @@ def test_reference_sample_for_the_ui(api):
 def test_model_card_needs_the_key_and_carries_the_contract(api):
     status, _, _ = api.call("GET", "/v1/model", key=None)
     assert status == 401
-    status, card, _ = api.call("GET", "/v1/model")
+    status, body, _ = api.call("GET", "/v1/model")
     assert status == 200
-    employed = card["contract"]["fields"]["DAYS_EMPLOYED"]
-    assert employed["type"] == "integer"
-    assert employed["domain"] == {"min": -45000, "max": 0, "sentinels": [365243]}
-    assert employed["training"]["max"] <= 0  # the sentinel is not part of the training range
-    assert "employment_within_life" in card["contract"]["rules"]
+    card = read_published_card(body)
+    employed = card.contract.fields["DAYS_EMPLOYED"]
+    assert employed.type == "integer"
+    assert employed.domain == FieldDomain(min=-45000, max=0, sentinels=[365243])
+    assert employed.training.max <= 0  # the sentinel is not part of the training range
+    assert "employment_within_life" in card.contract.rules
 
 
 def _edges(domain) -> list[float]:
@@ -245,9 +247,7 @@ def test_vectorised_checks_agree_with_the_schema_check_at_every_edge(bundle_dir,
     from credit_core.schema import application_schema
 
     bundle = load_bundle(str(bundle_dir))
-    decoder = RequestDecoder(
-        bundle.card["contract"], bundle.card["data"]["id_col"], bundle.model.spec, 10
-    )
+    decoder = RequestDecoder(bundle.card.contract, bundle.card.data.id_col, bundle.model.spec, 10)
     schema = application_schema()
     base = _base(applications, bundle.card)
     checked = 0

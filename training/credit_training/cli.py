@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from credit_core.cli import UsageError
+from credit_core.contracts import DEFAULT_FN_COST, DEFAULT_FP_COST
 
 
 def _twin(args: argparse.Namespace) -> int:
@@ -184,8 +185,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--experiment", default="credit-scoring")
     train.add_argument("--target-col", default="TARGET")
     train.add_argument("--id-col", default="SK_ID_CURR")
-    train.add_argument("--fn-cost", type=float, default=10.0, help="cost of a missed defaulter")
-    train.add_argument("--fp-cost", type=float, default=1.0, help="cost of a refused good client")
+    train.add_argument(
+        "--fn-cost", type=float, default=DEFAULT_FN_COST, help="cost of a missed defaulter"
+    )
+    train.add_argument(
+        "--fp-cost", type=float, default=DEFAULT_FP_COST, help="cost of a refused good client"
+    )
     train.add_argument("--promote", action="store_true", help="make the new model champion")
     train.set_defaults(func=_train)
 

@@ -20,11 +20,13 @@ from typing import Any
 
 import lightgbm as lgb
 import mlflow
+import msgspec
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 from sklearn.model_selection import train_test_split
 
+from credit_core import contracts
 from credit_core.features import FeatureSpec
 from credit_core.model import ScoringModel
 from credit_training import candidates, registry
@@ -113,19 +115,15 @@ def _champion_cost_on(holdout: pd.DataFrame, y: np.ndarray, cfg: TrainConfig) ->
     if version is None:
         return None
     current = registry.load_registered(cfg.model_name, version)
-    spec = FeatureSpec.from_dict(current.card["features"])
+    card = current.card
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
     if not set(spec.raw_inputs) <= set(holdout.columns):
         return None
     model = ScoringModel(
-        current.booster,
-        spec,
-        float(current.card["threshold"]),
-        float(current.card["calibration"]["a"]),
-        float(current.card["calibration"]["b"]),
+        current.booster, spec, card.threshold, card.calibration.a, card.calibration.b
     )
     p = model.probability(feature_matrix(spec, holdout))
-    weights = CostWeights(**current.card["cost_weights"])
-    return business_cost(y, p, model.threshold, weights)
+    return business_cost(y, p, model.threshold, card.cost_weights)
 
 
 def run_training(cfg: TrainConfig) -> dict[str, Any]:
@@ -264,46 +262,46 @@ def _fit_and_register(
     reference = _reference_sample(
         train_df, x, scoring, cfg.target_col, profile.reference_rows, profile.seed
     )
-    card = {
-        "model_name": cfg.model_name,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": {
-            "source": str(cfg.data),
-            "fingerprint": data_fp,
-            "rows": len(train_df) + len(hold_df),
-            "target_col": cfg.target_col,
-            "id_col": cfg.id_col,
-        },
-        "contract": build_contract(train_df, spec, required),
-        "features": spec.to_dict() | {"names": spec.names},
-        "threshold": threshold,
-        "cost_weights": {"fn": w.fn, "fp": w.fp},
-        "calibration": {
-            "method": final.method,
-            "a": platt.a,
-            "b": platt.b,
-            "fit_rows": final.fit_rows,
-            "calibration_rows": final.calibration_rows,
-        },
-        "strategy": strategy,
-        "params": {k: v for k, v in tuned.best_params.items()},
-        "metrics": {
-            "holdout": holdout,
-            "holdout_uncalibrated": uncalibrated,
-            "cv": {
-                "roc_auc": tuned.cv_auc,
-                "business_cost": tuned.cv_cost,
-                "oof_business_cost": oof_cost,
-            },
-        },
-        "comparison": table,
-        "library_versions": {
+    card = contracts.ModelCard(
+        model_name=cfg.model_name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        data=contracts.DataSource(
+            source=str(cfg.data),
+            fingerprint=data_fp,
+            rows=len(train_df) + len(hold_df),
+            target_col=cfg.target_col,
+            id_col=cfg.id_col,
+        ),
+        contract=msgspec.convert(
+            build_contract(train_df, spec, required), contracts.FeatureContract
+        ),
+        features=contracts.FeatureList(**spec.to_dict(), names=spec.names),
+        threshold=threshold,
+        cost_weights=w,
+        calibration=contracts.Calibration(
+            method=final.method,
+            a=platt.a,
+            b=platt.b,
+            fit_rows=final.fit_rows,
+            calibration_rows=final.calibration_rows,
+        ),
+        strategy=strategy,
+        params=dict(tuned.best_params),
+        metrics=contracts.Metrics(
+            holdout=contracts.HoldoutMetrics(**holdout),
+            holdout_uncalibrated=contracts.HoldoutMetrics(**uncalibrated),
+            cv=contracts.CvMetrics(
+                roc_auc=tuned.cv_auc, business_cost=tuned.cv_cost, oof_business_cost=oof_cost
+            ),
+        ),
+        comparison=table,
+        library_versions={
             "python": platform.python_version(),
             "lightgbm": lgb.__version__,
             "numpy": np.__version__,
             "mlflow": mlflow.__version__,
         },
-    }
+    )
 
     champion_cost = _champion_cost_on(hold_df, y_hold, cfg)
     with mlflow.start_run(run_name="champion-candidate", nested=True) as run:
@@ -339,8 +337,8 @@ def _fit_and_register(
             (out / "bundle").mkdir()
             (out / "bundle" / "importance.json").write_text(json.dumps(importance, indent=1))
             reference.to_csv(out / "bundle" / "reference_sample.csv.gz", index=False)
-            card["run_id"] = run.info.run_id
-            (out / "bundle" / "model_card.json").write_text(json.dumps(card, indent=1))
+            card = msgspec.structs.replace(card, run_id=run.info.run_id)
+            (out / "bundle" / "model_card.json").write_bytes(contracts.encode_pretty(card))
             mlflow.log_artifacts(str(out / "bundle"), "bundle")
         info = mlflow.lightgbm.log_model(
             booster,
