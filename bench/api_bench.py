@@ -54,7 +54,7 @@ t = time.perf_counter()
 sys.path[:0] = [sys.argv[1]]
 sys.path.append(sys.argv[2])
 import credit_api.handler as h
-assert h.state.bundle is not None, h.state.cause
+assert h.runtime.state.bundle is not None, h.runtime.state.cause
 print(time.perf_counter() - t)
 """
 INIT_PYFUNC = """
@@ -98,7 +98,7 @@ def main() -> None:
     from credit_training.data import load_application
     from credit_training.featurize import feature_matrix
 
-    bundle = h.state.bundle
+    bundle = h.runtime.state.bundle
     model, booster = bundle.model, bundle.model.booster
     test = load_application(data / "twin", "test").head(1000)
     recs = records(test)
@@ -154,7 +154,11 @@ def main() -> None:
     rows = {  # key: (label, function, repetitions)
         "predict1": ("bare booster.predict (1 row)", lambda: booster.predict(one), n),
         "score": ("handler /v1/score (v2 event, direct path)", lambda: invoke(score_event), n),
-        "mangum": ("same event via Mangum + FastAPI", lambda: invoke(score_event, h.asgi), n),
+        "mangum": (
+            "same event via Mangum + FastAPI",
+            lambda: invoke(score_event, h.runtime.asgi),
+            n,
+        ),
         "peer": ("peer: sklearn Pipeline, 1-row DataFrame", lambda: peer.predict_proba(row_df), n),
         "contrib": (
             "bare pred_contrib (1 row)",

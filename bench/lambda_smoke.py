@@ -49,10 +49,10 @@ def main(package: str, bundle: str, site_packages: str) -> int:
     import credit_api.handler as h
 
     init = time.perf_counter() - start
-    if h.state.bundle is None:
-        print(f"model not loaded: {h.state.cause}")
+    if h.runtime.state.bundle is None:
+        print(f"model not loaded: {h.runtime.state.cause}")
         return 1
-    fields = h.state.bundle.card.contract.fields
+    fields = h.runtime.state.bundle.card.contract.fields
     app = {
         n: f.training.levels[0] if f.type == "category" and f.training.levels else _inside(f)
         for n, f in fields.items()

@@ -1,4 +1,5 @@
-"""The local product in one command: API, UI and MLflow UI up, traffic replayed, drift report built.
+"""The local product in one command: API, UI and MLflow UI up, traffic replayed, drift report built,
+the twin's test labels ingested as outcomes.
 
 ``make demo`` runs ``start`` after the twin, training and export steps; ``make demo-stop`` runs
 ``stop``; ``make demo-up`` runs ``start --services-only`` (the exported bundle served again, no
@@ -219,7 +220,14 @@ def start(args: argparse.Namespace) -> int:
     traffic += ["--rows", str(args.traffic_rows), "--rate", str(args.traffic_rate)]
     drift = [credit, "drift", "--production", "--bundle", args.bundle]
     drift += ["--logs", str(data / "requests"), "--out", str(data / "reports")]
-    steps = [] if args.services_only else [("traffic", traffic), ("drift", drift)]
+    # the twin's test labels stand for the outcomes observed later (refused ones are dropped)
+    labels = [credit, "outcomes", "from-labels", str(data / "twin" / "application_test_labels.csv")]
+    labels += ["--out", str(state / "outcomes.csv")]
+    outcomes = [credit, "outcomes", "ingest", str(state / "outcomes.csv"), "--logs"]
+    outcomes += [str(data / "requests"), "--out", str(data / "outcomes")]
+    outcomes += ["--reports", str(data / "reports"), "--bundle", args.bundle]
+    steps = [("traffic", traffic), ("drift", drift), ("outcomes-file", labels)]
+    steps = [] if args.services_only else [*steps, ("outcomes", outcomes)]
     ports = (args.api_port, args.mlflow_port, args.ui_port)
 
     def ready(elapsed: float) -> None:
@@ -234,7 +242,8 @@ def start(args: argparse.Namespace) -> int:
             f"  API        http://127.0.0.1:{args.api_port}  (docs /docs; X-API-Key: {key})\n"
             f"  UI         http://127.0.0.1:{args.ui_port}\n"
             f"  MLflow UI  http://127.0.0.1:{args.mlflow_port}  (experiment credit-scoring)\n"
-            f"  Drift      {report}\n",
+            f"  Drift      {report}\n"
+            f"  Outcomes   {(data / 'outcomes' / 'outcomes.html').resolve()}\n",
             flush=True,
         )
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from credit_core import bundle as bundle_io
+from credit_core import feature_meta
 from credit_core.contracts import Calibration, ModelCard, read_card, read_summary, to_builtins
 from credit_core.features import FeatureSpec
 
@@ -114,7 +115,11 @@ def comparison_figure(table: pd.DataFrame) -> str:
 def importance_figure(importance: list[dict[str, Any]], top: int = 10) -> str:
     rows = importance[:top][::-1]
     fig, ax = plt.subplots(figsize=(7, 4.6))
-    ax.barh([r["feature"] for r in rows], [r["mean_abs_shap"] for r in rows], color=BLUE)
+    ax.barh(
+        [feature_meta.label(r["feature"]) for r in rows],
+        [r["mean_abs_shap"] for r in rows],
+        color=BLUE,
+    )
     ax.set_xlabel("mean |SHAP| (log-odds of default)", fontsize=12)
     ax.tick_params(labelsize=11)
     ax.grid(axis="x", alpha=0.3)
@@ -139,7 +144,11 @@ def local_explanation(
     order = np.argsort(-np.abs(contrib[0]))[:8][::-1]
     fig, ax = plt.subplots(figsize=(7, 4.6))
     values = contrib[0][order]
-    ax.barh([spec.names[i] for i in order], values, color=[RED if v > 0 else BLUE for v in values])
+    ax.barh(
+        [feature_meta.label(spec.names[i]) for i in order],
+        values,
+        color=[RED if v > 0 else BLUE for v in values],
+    )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("contribution to the log-odds of default", fontsize=12)
     ax.tick_params(labelsize=11)

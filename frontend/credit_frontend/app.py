@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from credit_frontend.client import ApiError
-from credit_frontend.ui import language_switch, model_card, t
+from credit_frontend.ui import language_switch, model_card, pct, t
 
 PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
@@ -21,7 +21,7 @@ def _status() -> None:
         t(
             "api_connected",
             version=card.model_version,
-            threshold=f"{100 * card.threshold:.1f}%",
+            threshold=pct(card.threshold),
         )
     )
 
@@ -36,8 +36,16 @@ def main() -> None:
             PAGES / "client.py",
             title=t("page_client"),
             icon=":material/person:",
-            url_path="client",
+            url_path="home",  # the default page is served at the root, never at its url_path
             default=True,
+        ),
+        # the same page at /client (a link or bookmark to it must not open "Page not found")
+        st.Page(
+            PAGES / "client.py",
+            title=t("page_client"),
+            icon=":material/person:",
+            url_path="client",
+            visibility="hidden",
         ),
         st.Page(
             PAGES / "batch.py", title=t("page_batch"), icon=":material/table:", url_path="batch"

@@ -28,10 +28,12 @@ REPAID, DEFAULTED = BLUE, VERMILION
 Tr = Callable[..., str]
 
 
-def pct(p: float | None, digits: int = 1) -> str:
-    return (
-        "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.{digits}f}%"
-    )
+def pct(p: float | None, digits: int = 1, lang: str = "en") -> str:
+    """A fraction as a percentage in ``lang``'s typography ("12.5%", French "12,5 %")."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a" if lang != "fr" else "n.d."
+    text = f"{100 * p:.{digits}f}"
+    return text + "%" if lang != "fr" else text.replace(".", ",") + "\u202f%"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:

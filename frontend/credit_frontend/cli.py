@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from credit_core.cli import UsageError
+from credit_frontend.config import SettingsError, load_settings
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 # Community Cloud runs `streamlit run` from the repository root and reads only the root's
@@ -36,6 +37,12 @@ def _ui(args: argparse.Namespace) -> int:
         )
     if args.reports_uri:
         env["REPORTS_URI"] = args.reports_uri
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    try:  # the app builds its settings again from this environment: refuse them here first
+        load_settings({}, env)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from exc
     print(
         f"credit officers' app on http://{args.host}:{args.port} (API {env['API_URL']})", flush=True
     )

@@ -7,11 +7,10 @@ and converted back to days for the API. A missing value stays missing (``None``,
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from credit_core import units
+from credit_core import feature_meta, units
 from credit_core.contracts import FeatureContract, FieldTraining, PublishedCard
 from credit_core.units import Lang
 
@@ -22,49 +21,9 @@ DAYS_PER_YEAR = 365.25
 CODE_YEARS = 200
 ID_FIELD = "SK_ID_CURR"
 
-# (group key, name patterns) in display order; the first match wins, unmatched fields go to other
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("group_external", (r"^EXT_SOURCE",)),
-    ("group_income", (r"^AMT_(?!REQ)", r"^NAME_CONTRACT_TYPE$", r"^NAME_INCOME_TYPE$")),
-    (
-        "group_identity",
-        (
-            r"^CODE_GENDER$",
-            r"^DAYS_BIRTH$",
-            r"^CNT_",
-            r"^NAME_FAMILY",
-            r"^NAME_EDUCATION",
-            r"^NAME_TYPE_SUITE",
-            r"^OWN_CAR_AGE$",
-            r"^FLAG_OWN_CAR$",
-        ),
-    ),
-    ("group_employment", (r"^DAYS_EMPLOYED$", r"^OCCUPATION", r"^ORGANIZATION", r"^FLAG_EMP")),
-    (
-        "group_housing",
-        (
-            r"^FLAG_OWN_REALTY$",
-            r"^NAME_HOUSING",
-            r"^REGION_",
-            r"^REG_",
-            r"^LIVE_",
-            r"_(AVG|MODE|MEDI)$",
-            r"^DAYS_REGISTRATION$",
-            r"^DAYS_ID_PUBLISH$",
-            r"^(FONDKAPREMONT|HOUSETYPE|WALLSMATERIAL|EMERGENCYSTATE)",
-        ),
-    ),
-    (
-        "group_documents",
-        (
-            r"^FLAG_DOCUMENT",
-            r"^FLAG_(MOBIL|CONT_MOBILE|PHONE|WORK_PHONE|EMAIL)",
-            r"^DAYS_LAST_PHONE",
-            r"^WEEKDAY_",
-            r"^HOUR_",
-        ),
-    ),
-    ("group_bureau", (r"^AMT_REQ_CREDIT", r"_SOCIAL_CIRCLE$")),
+# form groups in display order (the metadata table's groups); fields outside the table: other
+GROUPS: tuple[str, ...] = tuple(
+    f"group_{g}" for g in feature_meta.GROUPS if g not in ("derived", "id")
 )
 OPEN_GROUPS = ("group_income",)  # the loan itself; the rest opens on demand
 
@@ -94,10 +53,9 @@ class Field:
 
     @property
     def group(self) -> str:
-        for key, patterns in GROUPS:
-            if any(re.search(p, self.name) for p in patterns):
-                return key
-        return "group_other"
+        meta = feature_meta.meta(self.name)
+        key = f"group_{meta.group}" if meta is not None else "group_other"
+        return key if key in GROUPS else "group_other"
 
 
 def _finite(v: Any) -> float | None:
@@ -132,7 +90,7 @@ def fields_from_card(card: PublishedCard | FeatureContract) -> list[Field]:
 def grouped(fields: list[Field]) -> list[tuple[str, list[Field]]]:
     """Fields by group in display order (required fields first within a group); empty groups
     are left out."""
-    order = [key for key, _ in GROUPS] + ["group_other"]
+    order = [*GROUPS, "group_other"]
     by_group: dict[str, list[Field]] = {k: [] for k in order}
     for f in fields:
         by_group[f.group].append(f)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from credit_core import feature_meta
+
 LANGS = ("en", "fr")
 LANG_NAMES = {"en": "English", "fr": "Français"}
 
@@ -20,6 +22,10 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Modèle {version} · seuil {threshold}",
     },
     # failures
+    "err_settings": {
+        "en": "The app is not configured correctly: {reason}",
+        "fr": "L'application est mal configurée : {reason}",
+    },
     "err_unreachable": {
         "en": "The scoring service cannot be reached at {url}. Check the network or try again in a minute.",
         "fr": "Le service de score est injoignable à l'adresse {url}. Vérifiez le réseau ou réessayez dans une minute.",
@@ -29,8 +35,24 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Le service de score a refusé la clé d'accès (401). Demandez une clé d'API valide à l'administrateur.",
     },
     "err_invalid": {
-        "en": "The application was refused (422): {fields}.",
-        "fr": "Le dossier a été refusé (422) : {fields}.",
+        "en": "Some values cannot be scored; correct them and press Score again. {fields}.",
+        "fr": "Certaines valeurs ne peuvent pas être scorées ; corrigez-les puis cliquez à nouveau sur Scorer. {fields}.",
+    },
+    "must_between": {
+        "en": "must be between {lo} and {hi}",
+        "fr": "doit être compris entre {lo} et {hi}",
+    },
+    "must_at_least": {"en": "must be at least {lo}", "fr": "doit valoir au moins {lo}"},
+    "must_above": {"en": "must be above {lo}", "fr": "doit être supérieur à {lo}"},
+    "must_at_most": {"en": "must be at most {hi}", "fr": "doit valoir au plus {hi}"},
+    "must_below": {"en": "must be below {hi}", "fr": "doit être inférieur à {hi}"},
+    "must_be_level": {
+        "en": "must be one of the listed values",
+        "fr": "doit être l'une des valeurs proposées",
+    },
+    "err_unreadable": {
+        "en": "{field}: this value cannot be read as a number",
+        "fr": "{field} : cette valeur n'est pas un nombre lisible",
     },
     "err_unavailable": {
         "en": "No model is loaded on the scoring service (503). Scoring is paused; try again later.",
@@ -70,8 +92,12 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Dossier vierge : remplissez au moins les champs obligatoires (*).",
     },
     "bad_csv": {
-        "en": "This file cannot be read as CSV: {error}",
-        "fr": "Ce fichier n'est pas un CSV lisible : {error}",
+        "en": "This file cannot be read as a table: save it as CSV (comma or semicolon separated) and try again.",
+        "fr": "Ce fichier ne peut pas être lu comme un tableau : enregistrez-le au format CSV (séparateur virgule ou point-virgule) et réessayez.",
+    },
+    "csv_dialect": {
+        "en": "Read with separator “{sep}”, decimal mark “{dec}” and encoding {enc}.",
+        "fr": "Lu avec le séparateur « {sep} », la marque décimale « {dec} » et l'encodage {enc}.",
     },
     "no_id_column": {
         "en": "The file has no SK_ID_CURR column.",
@@ -101,7 +127,12 @@ TEXT: dict[str, dict[str, str]] = {
     "group_housing": {"en": "Housing and region", "fr": "Logement et région"},
     "group_external": {"en": "External scores", "fr": "Scores externes"},
     "group_documents": {"en": "Documents and contact", "fr": "Documents et contact"},
-    "group_bureau": {"en": "Credit bureau enquiries", "fr": "Demandes au bureau de crédit"},
+    "group_building": {"en": "The client's building", "fr": "L'immeuble du client"},
+    "group_bureau": {
+        "en": "Credit bureau and social circle",
+        "fr": "Bureau de crédit et entourage",
+    },
+    "group_history": {"en": "Credit history", "fr": "Historique de crédit"},
     "group_other": {"en": "Other", "fr": "Autres"},
     "score": {"en": "Score", "fr": "Scorer"},
     # result
@@ -226,6 +257,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Scoring rows {done} / {total}",
         "fr": "Scoring des lignes {done} / {total}",
     },
+    "batch_all_scored": {
+        "en": "All {scored} rows scored.",
+        "fr": "Les {scored} lignes ont été scorées.",
+    },
     "batch_done": {
         "en": "{scored} rows scored, {refused} not scored (invalid data: see the reason).",
         "fr": "{scored} lignes scorées, {refused} non scorées (données invalides : voir le motif).",
@@ -244,6 +279,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_decision": {"en": "Decision", "fr": "Décision"},
     "col_grade": {"en": "Grade", "fr": "Classe"},
     "col_reason": {"en": "Why not scored", "fr": "Motif du non-scoring"},
+    "col_warnings": {"en": "Warnings", "fr": "Avertissements"},
     "batch_empty": {"en": "The file has no rows.", "fr": "Le fichier ne contient aucune ligne."},
     # monitoring
     "mon_intro": {
@@ -274,8 +310,11 @@ TEXT: dict[str, dict[str, str]] = {
     "refusal_rate": {"en": "Refusal rate", "fr": "Taux de refus"},
     "top_drifted": {"en": "Most drifted features", "fr": "Caractéristiques les plus en dérive"},
     "col_feature": {"en": "Feature", "fr": "Caractéristique"},
-    "col_method": {"en": "Test", "fr": "Test"},
-    "col_score": {"en": "Drift score", "fr": "Score de dérive"},
+    "col_method": {"en": "What changed", "fr": "Ce qui a changé"},
+    "method_missing": {"en": "share of missing values", "fr": "part de valeurs manquantes"},
+    "method_values": {"en": "distribution of the values", "fr": "répartition des valeurs"},
+    "col_score": {"en": "Drift score (PSI)", "fr": "Score de dérive (PSI)"},
+    "col_threshold": {"en": "Drift threshold", "fr": "Seuil de dérive"},
     "col_drifted": {"en": "Drifted", "fr": "En dérive"},
     "col_importance": {"en": "Share of model importance", "fr": "Part de l'importance du modèle"},
     "col_missing_ref": {"en": "Missing (training)", "fr": "Manquant (entraînement)"},
@@ -333,97 +372,14 @@ def tr(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-# plain names of the most used application fields; other fields get their name in lower case
-FIELD_LABELS: dict[str, dict[str, str]] = {
-    "DAYS_BIRTH": {"en": "Age", "fr": "Âge"},
-    "DAYS_EMPLOYED": {"en": "Time in current job", "fr": "Ancienneté dans l'emploi"},
-    "DAYS_REGISTRATION": {
-        "en": "Time since registration changed",
-        "fr": "Temps depuis le changement d'inscription",
-    },
-    "DAYS_ID_PUBLISH": {
-        "en": "Time since ID document issued",
-        "fr": "Temps depuis l'émission de la pièce d'identité",
-    },
-    "DAYS_LAST_PHONE_CHANGE": {
-        "en": "Time since phone changed",
-        "fr": "Temps depuis le changement de téléphone",
-    },
-    "AMT_INCOME_TOTAL": {"en": "Annual income", "fr": "Revenu annuel"},
-    "AMT_CREDIT": {"en": "Credit amount", "fr": "Montant du crédit"},
-    "AMT_ANNUITY": {"en": "Loan annuity", "fr": "Annuité du prêt"},
-    "AMT_GOODS_PRICE": {"en": "Price of the goods", "fr": "Prix du bien"},
-    "EXT_SOURCE_1": {"en": "External score 1", "fr": "Score externe 1"},
-    "EXT_SOURCE_2": {"en": "External score 2", "fr": "Score externe 2"},
-    "EXT_SOURCE_3": {"en": "External score 3", "fr": "Score externe 3"},
-    "EXT_SOURCE_MEAN": {"en": "Mean of the external scores", "fr": "Moyenne des scores externes"},
-    "EXT_SOURCE_MIN": {"en": "Lowest external score", "fr": "Plus faible score externe"},
-    "EXT_SOURCE_MAX": {"en": "Highest external score", "fr": "Plus haut score externe"},
-    "EXT_SOURCE_PROD": {
-        "en": "Product of the external scores",
-        "fr": "Produit des scores externes",
-    },
-    "CODE_GENDER": {"en": "Gender", "fr": "Genre"},
-    "CNT_CHILDREN": {"en": "Number of children", "fr": "Nombre d'enfants"},
-    "CNT_FAM_MEMBERS": {"en": "Family members", "fr": "Membres de la famille"},
-    "NAME_CONTRACT_TYPE": {"en": "Contract type", "fr": "Type de contrat"},
-    "NAME_INCOME_TYPE": {"en": "Income type", "fr": "Type de revenu"},
-    "NAME_EDUCATION_TYPE": {"en": "Education", "fr": "Niveau d'études"},
-    "NAME_FAMILY_STATUS": {"en": "Family status", "fr": "Situation familiale"},
-    "NAME_HOUSING_TYPE": {"en": "Housing", "fr": "Logement"},
-    "OCCUPATION_TYPE": {"en": "Occupation", "fr": "Profession"},
-    "ORGANIZATION_TYPE": {"en": "Employer's sector", "fr": "Secteur de l'employeur"},
-    "OWN_CAR_AGE": {"en": "Age of the car", "fr": "Âge de la voiture"},
-    "FLAG_OWN_CAR": {"en": "Owns a car", "fr": "Possède une voiture"},
-    "FLAG_OWN_REALTY": {"en": "Owns real estate", "fr": "Propriétaire d'un bien immobilier"},
-    "REGION_POPULATION_RELATIVE": {
-        "en": "Population density of the region",
-        "fr": "Densité de population de la région",
-    },
-    "REGION_RATING_CLIENT": {"en": "Region rating", "fr": "Note de la région"},
-    "REGION_RATING_CLIENT_W_CITY": {
-        "en": "Region rating (with city)",
-        "fr": "Note de la région (avec la ville)",
-    },
-    "CREDIT_INCOME_RATIO": {"en": "Credit to income ratio", "fr": "Ratio crédit / revenu"},
-    "ANNUITY_INCOME_RATIO": {"en": "Annuity to income ratio", "fr": "Ratio annuité / revenu"},
-    "PAYMENT_RATE": {
-        "en": "Payment rate (annuity / credit)",
-        "fr": "Taux de remboursement (annuité / crédit)",
-    },
-    "GOODS_CREDIT_RATIO": {
-        "en": "Goods price to credit ratio",
-        "fr": "Ratio prix du bien / crédit",
-    },
-    "EMPLOYED_AGE_RATIO": {
-        "en": "Share of life in current job",
-        "fr": "Part de la vie dans l'emploi actuel",
-    },
-    "INCOME_PER_PERSON": {
-        "en": "Income per family member",
-        "fr": "Revenu par membre de la famille",
-    },
-    "DOCUMENT_COUNT": {"en": "Documents provided", "fr": "Documents fournis"},
-    "NAME_TYPE_SUITE": {"en": "Accompanied by", "fr": "Accompagné par"},
-    "FLAG_EMP_PHONE": {"en": "Employer's phone given", "fr": "Téléphone de l'employeur fourni"},
-    "FLAG_WORK_PHONE": {"en": "Work phone given", "fr": "Téléphone professionnel fourni"},
-    "FLAG_PHONE": {"en": "Home phone given", "fr": "Téléphone fixe fourni"},
-    "FLAG_EMAIL": {"en": "Email given", "fr": "E-mail fourni"},
-    "FLAG_MOBIL": {"en": "Mobile phone given", "fr": "Téléphone mobile fourni"},
-    "FLAG_CONT_MOBILE": {"en": "Mobile phone reachable", "fr": "Mobile joignable"},
-    "WEEKDAY_APPR_PROCESS_START": {"en": "Weekday of the application", "fr": "Jour de la demande"},
-    "HOUR_APPR_PROCESS_START": {"en": "Hour of the application", "fr": "Heure de la demande"},
-    "DAYS_EMPLOYED_ANOM": {
-        "en": "Not employed / pensioner code",
-        "fr": "Code sans emploi / retraité",
-    },
-}
-
-
 def field_label(lang: str, name: str, fallback: str | None = None) -> str:
-    """A field's plain name in ``lang``; else ``fallback`` (e.g. the API's label) or the name."""
-    entry = FIELD_LABELS.get(name)
-    if entry:
-        return entry.get(lang) or entry["en"]
-    text = fallback or name.replace("_", " ").lower()
-    return text[:1].upper() + text[1:]
+    """A field's people's label in ``lang`` from the feature metadata table
+    (:mod:`credit_core.feature_meta`); else ``fallback`` (e.g. the API's label) or its words."""
+    if name in feature_meta.FEATURES or not fallback:
+        return feature_meta.label(name, "fr" if lang == "fr" else "en")
+    return fallback[:1].upper() + fallback[1:]
+
+
+def level_label(lang: str, field: str, level: str) -> str:
+    """A category level as people read it in ``lang`` (the metadata table's translation)."""
+    return feature_meta.level_label(field, level, "fr" if lang == "fr" else "en")

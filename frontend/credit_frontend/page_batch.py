@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-import io
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from credit_frontend import batch, charts
+from credit_frontend import batch
 from credit_frontend.client import ApiError
-from credit_frontend.form import fields_from_card
-from credit_frontend.ui import client, model_card, settings, show_error, t
+from credit_frontend.form import ID_FIELD, Field, fields_from_card
+from credit_frontend.i18n import field_label
+from credit_frontend.page_client import field_message, warning_text
+from credit_frontend.ui import client, lang, model_card, pct, settings, show_error, t
 
 
 def _columns() -> dict[str, str]:
-    return {k: t(f"col_{k}") for k in ("probability", "decision", "grade", "reason")}
+    return {k: t(f"col_{k}") for k in ("probability", "decision", "grade", "reason", "warnings")}
+
+
+def _why(problem: dict[str, Any], fields: dict[str, Field]) -> str:
+    return batch.reason(
+        problem,
+        lambda name, e: t(
+            "field_error", field=field_label(lang(), name), message=field_message(e, fields)
+        ),
+    )
 
 
 def _run(df: pd.DataFrame, names: list[str]) -> None:
@@ -42,16 +54,27 @@ def page() -> None:
     except ApiError as err:
         show_error(err)
         return
-    names = [f.name for f in fields_from_card(card)]
+    fields = fields_from_card(card)
+    names = [f.name for f in fields]
     up = st.file_uploader(t("batch_file"), type=["csv"], key="batch_csv")
     if up is None:
         st.session_state.pop("batch_results", None)
         return
+    numeric = {ID_FIELD, *(f.name for f in fields if f.kind != "category")}
     try:
-        df = pd.read_csv(io.BytesIO(up.getvalue()))
-    except Exception as exc:  # pandas raises several parser errors
-        st.error(t("bad_csv", error=exc))
+        df, dialect = batch.read_table(up.getvalue(), numeric)
+    except batch.CsvError:
+        st.error(t("bad_csv"))
         return
+    if dialect.separator != "," or dialect.decimal != "." or dialect.encoding != "utf-8":
+        st.caption(
+            t(
+                "csv_dialect",
+                sep={"\t": "tab"}.get(dialect.separator, dialect.separator),
+                dec=dialect.decimal,
+                enc=dialect.encoding,
+            )
+        )
     if df.empty:
         st.warning(t("batch_empty"))
         return
@@ -61,10 +84,16 @@ def page() -> None:
     if not results or len(results) != len(df):
         return
     cols = _columns()
-    out = batch.merge(df, results, cols)
+    by_name: dict[str, Field] = {f.name: f for f in fields}
+    out = batch.merge(
+        df, results, cols, partial(_why, fields=by_name), lambda w: warning_text(w, by_name)
+    )
     scored = [r for r in results if "error" not in r]
     refused = len(results) - len(scored)
-    st.success(t("batch_done", scored=len(scored), refused=refused))
+    if refused:
+        st.warning(t("batch_done", scored=len(scored), refused=refused), icon="⚠️")
+    else:
+        st.success(t("batch_all_scored", scored=len(scored)))
     decision_word = {
         "approve": t("decision_approve"),
         "accept": t("decision_approve"),
@@ -72,7 +101,7 @@ def page() -> None:
     }
     view = out[[c for c in ("SK_ID_CURR",) if c in out.columns] + list(cols.values())].copy()
     view[cols["decision"]] = view[cols["decision"]].map(decision_word)
-    for c in (cols["decision"], cols["grade"], cols["reason"]):
+    for c in (cols["decision"], cols["grade"], cols["reason"], cols["warnings"]):
         view[c] = view[c].fillna("")
     st.dataframe(
         view,
@@ -81,6 +110,7 @@ def page() -> None:
         height=min(36 * (len(view) + 1) + 3, 740),  # a 20-row file fits without scrolling
         column_config={
             cols["reason"]: st.column_config.TextColumn(cols["reason"], width="large"),
+            cols["warnings"]: st.column_config.TextColumn(cols["warnings"], width="large"),
             cols["probability"]: st.column_config.ProgressColumn(
                 cols["probability"], format="percent", min_value=0.0, max_value=1.0
             ),
@@ -96,7 +126,7 @@ def page() -> None:
                 scored=len(scored),
                 approved=approved,
                 refused_dec=len(scored) - approved,
-                mean=charts.pct(mean),
+                mean=pct(mean),
             )
         )
     st.download_button(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 from functools import partial
 from pathlib import Path
@@ -13,7 +12,8 @@ import streamlit as st
 
 from credit_core import units
 from credit_core.contracts import PublishedCard, to_builtins
-from credit_frontend import charts
+from credit_core.feature_meta import unit_of
+from credit_frontend import batch, charts
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
     ID_FIELD,
@@ -25,10 +25,11 @@ from credit_frontend.form import (
     fields_from_card,
     grouped,
     is_missing,
+    to_api,
     to_widget,
 )
-from credit_frontend.i18n import api_message, field_label, tr
-from credit_frontend.ui import choice, client, lang, model_card, show_error, t
+from credit_frontend.i18n import api_message, field_label, level_label, tr
+from credit_frontend.ui import choice, client, lang, model_card, pct, plotly_chart, show_error, t
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
 
@@ -50,6 +51,23 @@ def key_of(name: str) -> str:
     return f"f:{name}"
 
 
+def _level_key(name: str) -> str:
+    """A category's widget key: one per language, so its options are shown in that language
+    (Streamlit keeps a keyed selectbox's labels); the level itself is kept under key_of."""
+    return f"{key_of(name)}@{lang()}"
+
+
+def form_value(name: str) -> Any:
+    """A field's value as the form holds it (a category's pending choice included)."""
+    return st.session_state.get(_level_key(name), st.session_state.get(key_of(name)))
+
+
+def _forget_levels(fields: list[Field]) -> None:
+    for f in fields:
+        for language in ("en", "fr"):
+            st.session_state.pop(f"{key_of(f.name)}@{language}", None)
+
+
 # --- loading a client -------------------------------------------------------------------------
 
 
@@ -63,6 +81,7 @@ def _load_client(df: pd.DataFrame, fields: list[Field]) -> None:
         if value is not None and f.kind == "integer" and not f.in_years:
             value = int(value)
         st.session_state[key_of(f.name)] = value
+    _forget_levels(fields)
     st.session_state["client_id"] = int(picked)
     st.session_state["notice"] = ("loaded_client", {"id": int(picked)})
     _clear_result()
@@ -71,6 +90,7 @@ def _load_client(df: pd.DataFrame, fields: list[Field]) -> None:
 def _blank(fields: list[Field]) -> None:
     for f in fields:
         st.session_state[key_of(f.name)] = None
+    _forget_levels(fields)
     st.session_state["client_id"] = None
     st.session_state["client_pick"] = None
     st.session_state["notice"] = ("blank_loaded", {})
@@ -78,7 +98,7 @@ def _blank(fields: list[Field]) -> None:
 
 
 def _clear_result() -> None:
-    for k in ("result", "error", "field_errors"):
+    for k in ("result", "error", "field_errors", "unreadable"):
         st.session_state.pop(k, None)
 
 
@@ -99,10 +119,11 @@ def find_client(fields: list[Field]) -> None:
     elif source == "upload":
         up = st.file_uploader(t("upload_clients"), type=["csv"], key="clients_csv")
         if up is not None:
+            numeric = {ID_FIELD, *(f.name for f in fields if f.kind != "category")}
             try:
-                df = pd.read_csv(io.BytesIO(up.getvalue()))
-            except Exception as exc:  # pandas raises several parser errors
-                st.error(t("bad_csv", error=exc))
+                df, _ = batch.read_table(up.getvalue(), numeric)
+            except batch.CsvError:
+                st.error(t("bad_csv"))
             if df is not None and ID_FIELD not in df.columns:
                 st.error(t("no_id_column"))
                 df = None
@@ -142,7 +163,7 @@ def _help(f: Field) -> str:
     if f.sentinels:
         lines.extend(t("sentinel_choice", code=f"{s:g}") for s in f.sentinels)
     if f.missing_rate:
-        lines.append(t("missing_rate", rate=charts.pct(f.missing_rate, 0)))
+        lines.append(t("missing_rate", rate=pct(f.missing_rate, 0)))
     return "  \n".join(lines)
 
 
@@ -151,11 +172,25 @@ def _widget(f: Field) -> None:
     st.session_state.setdefault(key, None)
     text = label(f.name) + (f" ({t('years')})" if f.in_years else "") + (" *" if f.required else "")
     if f.kind == "category":
+        wkey = _level_key(f.name)
+        shown_in = st.session_state.setdefault("_level_lang", {})
+        if shown_in.get(f.name) != lang():
+            st.session_state.pop(wkey, None)  # last shown in the other language
+        shown_in[f.name] = lang()
+        if wkey not in st.session_state:
+            st.session_state[wkey] = st.session_state.get(key)
         options = list(f.levels)
-        current = st.session_state.get(key)
+        current = st.session_state[wkey]
         if current is not None and current not in options:
             options.append(current)  # a level the model never saw: keep it, the API will say so
-        st.selectbox(text, options, index=None, placeholder=t("missing"), key=key, help=_help(f))
+        st.session_state[key] = st.selectbox(
+            text,
+            options,
+            placeholder=t("missing"),
+            key=wkey,
+            help=_help(f),
+            format_func=partial(level_label, lang(), f.name),  # the value sent stays the level
+        )
     elif f.kind == "integer" and not f.in_years:
         st.number_input(text, value=None, step=1, placeholder=t("missing"), key=key, help=_help(f))
     else:
@@ -194,7 +229,8 @@ def application_form(fields: list[Field]) -> None:
 # --- scoring ------------------------------------------------------------------------------------
 
 
-def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
+def warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
+    """One API warning (a value scored but outside what training saw) in people's words."""
     f = fields.get(w.get("field", ""))
     name = label(w.get("field", "?"))
     value = display_value(f, w.get("value"), lang()) if f else str(w.get("value"))
@@ -211,25 +247,63 @@ def _warning_text(w: dict[str, Any], fields: dict[str, Field]) -> str:
     return str(w.get("message") or w)
 
 
+def field_message(e: dict[str, Any], fields: dict[str, Field]) -> str:
+    """Why the API refused a field, in the chosen language and the form's units: a refused
+    range reads in years for durations (never days or the 365243 code), amounts with
+    separators; other messages are translated when known."""
+    f = fields.get(str(e.get("field", "")).split(".")[-1])
+    allowed = e.get("allowed")
+    message = str(e.get("message", ""))
+    if "valid" in message:  # not a number at all: say that, not the range
+        return api_message(lang(), message.split("; allowed:")[0])
+    if f is not None and isinstance(allowed, list):
+        return t("must_be_level")
+    if f is None or not isinstance(allowed, dict) or f.kind == "category":
+        return api_message(lang(), str(e.get("message", "")))
+    lo, hi = allowed.get("min"), allowed.get("max")
+    lo_open, hi_open = bool(allowed.get("min_exclusive")), bool(allowed.get("max_exclusive"))
+    if f.in_years:  # days back (negative): the longer duration is the lower bound
+        lo, hi, lo_open, hi_open = hi, lo, hi_open, lo_open
+    shown = [None if v is None else display_value(f, v, lang()) for v in (lo, hi)]
+    if lo is not None and hi is not None:
+        return t("must_between", lo=shown[0], hi=shown[1])
+    if lo is not None:
+        return t("must_above" if lo_open else "must_at_least", lo=shown[0])
+    if hi is not None:
+        return t("must_below" if hi_open else "must_at_most", hi=shown[1])
+    return api_message(lang(), str(e.get("message", "")))
+
+
 def _score(fields: list[Field]) -> None:
-    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    _clear_result()  # whatever happens next, the previous decision never stays beside the form
+    shown = {f.name: form_value(f.name) for f in fields}
+    unreadable = []
+    for f in fields:
+        try:
+            to_api(f, shown.get(f.name))
+        except (TypeError, ValueError, OverflowError):
+            unreadable.append(f.name)
+    if unreadable:
+        st.session_state["field_errors"] = {
+            n: t("err_unreadable", field=label(n)) for n in unreadable
+        }
+        st.session_state["unreadable"] = unreadable
+        return
     body = application(fields, shown, st.session_state.get("client_id"))
-    _clear_result()
     api = client()
     started = time.perf_counter()
     try:
         scored = api.score(body)
     except ApiError as err:
         st.session_state["error"] = err
+        by_name = {f.name: f for f in fields}
         st.session_state["field_errors"] = {
-            e["field"].split(".")[-1]: api_message(lang(), e.get("message", ""))
-            for e in err.errors
-            if "field" in e
+            e["field"].split(".")[-1]: field_message(e, by_name) for e in err.errors if "field" in e
         }
         return
     by_name = {f.name: f for f in fields}
     st.session_state["field_errors"] = {
-        w["field"]: _warning_text(w, by_name) for w in scored.get("warnings") or [] if "field" in w
+        w["field"]: warning_text(w, by_name) for w in scored.get("warnings") or [] if "field" in w
     }
     try:
         explained: dict[str, Any] | ApiError = api.explain(body)
@@ -247,7 +321,12 @@ def decision_panel(fields: list[Field]) -> None:
     st.subheader(t("result"))
     err = st.session_state.get("error")
     if err is not None:
-        show_error(err, label)
+        by_name = {f.name: f for f in fields}
+        show_error(err, label, partial(field_message, fields=by_name))
+        return
+    unreadable = st.session_state.get("unreadable")
+    if unreadable:
+        st.error("; ".join(t("err_unreadable", field=label(n)) for n in unreadable), icon="⚠️")
         return
     result = st.session_state.get("result")
     if not result:
@@ -261,18 +340,18 @@ def decision_panel(fields: list[Field]) -> None:
     )
     st.markdown(f"### {icon} :{colour}-background[{t('decision_line', decision=word)}]")
     c1, c2 = st.columns([3, 2])
-    c1.metric(t("probability"), charts.pct(s["probability"]))
+    c1.metric(t("probability"), pct(s["probability"]))
     c2.metric(t("risk_grade"), s["risk_grade"])
     st.caption(t("request_ref", version=s["model_version"], rid=s.get("request_id", "?")))
     fig = charts.gauge(s["probability"], s["threshold"], t("probability"), t("threshold"))
-    st.plotly_chart(fig, width="stretch", key="gauge")
+    plotly_chart(fig, width="stretch", key="gauge")
     side = t("above") if s["probability"] >= s["threshold"] else t("below")
     st.caption(
         t(
             "gauge_summary",
-            p=charts.pct(s["probability"]),
+            p=pct(s["probability"]),
             side=side,
-            t=charts.pct(s["threshold"]),
+            t=pct(s["threshold"]),
             decision=word,
             grade=s["risk_grade"],
         )
@@ -284,9 +363,9 @@ def decision_panel(fields: list[Field]) -> None:
             "**"
             + t("warnings")
             + "**  \n"
-            + "  \n".join(f"- {_warning_text(w, by_name)}" for w in warnings)
+            + "  \n".join(f"- {warning_text(w, by_name)}" for w in warnings)
         )
-    shown = {f.name: st.session_state.get(key_of(f.name)) for f in fields}
+    shown = {f.name: form_value(f.name) for f in fields}
     if application(fields, shown, st.session_state.get("client_id")) != result["body"]:
         st.caption(t("stale_result"))
 
@@ -296,9 +375,11 @@ def decision_panel(fields: list[Field]) -> None:
 
 def _reason(c: dict[str, Any]) -> str:
     # raw inputs and derived features alike, in people's units (years, %, thousands separators)
-    value = units.format_value(
-        c["feature"], None if is_missing(c.get("value")) else c["value"], lang()
-    )
+    raw = None if is_missing(c.get("value")) else c["value"]
+    if isinstance(raw, str):
+        value = level_label(lang(), c["feature"], raw)
+    else:
+        value = units.format_value(c["feature"], raw, lang())
     verb = t("raises") if c["contribution"] > 0 else t("lowers")
     return t(
         "reason_line",
@@ -308,10 +389,13 @@ def _reason(c: dict[str, Any]) -> str:
     )
 
 
-def _plain(v: Any) -> str:
+def _plain(v: Any, field: str = "") -> str:
     if is_missing(v):
         return t("missing")
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    if isinstance(v, str):
+        return level_label(lang(), field, v)
+    text = f"{v:.4g}" if isinstance(v, float) else str(v)
+    return text.replace(".", ",") if lang() == "fr" else text
 
 
 def explanation(fields: list[Field], card: PublishedCard) -> None:
@@ -341,7 +425,7 @@ def explanation(fields: list[Field], card: PublishedCard) -> None:
                     "title": t("waterfall_title"),
                 },
             )
-            st.plotly_chart(fig, width="stretch", key="waterfall")
+            plotly_chart(fig, width="stretch", key="waterfall")
             up = [c for c in contributions if c["contribution"] > 0][:3]
             down = [c for c in contributions if c["contribution"] < 0][:3]
             st.caption(
@@ -367,7 +451,7 @@ def explanation(fields: list[Field], card: PublishedCard) -> None:
             to_builtins(r) | {"label": field_label(lang(), r.feature)} for r in card.importance
         ]
         if importance:
-            st.plotly_chart(
+            plotly_chart(
                 charts.importance_bar(importance, t("importance_title"), t("importance_axis")),
                 width="stretch",
                 key="importance",
@@ -392,10 +476,32 @@ def _as_shown(f: Field, values: list[Any]) -> list[Any]:
     return [None if is_missing(v) else (to_widget(f, v)) for v in values]
 
 
+def default_comparison(ranked: list[str], fields: dict[str, Field]) -> list[str]:
+    """The two fields the comparison opens on: the most important continuous ones (a flag,
+    a category or a small count plots a handful of points, telling nothing)."""
+    continuous = [
+        n
+        for n in ranked
+        if fields[n].kind != "category"
+        and unit_of(n) not in ("flag", "category", "count")
+        and not _few_values(fields[n])
+    ]
+    return continuous[:2]
+
+
+def _few_values(f: Field) -> bool:
+    """A whole-number field spanning a few values in training (a 1-3 rating, an hour)."""
+    span = None if f.train_lo is None or f.train_hi is None else f.train_hi - f.train_lo
+    return f.kind == "integer" and not f.in_years and span is not None and span < 30
+
+
 def population(fields: list[Field], card: PublishedCard) -> None:
     by_name = {f.name: f for f in fields}
     ranked = [r.feature for r in card.importance if r.feature in by_name]
-    options = ranked + [f.name for f in fields if f.name not in ranked]
+    ranked += [f.name for f in fields if f.name not in ranked]
+    options = default_comparison(ranked, by_name) + [
+        n for n in ranked if n not in default_comparison(ranked, by_name)
+    ]
     c1, c2 = st.columns(2)
     with c1:
         first = choice(
@@ -423,12 +529,12 @@ def population(fields: list[Field], card: PublishedCard) -> None:
     fa, fb = by_name[first], by_name[second]
     xa = _as_shown(fa, ref["fields"][first])
     xb = _as_shown(fb, ref["fields"][second])
-    va = st.session_state.get(key_of(first))
-    vb = st.session_state.get(key_of(second))
+    va = form_value(first)
+    vb = form_value(second)
     cat = fa.kind == "category"
     name_a = label(first) + (f" ({t('years')})" if fa.in_years else "")
     name_b = label(second) + (f" ({t('years')})" if fb.in_years else "")
-    st.plotly_chart(
+    plotly_chart(
         charts.distribution(
             xa,
             target,
@@ -445,8 +551,8 @@ def population(fields: list[Field], card: PublishedCard) -> None:
         width="stretch",
         key="distribution",
     )
-    st.caption(_distribution_summary(name_a, xa, target, va, cat))
-    st.plotly_chart(
+    st.caption(_distribution_summary(name_a, xa, target, va, cat, first))
+    plotly_chart(
         charts.scatter(
             xa,
             xb,
@@ -471,8 +577,8 @@ def population(fields: list[Field], card: PublishedCard) -> None:
             d=sum(target),
             x=name_a,
             y=name_b,
-            vx=_plain(va),
-            vy=_plain(vb),
+            vx=_plain(va, first),
+            vy=_plain(vb, second),
         )
     )
     st.caption(
@@ -486,7 +592,9 @@ def _why(err: ApiError) -> str:
     return error_text(err)
 
 
-def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, cat: bool) -> str:
+def _distribution_summary(
+    name: str, xs: list[Any], target: list[int], v: Any, cat: bool, field: str = ""
+) -> str:
     overall = sum(target) / len(target) if target else None
     if v is None or cat:
         same = [
@@ -496,15 +604,16 @@ def _distribution_summary(name: str, xs: list[Any], target: list[int], v: Any, c
         ]
         rate = sum(same) / len(same) if same else None
         key = "dist_summary_missing" if v is None else "dist_summary_cat"
-        return t(key, feature=name, value=v, p1=charts.pct(rate), pall=charts.pct(overall))
+        shown = v if v is None else level_label(lang(), field, str(v))
+        return t(key, feature=name, value=shown, p1=pct(rate), pall=pct(overall))
     repaid = [x for x, y in zip(xs, target, strict=True) if y == 0 and x is not None]
     default = [x for x, y in zip(xs, target, strict=True) if y == 1 and x is not None]
     return t(
         "dist_summary_num",
         feature=name,
         value=_plain(v),
-        p0=charts.pct(charts.share_below(repaid, v), 0),
-        p1=charts.pct(charts.share_below(default, v), 0),
+        p0=pct(charts.share_below(repaid, v), 0),
+        p1=pct(charts.share_below(default, v), 0),
         m0=_plain(charts.median(repaid)),
         m1=_plain(charts.median(default)),
     )

@@ -8,7 +8,7 @@ import streamlit as st
 from credit_core.contracts import DriftSummary, Performance
 from credit_frontend import charts, reports
 from credit_frontend.i18n import field_label
-from credit_frontend.ui import lang, settings, t
+from credit_frontend.ui import lang, pct, plotly_chart, settings, t
 
 
 def _when(stamp: str | None) -> str:
@@ -34,14 +34,14 @@ def _delta(
 def headline(s: DriftSummary) -> None:
     est, train = s.estimated or Performance(), s.training or Performance()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("drift_share"), charts.pct(s.drift_share))
+    c1.metric(t("drift_share"), pct(s.drift_share))
     c2.metric(t("drifted_columns"), f"{s.drifted_columns} / {len(s.columns)}")
     c3.metric(
         t("est_default_rate"),
-        charts.pct(est.default_rate),
+        pct(est.default_rate),
         delta=_delta(est.default_rate, train.default_rate),
         delta_color="inverse",
-        help=t("vs_training") + " " + charts.pct(train.default_rate),
+        help=t("vs_training") + " " + pct(train.default_rate),
     )
     c4.metric(
         t("est_cost"),
@@ -60,13 +60,19 @@ def headline(s: DriftSummary) -> None:
             "mon_summary",
             drifted=s.drifted_columns,
             total=len(s.columns),
-            share=charts.pct(s.drift_share),
-            rate=charts.pct(est.default_rate),
-            train_rate=charts.pct(train.default_rate),
+            share=pct(s.drift_share),
+            rate=pct(est.default_rate),
+            train_rate=pct(train.default_rate),
             cost=_money(est.business_cost_per_application),
             train_cost=_money(train.business_cost_per_application),
         )
     )
+
+
+def method_words(method: str) -> str:
+    """The drift job's test code (``psi_missing_rate``, ``psi_deciles``...) as officers read
+    it: what changed in the column."""
+    return t("method_missing") if "missing" in method else t("method_values")
 
 
 def drifted_table(s: DriftSummary) -> None:
@@ -79,8 +85,9 @@ def drifted_table(s: DriftSummary) -> None:
         [
             {
                 t("col_feature"): field_label(lang(), r.name),
-                t("col_method"): r.method,
+                t("col_method"): method_words(r.method),
                 t("col_score"): r.score,
+                t("col_threshold"): r.threshold,
                 t("col_drifted"): t("yes") if r.drifted else t("no"),
                 t("col_importance"): r.importance_share,
                 t("col_missing_ref"): r.missing_rate_reference,
@@ -126,7 +133,7 @@ def trend(root: str) -> None:
         "default_rate": t("est_default_rate"),
         "title": t("trend_title"),
     }
-    st.plotly_chart(charts.trend(runs, names), width="stretch", key="trend")
+    plotly_chart(charts.trend(runs, names), width="stretch", key="trend")
     first, last = runs[0], runs[-1]
     st.caption(
         t(
@@ -134,10 +141,10 @@ def trend(root: str) -> None:
             n=len(runs),
             first=first.generated_at[:10],
             last=last.generated_at[:10],
-            s0=charts.pct(first.drift_share),
-            s1=charts.pct(last.drift_share),
-            r0=charts.pct(first.estimated.default_rate if first.estimated else None),
-            r1=charts.pct(last.estimated.default_rate if last.estimated else None),
+            s0=pct(first.drift_share),
+            s1=pct(last.drift_share),
+            r0=pct(first.estimated.default_rate if first.estimated else None),
+            r1=pct(last.estimated.default_rate if last.estimated else None),
         )
     )
 

@@ -8,8 +8,9 @@ from typing import Any
 import streamlit as st
 
 from credit_core.contracts import PublishedCard
+from credit_frontend import charts
 from credit_frontend.client import ApiClient, ApiError
-from credit_frontend.config import Settings, load_settings
+from credit_frontend.config import Settings, SettingsError, load_settings
 from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
 
 
@@ -30,7 +31,13 @@ def _secrets() -> dict[str, Any]:
 
 
 def settings() -> Settings:
-    return load_settings(_secrets(), os.environ)
+    """The app's settings; unusable ones stop the page with the reason (naming the setting)."""
+    try:
+        return load_settings(_secrets(), os.environ)
+    except SettingsError as exc:
+        st.error(t("err_settings", reason=str(exc)))
+        st.stop()
+        raise  # st.stop() raises; this line only reassures type checkers
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,8 +90,9 @@ def language_switch() -> None:
     )
 
 
-def error_text(err: ApiError, field_label=None) -> str:
-    """The failure in the chosen language; a 422 names each refused field and why."""
+def error_text(err: ApiError, field_label=None, field_message=None) -> str:
+    """The failure in the chosen language; a 422 names each refused field and why
+    (``field_message(error_item)`` words the why in the form's units when given)."""
     if err.kind == "unreachable":
         return t("err_unreachable", url=settings().api_url)
     if err.kind == "invalid":
@@ -92,7 +100,9 @@ def error_text(err: ApiError, field_label=None) -> str:
             t(
                 "field_error",
                 field=field_label(_bare(e["field"])) if field_label else e["field"],
-                message=api_message(lang(), e.get("message", "")),
+                message=(
+                    field_message(e) if field_message else api_message(lang(), e.get("message", ""))
+                ),
             )
             for e in err.errors
         ] or [err.detail]
@@ -107,5 +117,16 @@ def _bare(field: str) -> str:
     return field.split(".")[-1]
 
 
-def show_error(err: ApiError, field_label=None) -> None:
-    st.error(error_text(err, field_label), icon="⚠️")
+def show_error(err: ApiError, field_label=None, field_message=None) -> None:
+    st.error(error_text(err, field_label, field_message), icon="⚠️")
+
+
+def pct(p: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage in the chosen language."""
+    return charts.pct(p, digits, lang())
+
+
+def plotly_chart(fig: Any, **kw: Any) -> None:
+    """``st.plotly_chart`` with the chosen language's decimal and thousands separators."""
+    fig.update_layout(separators=",\u202f" if lang() == "fr" else ".,")
+    st.plotly_chart(fig, **kw)

@@ -109,10 +109,18 @@ def _request_id(scope: dict) -> str:
     return (event.get("requestContext") or {}).get("requestId") or str(uuid.uuid4())
 
 
+class BodyTooLarge(Exception):
+    """Raised by the counting ``receive`` once a streamed body passes the limit."""
+
+
 class Observability:
     """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path): body-size limit,
     request id (API Gateway's, else a UUID) as log correlation id and response header, latency
-    metric. Routes are async: scoring is short CPU work, a thread hop per call would cost more."""
+    metric. Routes are async: scoring is short CPU work, a thread hop per call would cost more.
+
+    The limit holds before the body is read: a declared ``content-length`` over it is refused at
+    once, and a body without one (chunked) is counted while it streams in, refused as soon as it
+    passes the limit (``credit serve`` never holds more than the limit in memory)."""
 
     def __init__(self, app, max_body_bytes: int):
         self.app, self.max_body_bytes = app, max_body_bytes
@@ -137,15 +145,57 @@ class Observability:
             )
             return await response(scope, receive, send_with_id)
         start = time.perf_counter()
-        await self.app(scope, receive, send_with_id)
+        started = False
+
+        async def send_tracked(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
+        try:
+            await self.app(scope, self._counting(receive), send_tracked)
+        except BodyTooLarge:
+            if started:
+                raise
+            response = problems.problem_response(
+                413, "Payload too large", f"body exceeds {self.max_body_bytes} bytes"
+            )
+            return await response(scope, receive, send_with_id)
         elapsed = (time.perf_counter() - start) * 1000
         metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=elapsed)
 
+    def _counting(self, receive):
+        limit, seen = self.max_body_bytes, 0
 
-def _request_body(schema: dict[str, Any]) -> dict[str, Any]:
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        return counted
+
+
+MAX_FIELDS = 300  # distinct names per /v1/reference call (a contract has about 120 fields)
+MAX_FIELDS_CHARS = 16_384  # the query value's length: every field name fits several times
+
+
+def reference_fields(fields: str) -> list[str]:
+    """The distinct names in a comma-separated list, in first-seen order."""
+    return list(dict.fromkeys(n for n in (p.strip() for p in fields.split(",")) if n))
+
+
+def _request_body(schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
     """OpenAPI request body: the routes read raw bytes (the service validates them), so the
-    schema generated from the contract is declared here for the docs and for clients."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    schema generated from the contract is declared here for the docs and for clients, with a
+    valid example (what the docs' "Try it out" sends)."""
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"requestBody": {"required": True, "content": {"application/json": media}}}
 
 
 def _batch_schema(application: dict[str, Any], max_batch: int) -> dict[str, Any]:
@@ -184,8 +234,12 @@ def create_app(
         if service.decoder
         else AnyApplication.model_json_schema()
     )
-    one = _request_body(application)
-    many = _request_body(_batch_schema(application, settings.max_batch))
+    example = service.example()
+    one = _request_body(application, example)
+    many = _request_body(
+        _batch_schema(application, settings.max_batch),
+        {"applications": [example]} if example else None,
+    )
     app.add_middleware(Observability, max_body_bytes=settings.max_body_bytes)
     api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
     Key = Annotated[str | None, Security(api_key)]
@@ -248,11 +302,24 @@ def create_app(
     )
     async def reference(
         s: Guard,
-        fields: Annotated[str, Query(description="raw field names, comma-separated")],
+        fields: Annotated[
+            str,
+            Query(
+                description="raw field names, comma-separated (each once; repeats are ignored)",
+                max_length=MAX_FIELDS_CHARS,
+            ),
+        ],
     ) -> Any:
         """The training reference sample (raw rows, default flag, probability of default) for
         the named fields: the population an applicant is compared with."""
-        names = [n.strip() for n in fields.split(",") if n.strip()]
+        names = reference_fields(fields)
+        if len(names) > MAX_FIELDS:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"at most {MAX_FIELDS} distinct fields per call, not {len(names)}",
+                errors=[{"field": "fields", "message": f"more than {MAX_FIELDS} names"}],
+            )
         try:
             return service.reference(names)
         except UnknownFields as exc:

@@ -18,6 +18,7 @@ from credit_api.observability import logger
 
 SEPARATORS = re.compile(r"[\s,]+")
 SSM_RETRY_SECONDS = 30.0  # after a failed SSM read, serve the last good value this long
+MAX_STALE_SECONDS = 900.0  # ... but never a value older than this
 
 
 def key_hash(key: str) -> str:
@@ -35,19 +36,31 @@ def ssm_hash_provider(
     max_age: int = 300,
     retry_after: float = SSM_RETRY_SECONDS,
     clock: Callable[[], float] = time.monotonic,
+    max_stale: float = MAX_STALE_SECONDS,
 ) -> Callable[[], str | None]:
     """Fetch (and cache for ``max_age`` seconds) the hashes with Powertools Parameters.
 
     If SSM cannot be read, the last value read is kept (and SSM is not asked again for
-    ``retry_after`` seconds, so an outage does not slow every request); with no value read yet
-    it returns None, and every key is refused (fails closed)."""
+    ``retry_after`` seconds, so an outage does not slow every request), but only until it is
+    ``max_stale`` seconds old: a retired key must not stay valid through a long outage. With no
+    value read, or only a stale one, it returns None and every key is refused (fails closed)."""
     last: str | None = None
+    read_at = 0.0
     failed_at: float | None = None
 
+    def usable() -> str | None:
+        if last is not None and clock() - read_at > max_stale:
+            logger.error(
+                "api key parameter unread for too long; refusing every key",
+                extra={"parameter": parameter, "stale_seconds": round(clock() - read_at)},
+            )
+            return None
+        return last
+
     def provider() -> str | None:
-        nonlocal last, failed_at
+        nonlocal last, failed_at, read_at
         if failed_at is not None and clock() - failed_at < retry_after:
-            return last
+            return usable()
         from aws_lambda_powertools.utilities import parameters
 
         try:
@@ -58,8 +71,10 @@ def ssm_hash_provider(
                 "api key parameter not read; keeping the last good value",
                 extra={"parameter": parameter, "error": repr(exc), "has_value": last is not None},
             )
-            return last
-        failed_at, last = None, value
+            return usable()
+        # Powertools' cache may hand back a value up to max_age old: the bound is approximate
+        # by that much (max_stale + max_age at worst)
+        failed_at, last, read_at = None, value, clock()
         return value
 
     return provider

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import secrets
 
@@ -11,27 +10,35 @@ import secrets
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from credit_api.runtime import Runtime
+    from credit_api.settings import LOCAL, Settings, SettingsError
     from credit_core import storage
     from credit_core.cli import UsageError
 
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
     try:
         storage.check_uri(args.bundle)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    os.environ["MODEL_URI"] = args.bundle
-    os.environ.setdefault("LOG_URI", args.log_uri)
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch locally
-    generated = not os.environ.get("CREDIT_API_KEY")
+    overrides: dict = {"stage": LOCAL, "model_uri": args.bundle}
+    if args.log_uri:
+        overrides["log_uri"] = args.log_uri
+    env = os.environ
+    generated = not (env.get("CREDIT_API_KEY", "").strip() or env.get("API_KEY_PARAMETER"))
     if generated:
-        os.environ["CREDIT_API_KEY"] = secrets.token_urlsafe(24)
-    handler = importlib.import_module("credit_api.handler")  # its init loads the bundle
-
-    if handler.state.bundle is None:  # served, it would only answer 503
-        raise UsageError(f"no model to serve: {handler.state.cause}")
+        overrides["api_key"] = secrets.token_urlsafe(24)
+    try:
+        settings = Settings.from_env(env, **overrides)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from exc
+    runtime = Runtime(settings)
+    if runtime.state.bundle is None:  # served, it would only answer 503
+        raise UsageError(f"no model to serve: {runtime.state.cause}")
     if generated:
-        print(f"generated API key (X-API-Key): {os.environ['CREDIT_API_KEY']}")
+        print(f"generated API key (X-API-Key): {settings.plain_api_key}")
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
-    uvicorn.run(handler.app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(runtime.app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -39,7 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``serve`` to the ``credit`` dispatcher."""
     serve = sub.add_parser("serve", help="run the scoring API locally (same app as the Lambda)")
     serve.add_argument("--bundle", default="data/bundles", help="bundle folder or s3:// URI")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="1-65535")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--log-uri", default="data/requests", help="where scored requests go")
+    serve.add_argument(
+        "--log-uri",
+        default=None,
+        help="where scored requests go (default: LOG_URI, else data/requests)",
+    )
     serve.set_defaults(func=_serve)

@@ -28,7 +28,10 @@ from credit_core import contracts
 from credit_core.domain import Domain, Rule, rules_for
 from credit_core.schema import application_schema
 
-ID_MAX = 2**63 - 1  # the client id is echoed and logged as a JSON integer: keep it in int64
+# the client id is echoed and logged as a JSON integer: the largest every JSON parser reads
+# exactly (I-JSON, RFC 7493; JavaScript's included). 2**63 - 1 reached Swagger UI as the float
+# 9.223372036854776e+18 and its "Try it out" filled in a number above the bound (a 422)
+ID_MAX = 2**53 - 1
 # an absent optional field decodes to this very object (null decodes to None): both are missing
 # values (NaN in the matrix), and ``tuple.count(ABSENT)`` says how many keys a body had
 ABSENT = float("nan")
@@ -55,6 +58,9 @@ class Contract:
     fields: tuple[FieldContract, ...]
     rules: tuple[Rule, ...]
     derived: bool = False  # True when the card predates domains (derived from the schema)
+    # fields a request may carry that the model does not take (the protected-input policy, e.g.
+    # CODE_GENDER): checked against their domain, never scored
+    unscored: tuple[FieldContract, ...] = ()
 
     @property
     def domains(self) -> dict[str, Domain]:
@@ -92,7 +98,20 @@ def read_contract(raw: contracts.FeatureContract | Mapping[str, Any]) -> Contrac
         )
     names = card_contract.rules
     rules = rules_for([f.name for f in fields], None if names is None else list(names))
-    return Contract(tuple(fields), tuple(rules), derived)
+    unscored = tuple(
+        FieldContract(
+            name=name,
+            domain=replace(
+                Domain.from_dict(
+                    msgspec.structs.asdict(spec.domain), integer=spec.type == "integer"
+                ),
+                reason=_reason(name),
+            ),
+            required=False,
+        )
+        for name, spec in card_contract.unscored.items()
+    )
+    return Contract(tuple(fields), tuple(rules), derived, unscored)
 
 
 def _reason(name: str) -> str:
@@ -190,6 +209,9 @@ def application_model(contract: Contract, id_col: str) -> type[BaseModel]:
     for f in contract.fields:
         kind = _field_type(f)
         fields[f.name] = (kind, ...) if f.required else (kind | None, None)
+    for f in contract.unscored:
+        kind = _field_type(f)
+        fields[f.name] = (kind | None, Field(None, description="accepted, not scored"))
     validators = {"cross_field_rules": _rules_validator(contract.rules)} if contract.rules else {}
     return create_model(
         "Application",
@@ -227,12 +249,14 @@ def _struct_type(f: FieldContract) -> Any:
 
 def application_struct(contract: Contract, id_col: str) -> type[msgspec.Struct]:
     """One application as a msgspec Struct: fields in contract order (the model's raw-input order,
-    so ``astuple`` yields a feature row), the id last; an absent optional field is ``ABSENT``,
-    a null one None."""
+    so ``astuple`` yields a feature row), then the unscored fields, the id last; an absent
+    optional field is ``ABSENT``, a null one None."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for f in contract.fields:
         kind = _struct_type(f)
         fields.append((f.name, kind) if f.required else (f.name, kind | None, ABSENT))
+    for f in contract.unscored:
+        fields.append((f.name, _struct_type(f) | None, ABSENT))
     fields.append((id_col, Annotated[int, msgspec.Meta(ge=0, le=ID_MAX)] | None, ABSENT))
     return msgspec.defstruct(
         "Application", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True

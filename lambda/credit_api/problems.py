@@ -27,7 +27,12 @@ class Problem(Exception):
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> ProblemDetails:
     """The problem details; ``extra`` are the contract's extension members (a TypeError for
-    any other name: extensions are declared in :class:`~credit_core.contracts.ProblemDetails`)."""
+    any other name: extensions are declared in :class:`~credit_core.contracts.ProblemDetails`);
+    ``errors`` items may be given as ``{"field", "message"[, "allowed"]}`` mappings."""
+    if "errors" in extra:
+        extra["errors"] = [
+            e if isinstance(e, FieldError) else FieldError(**e) for e in extra["errors"]
+        ]
     return ProblemDetails(
         type=TYPE_BASE + title.lower().replace(" ", "-"),
         title=title,
@@ -44,14 +49,15 @@ def invalid(errors: list[dict[str, Any]]) -> ProblemDetails:
     """The 422 body: the refused fields (at most ``MAX_ERRORS``, named in the detail too) and
     ``error_count``, the total."""
     shown = errors[:MAX_ERRORS]
+    total = getattr(errors, "total", len(errors))  # a capped list counts what it left out
     fields = ", ".join(sorted({e["field"] for e in shown}))
-    more = f" (and {len(errors) - len(shown)} more errors)" if len(errors) > len(shown) else ""
+    more = f" (and {total - len(shown)} more errors)" if total > len(shown) else ""
     return problem(
         422,
         "Invalid application",
         f"invalid field(s): {fields}{more}",
-        errors=[FieldError(**e) for e in shown],
-        error_count=len(errors),
+        errors=shown,
+        error_count=total,
     )
 
 

@@ -13,6 +13,7 @@ log query on ``request_log_fallback``) and the LogWriteFailures metric counts th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
@@ -79,7 +80,15 @@ _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 MIN_WRITE_SECONDS = 0.25
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_=+.:-]{1,128}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_=+.:-]")
+
+
 def key_for(log_uri: str, request_id: str, when: datetime) -> str:
+    """The object key (or file path) of one request's lines, always directly under its day's
+    partition: characters a path could use (``/``, ``\\``, NUL...) never reach it."""
+    if not _SAFE_ID.fullmatch(request_id):
+        request_id = _UNSAFE.sub("_", request_id)[:128] or "_"
     # fields instead of strftime, a quarter of this function's time
     day = f"dt={when.year:04d}-{when.month:02d}-{when.day:02d}"
     return storage.join(

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from credit_core import units
+from credit_core import feature_meta, units
 from credit_core.contracts import Contribution
 from credit_core.contracts.decision import Decision
 from credit_core.contracts.responses import RiskGrade
@@ -22,42 +22,6 @@ GRADES: tuple[tuple[RiskGrade, float], ...] = (
     ("C", 1.0),
     ("D", 2.0),
 )  # cut points as multiples of threshold
-LABELS = {
-    "EXT_SOURCE_1": "external score 1",
-    "EXT_SOURCE_2": "external score 2",
-    "EXT_SOURCE_3": "external score 3",
-    "EXT_SOURCE_MEAN": "average external score",
-    "EXT_SOURCE_MIN": "lowest external score",
-    "EXT_SOURCE_MAX": "highest external score",
-    "EXT_SOURCE_PROD": "product of the external scores",
-    "EXT_SOURCE_NAN_COUNT": "number of missing external scores",
-    "DAYS_BIRTH": "age",
-    "DAYS_EMPLOYED": "time in current job",
-    "DAYS_EMPLOYED_ANOM": "no employer (pensioner or unemployed)",
-    "DAYS_ID_PUBLISH": "time since the ID document was issued",
-    "DAYS_REGISTRATION": "time since the registration changed",
-    "DAYS_LAST_PHONE_CHANGE": "time since the phone changed",
-    "AMT_CREDIT": "credit amount",
-    "AMT_ANNUITY": "annuity",
-    "AMT_GOODS_PRICE": "goods price",
-    "AMT_INCOME_TOTAL": "income",
-    "PAYMENT_RATE": "annuity / credit (repayment speed)",
-    "CREDIT_INCOME_RATIO": "credit / income",
-    "ANNUITY_INCOME_RATIO": "annuity / income (repayment burden)",
-    "GOODS_CREDIT_RATIO": "goods price / credit",
-    "EMPLOYED_AGE_RATIO": "share of life in the current job",
-    "INCOME_PER_PERSON": "income per family member",
-    "CODE_GENDER": "gender",
-    "NAME_EDUCATION_TYPE": "education",
-    "NAME_INCOME_TYPE": "income type",
-    "ORGANIZATION_TYPE": "employer's sector",
-    "OCCUPATION_TYPE": "occupation",
-    "REGION_RATING_CLIENT_W_CITY": "region rating (with city)",
-    "REGION_RATING_CLIENT": "region rating",
-    "OWN_CAR_AGE": "age of the car",
-    "NAME_CONTRACT_TYPE": "contract type",
-    "DOCUMENT_COUNT": "documents provided",
-}
 
 
 @dataclass(frozen=True)
@@ -79,7 +43,7 @@ def grades(p: np.ndarray, threshold: float) -> list[RiskGrade]:
 
 def labels(names: Sequence[str]) -> list[str]:
     """Plain-words names of the features (computed once per bundle)."""
-    return [LABELS.get(n) or n.replace("_", " ").lower() for n in names]
+    return [feature_meta.label(n, "en") for n in names]
 
 
 def _scored(model: ScoringModel, x: np.ndarray, p: np.ndarray) -> Scored:
@@ -109,7 +73,7 @@ def explain(
     # shown: the value as sent for raw inputs, the computed one for derived features (NaN is
     # written as null: a missing value)
     shown = x[0].tolist()
-    for i, v in enumerate(values[:-1]):  # the last value is the id
+    for i, v in enumerate(values[: len(model.spec.raw_inputs)]):  # then unscored fields, the id
         if v is not None:
             shown[i] = v
     order = np.argsort(-np.abs(c), kind="stable").tolist()

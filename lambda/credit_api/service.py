@@ -20,7 +20,7 @@ import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from credit_api import auth, problems, request_log, scoring
-from credit_api.observability import logger, metrics
+from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
 from credit_api.reference import ReferenceSample
 from credit_api.settings import Settings
 from credit_api.state import ModelState
@@ -108,6 +108,30 @@ class ScoringService:
         if route == "score":
             return Reply(200, _ENCODER.encode(results[0]))
         return Reply(200, _ENCODER.encode(self._batch(request_id, apps, results, refused)))
+
+    def example(self) -> dict[str, Any] | None:
+        """A valid application built from the contract (None without a model): each required
+        field at a value training saw (the middle of its range, its first level), the client
+        id 100001. Checked with the decoder itself, so the docs never show a refused body."""
+        if self.decoder is None:
+            return None
+        app: dict[str, Any] = {self.decoder.id_col: 100001}
+        for f in self.decoder.contract.fields:
+            if not f.required:
+                continue
+            if f.domain.is_categorical:
+                levels = f.training_levels or f.domain.levels
+                app[f.name] = levels[0]
+            elif f.training_min is not None and f.training_max is not None:
+                mid = (f.training_min + f.training_max) / 2
+                app[f.name] = round(mid) if f.domain.integer else round(mid, 4)
+        for candidate in (app, {k: v for k, v in app.items() if k == self.decoder.id_col}):
+            try:
+                self.decoder.one(_ENCODER.encode(candidate))
+            except Invalid:
+                continue
+            return candidate
+        return None
 
     def reference(self, names: list[str]) -> dict[str, Any]:
         """The reference sample's values of ``names`` (read from the bundle on first use).
@@ -221,6 +245,10 @@ def count_warnings(warnings: list[list[ScoreWarning]]) -> None:
             kinds[w.kind] = kinds.get(w.kind, 0) + 1
     for kind, n in kinds.items():
         with single_metric(
-            name="ScoringWarnings", unit=MetricUnit.Count, value=n, namespace=None
+            name="ScoringWarnings",
+            unit=MetricUnit.Count,
+            value=n,
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
         ) as metric:
             metric.add_dimension(name="kind", value=kind)

@@ -1,36 +1,79 @@
-"""One settings object for the API, read from the environment once."""
+"""The API's settings: one validated object, built once at start and passed to what needs it.
+
+``Settings.from_env()`` is the only place the API reads its environment (the Lambda handler at
+init; ``credit serve`` adds its command-line values); tests build ``Settings(...)`` by field
+name. Outside the ``local`` stage, values only safe on a developer's machine are refused: a
+plain API key, no SSM key parameter, a bundle or request log in a local folder. The base
+(environment names, one-line errors, the pydantic choice) is :mod:`credit_core.settings`.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import AfterValidator, SecretStr, model_validator
+
+from credit_core.bundle import BundleError, check_version
+from credit_core.settings import LOCAL, EnvSettings, SettingsError, env, require_s3
+
+__all__ = ["LOCAL", "MAX_BODY_LIMIT", "Settings", "SettingsError"]
+
+MAX_BODY_LIMIT = 10 * 1024 * 1024  # the HTTP API's payload limit
 
 
-@dataclass(frozen=True)
-class Settings:
-    model_uri: str = "data/bundles"  # local folder or s3://bucket/prefix
-    model_version: str | None = None  # pin a version; default: the pointer's current version
-    model_sha256: str | None = None  # pin an exact bundle: sha256 of its checksums.json
-    log_uri: str = "data/requests"  # where scored requests go (folder or s3://bucket/prefix)
-    cache_dir: str = "/tmp/credit-bundle"
-    api_key_parameter: str | None = None  # SSM parameter holding the key's sha256 (Lambda)
-    api_key: str | None = field(default=None, repr=False)  # plain key (local use only)
-    max_batch: int = 1000
-    max_body_bytes: int = 5 * 1024 * 1024
-    reload_seconds: float = 30.0  # after a failed bundle load, retry at most this often
+def _plain_version(version: str) -> str:
+    try:
+        return check_version(version)
+    except BundleError as exc:
+        raise ValueError(str(exc)) from None
 
-    @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ.get
-        return cls(
-            model_uri=env("MODEL_URI", cls.model_uri),
-            model_version=env("MODEL_VERSION") or None,
-            model_sha256=env("MODEL_SHA256") or None,
-            log_uri=env("LOG_URI", cls.log_uri),
-            cache_dir=env("BUNDLE_CACHE_DIR", cls.cache_dir),
-            api_key_parameter=env("API_KEY_PARAMETER") or None,
-            api_key=env("CREDIT_API_KEY") or None,
-            max_batch=int(env("MAX_BATCH", str(cls.max_batch))),
-            max_body_bytes=int(env("MAX_BODY_BYTES", str(cls.max_body_bytes))),
-            reload_seconds=float(env("MODEL_RELOAD_SECONDS", str(cls.reload_seconds))),
-        )
+
+class Settings(EnvSettings):
+    model_uri: str = env("MODEL_URI", default="data/bundles", min_length=1)
+    model_version: Annotated[str, AfterValidator(_plain_version)] | None = env(
+        "MODEL_VERSION", default=None
+    )
+    model_sha256: str | None = env(
+        "MODEL_SHA256", default=None, pattern=r"^[0-9a-fA-F]{64}$", description="sha256 pin"
+    )
+    log_uri: str = env("LOG_URI", default="data/requests", min_length=1)
+    cache_dir: str = env("BUNDLE_CACHE_DIR", default="/tmp/credit-bundle", min_length=1)
+    api_key_parameter: str | None = env(
+        "API_KEY_PARAMETER", default=None, pattern=r"^/[A-Za-z0-9_./-]+$"
+    )
+    api_key: SecretStr | None = env("CREDIT_API_KEY", default=None, description="local only")
+    api_key_max_stale_seconds: float = env(
+        "API_KEY_MAX_STALE_SECONDS",
+        default=900.0,
+        gt=0,
+        description="while SSM cannot be read, the last hashes read are trusted this long",
+    )
+    max_batch: int = env("MAX_BATCH", default=1000, gt=0, le=100_000)
+    max_body_bytes: int = env("MAX_BODY_BYTES", default=5 * 1024 * 1024, gt=0, le=MAX_BODY_LIMIT)
+    reload_seconds: float = env("MODEL_RELOAD_SECONDS", default=30.0, ge=0)
+    stage_prefix: str = env(
+        "STAGE_PREFIX",
+        default="",
+        pattern=r"^(/[A-Za-z0-9_.-]+)*$",
+        description="path prefix of an API Gateway stage (empty for $default)",
+    )
+
+    @model_validator(mode="after")
+    def _safe_for_stage(self) -> Settings:
+        if self.api_key is not None and self.api_key_parameter:
+            raise ValueError("set CREDIT_API_KEY or API_KEY_PARAMETER, not both")
+        if self.stage == LOCAL:
+            return self
+        unsafe = []
+        if self.api_key is not None:
+            unsafe.append("CREDIT_API_KEY: a plain key is for local use only")
+        if not self.api_key_parameter:
+            unsafe.append("API_KEY_PARAMETER: required (the keys' hashes in SSM)")
+        unsafe += require_s3(MODEL_URI=self.model_uri, LOG_URI=self.log_uri)
+        if unsafe:
+            raise ValueError(f"unsafe in stage {self.stage}: " + "; ".join(unsafe))
+        return self
+
+    @property
+    def plain_api_key(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key is not None else None

@@ -41,6 +41,17 @@ from credit_core.features import FeatureSpec
 REFUSED = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 OUTSIDE: Final = "outside_training_range"
 UNSEEN: Final = "unseen_level"
+# a refused body with more than this many keys per contract field is listed without pydantic
+MANY_KEYS = 4
+
+
+MAX_LISTED = 50  # errors kept for a body refused on many unknown keys (the problem shows 50)
+
+
+class Capped(list):
+    """The first errors of a longer list; ``total`` counts them all."""
+
+    total = 0
 
 
 class Invalid(Exception):
@@ -54,7 +65,7 @@ class Invalid(Exception):
 @dataclass(frozen=True)
 class Applications:
     raw: list[bytes]  # each application's JSON as received, on one line
-    values: list[tuple[Any, ...]]  # raw inputs in the model's order, then the id
+    values: list[tuple[Any, ...]]  # raw inputs in the model's order, unscored fields, the id
     matrix: np.ndarray  # rows x spec.raw_inputs, categoricals as level codes, NaN if missing
     warnings: list[list[ScoreWarning]]  # per row: inside the domain, outside training
     index: list[int] = field(default_factory=list)  # position of each row in the request
@@ -123,7 +134,8 @@ class RequestDecoder:
         self.levels = {n: list(d.levels) for n, d in self.domains.items() if d.is_categorical}
         self._one = msgspec.json.Decoder(application_struct(self.contract, id_col))
         self._batch: msgspec.json.Decoder[Any] = msgspec.json.Decoder(batch_struct(max_batch))
-        self._width = len(names) + 1
+        self._width = len(names) + len(self.contract.unscored) + 1
+        self._known = frozenset([*names, *(f.name for f in self.contract.unscored), id_col])
         self._prepare(spec)
 
     def _prepare(self, spec: FeatureSpec) -> None:
@@ -155,7 +167,7 @@ class RequestDecoder:
         # colons a categorical value adds to the body (the duplicate-key count, see _has_dups)
         self._colons = [
             (j, {lv: lv.count(":") for lv in f.domain.levels if ":" in lv})
-            for j, f in enumerate(fields)
+            for j, f in enumerate(fields + self.contract.unscored)
             if f.is_categorical and any(":" in lv for lv in f.domain.levels)
         ]
 
@@ -345,6 +357,8 @@ class RequestDecoder:
     # --- complete error lists for refused bodies ------------------------------------------
 
     def _errors(self, body: bytes, exc: Exception | None) -> list[dict[str, Any]]:
+        if body.count(b":") > MANY_KEYS * self._width and (crowd := self._crowd(body)):
+            return crowd
         errors = [{"field": k, "message": "duplicate key"} for k in duplicate_keys(body)]
         try:
             self._full_one.validate_json(body)
@@ -355,6 +369,27 @@ class RequestDecoder:
         if errors or exc is None:
             return errors or [{"field": "body", "message": "refused"}]
         return [{"field": _msgspec_field(str(exc)), "message": str(exc) or type(exc).__name__}]
+
+    def _crowd(self, body: bytes) -> list[dict[str, Any]] | None:
+        """Errors for an object with far more keys than the contract has fields (a 5 MB body
+        of unknown keys): the unknown keys are listed without pydantic (which took seconds to
+        list them one by one), the contract's own fields are validated alone. None if the body
+        is not such an object (the general path applies)."""
+        try:
+            obj = orjson.loads(body)
+        except orjson.JSONDecodeError:  # bad JSON, integers beyond 64 bits...
+            return None
+        if not isinstance(obj, dict):
+            return None
+        known = self._known
+        unknown = [k for k in obj if k not in known]
+        errors = Capped({"field": k, "message": "unknown field"} for k in unknown[:MAX_LISTED])
+        try:
+            self._full_one.validate_json(orjson.dumps({k: obj[k] for k in obj if k in known}))
+        except ValidationError as full:
+            errors[:0] = field_errors(full.errors(), self.domains)
+        errors.total = len(errors) + len(unknown) - min(len(unknown), MAX_LISTED)
+        return errors
 
     def _envelope_errors(self, body: bytes, exc: Exception) -> list[dict[str, Any]]:
         try:

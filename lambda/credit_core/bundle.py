@@ -18,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,7 +128,7 @@ def _fetch(
         if name not in sums:
             raise BundleError(f"{name} is not listed in {CHECKSUMS} of version {version}")
         local = target / name
-        if local.exists() and sha256(local.read_bytes()) == sums[name]:
+        if _cached(local) == sums[name]:
             continue  # warm cache (Lambda /tmp survives between invocations)
         try:
             data = storage.read_bytes(storage.join(root, version, name))
@@ -133,8 +136,35 @@ def _fetch(
             raise BundleError(f"cannot read {name} of version {version}: {exc}") from exc
         if sha256(data) != sums[name]:
             raise BundleError(f"checksum mismatch for {name} of version {version}")
-        local.write_bytes(data)
+        _write_cached(local, data)
     return target, sha256(raw_sums)
+
+
+def _cached(path: Path) -> str | None:
+    """sha256 of a cached file, None if absent or not a regular file (a symlink planted in a
+    shared /tmp is never followed)."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)  # non-blocking: a planted FIFO cannot hang the open
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return sha256(f.read())
+
+
+def _write_cached(path: Path, data: bytes) -> None:
+    """Write through a new file renamed over ``path``: a symlink at ``path`` is replaced, never
+    followed, and a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_bundle(

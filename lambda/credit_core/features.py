@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-SENTINEL_DAYS_EMPLOYED = 365243.0  # "1000 years employed": pensioners and the unemployed
+from credit_core.feature_meta import SENTINEL_DAYS_EMPLOYED
+
 EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 DOCUMENTS = tuple(f"FLAG_DOCUMENT_{i}" for i in range(2, 22))
 

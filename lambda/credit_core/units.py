@@ -1,5 +1,5 @@
-"""How a feature's value is shown to people: its unit and format, defined once beside the
-feature definitions (:mod:`credit_core.features`) for the API's reasons and the UI.
+"""How a feature's value is shown to people: the format of each unit of the feature metadata
+table (:mod:`credit_core.feature_meta`), for the API's reasons and the UI.
 
 The model works in the table's units (days before the application as negative integers, amounts
 in the loan's currency, ratios as fractions); people read ages and durations in years, amounts
@@ -10,54 +10,13 @@ as they are everywhere else. English and French (the UI's languages).
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
-from credit_core.features import SENTINEL_DAYS_EMPLOYED
+from credit_core.feature_meta import SENTINEL_DAYS_EMPLOYED, Lang, Unit, unit_of
 
-Unit = Literal["age", "years_ago", "amount", "percent", "score", "count", "flag", "plain"]
-Lang = Literal["en", "fr"]
+__all__ = ["DAYS_PER_YEAR", "WORDS", "Lang", "Unit", "format_value", "unit_of"]
 
 DAYS_PER_YEAR = 365.25
-
-# feature -> unit; anything not listed is shown as it comes ("plain")
-UNITS: dict[str, Unit] = {
-    "DAYS_BIRTH": "age",
-    "DAYS_EMPLOYED": "years_ago",  # the 365243 sentinel reads "no current employer"
-    "DAYS_REGISTRATION": "years_ago",
-    "DAYS_ID_PUBLISH": "years_ago",
-    "DAYS_LAST_PHONE_CHANGE": "years_ago",
-    "AMT_INCOME_TOTAL": "amount",
-    "AMT_CREDIT": "amount",
-    "AMT_ANNUITY": "amount",
-    "AMT_GOODS_PRICE": "amount",
-    "INCOME_PER_PERSON": "amount",
-    "PAYMENT_RATE": "percent",
-    "CREDIT_INCOME_RATIO": "percent",
-    "ANNUITY_INCOME_RATIO": "percent",
-    "GOODS_CREDIT_RATIO": "percent",
-    "EMPLOYED_AGE_RATIO": "percent",
-    "EXT_SOURCE_1": "score",
-    "EXT_SOURCE_2": "score",
-    "EXT_SOURCE_3": "score",
-    "EXT_SOURCE_MEAN": "score",
-    "EXT_SOURCE_MIN": "score",
-    "EXT_SOURCE_MAX": "score",
-    "EXT_SOURCE_PROD": "score",
-    "EXT_SOURCE_NAN_COUNT": "count",
-    "DOCUMENT_COUNT": "count",
-    "CNT_CHILDREN": "count",
-    "CNT_FAM_MEMBERS": "count",
-    "DAYS_EMPLOYED_ANOM": "flag",
-    **{f"FLAG_DOCUMENT_{i}": "flag" for i in range(2, 22)},
-    **{
-        f"FLAG_{name}": "flag"
-        for name in ("MOBIL", "EMP_PHONE", "WORK_PHONE", "CONT_MOBILE", "PHONE", "EMAIL")
-    },
-    **{
-        f"AMT_REQ_CREDIT_BUREAU_{p}": "count"  # enquiries, not amounts
-        for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")
-    },
-}
 
 WORDS: dict[Lang, dict[str, str]] = {
     "en": {
@@ -85,11 +44,12 @@ WORDS: dict[Lang, dict[str, str]] = {
 }
 
 
-def unit_of(feature: str) -> Unit:
-    return UNITS.get(feature, "plain")
+LARGEST_PLAIN = 1e15  # beyond, a value is no real amount or count: shown as 1.2e+308
 
 
 def _number(x: float, decimals: int, words: dict[str, str]) -> str:
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN:
+        return f"{x:.3g}".replace(".", words["decimal"])
     text = f"{x:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", words["decimal"]).replace("\0", words["thousands"])
 
@@ -112,14 +72,18 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
         return str(value)
     unit = unit_of(feature)
     x = float(value)
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN * DAYS_PER_YEAR:
+        return _number(x, 0, words)  # no duration, amount or rate: the figure as it is
     if unit == "years_ago" and feature == "DAYS_EMPLOYED" and x == SENTINEL_DAYS_EMPLOYED:
         return words["no_employer"]
     if unit == "age":
         return _years(-x / DAYS_PER_YEAR, words, whole=True)
     if unit == "years_ago":
         return _years(abs(x) / DAYS_PER_YEAR, words, whole=False)
+    if unit == "years":
+        return _years(x, words, whole=False)
     if unit == "amount":
-        return _number(x, 0 if abs(x) >= 100 else 2, words)
+        return _number(x, 0 if abs(x) >= 100 or x == int(x) else 2, words)
     if unit == "percent":
         pct = x * 100
         return _number(pct, 1 if abs(pct) < 10 else 0, words) + words["percent"]
@@ -129,4 +93,6 @@ def format_value(feature: str, value: Any, lang: Lang = "en") -> str:
         return _number(x, 0 if x == int(x) else 1, words)
     if unit == "flag":
         return words["yes"] if x == 1 else words["no"] if x == 0 else _number(x, 0, words)
-    return _number(x, 0, words) if x == int(x) else str(round(x, 6)).replace(".", words["decimal"])
+    if not math.isfinite(x) or abs(x) >= LARGEST_PLAIN or x == int(x):
+        return _number(x, 0, words)
+    return str(round(x, 6)).replace(".", words["decimal"])

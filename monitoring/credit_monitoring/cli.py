@@ -1,5 +1,5 @@
-"""The monitoring subcommands of ``credit``: ``drift`` (study or production job) and
-``traffic``. Thin: parse, call one library function, report where the outputs are."""
+"""The monitoring subcommands of ``credit``: ``drift`` (study or production job),
+``traffic`` and ``outcomes`` (realised performance). Thin: parse, call one library function, report where the outputs are."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from credit_core.cli import UsageError
@@ -126,6 +126,65 @@ def _traffic(args: argparse.Namespace) -> int:
     return 0 if result.scored else 1
 
 
+def _outcomes_ingest(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from credit_core.bundle import BundleError
+    from credit_monitoring.outcomes_report import OutcomesError, ingest
+
+    try:
+        report = ingest(
+            args.file,
+            args.logs,
+            args.out,
+            args.reports,
+            args.bundle,
+            args.since,
+            args.until,
+            args.resamples,
+            args.seed,
+        )
+    except (OutcomesError, BundleError) as exc:
+        raise UsageError(str(exc)) from exc
+    except (BotoCoreError, ClientError) as exc:  # a bucket that does not exist, no credentials
+        raise UsageError(f"storage: {exc}") from exc
+    j = report["join"]
+    print(
+        f"outcomes: {j['matched']:,} of {j['outcomes']:,} matched to approved decisions, "
+        f"{j['refused_outcomes_dropped']:,} on refused decisions dropped, "
+        f"{j['unmatched']:,} unknown; {len(report['cohorts'])} cohort(s)"
+    )
+    print(f"  {'cohort':8} {'decisions':>9} {'matched':>8} {'realised':>9} {'estimated':>9}")
+    for c in report["cohorts"]:
+        real = c.get("realised", {}).get("default_rate")
+        est = c.get("estimated", {}).get("default_rate")
+        print(
+            f"  {c['cohort']:8} {c['decisions']:>9,} {c['outcomes_matched']:>8,} "
+            f"{'-' if real is None else f'{real:.4f}':>9} {'-' if est is None else f'{est:.4f}':>9}"
+        )
+    print(f"  report   {args.out.rstrip('/')}/outcomes.md (.json, .html)")
+    return 0
+
+
+def _outcomes_from_labels(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from credit_monitoring.outcomes import OutcomesError, outcomes_from_labels
+
+    path = Path(args.labels)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    try:
+        labels = pd.read_csv(path)
+        table = outcomes_from_labels(labels, args.observed_on.date())
+    except (OutcomesError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"outcomes: {len(table):,} rows observed on {args.observed_on.date()} -> {args.out}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "drift",
@@ -154,3 +213,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-seconds", type=_positive(float), default=300.0, help="stop after this long"
     )
     t.set_defaults(func=_traffic)
+
+    o = sub.add_parser("outcomes", help="realised performance: observed outcomes vs decisions")
+    osub = o.add_subparsers(dest="action", required=True, metavar="ACTION")
+    i = osub.add_parser(
+        "ingest", help="join outcomes to the request log's decisions; report per monthly cohort"
+    )
+    i.add_argument(
+        "file", help="outcomes CSV: SK_ID_CURR or request_id, defaulted, observation_date"
+    )
+    i.add_argument("--logs", required=True, help="request-log root (folder or s3:// prefix)")
+    i.add_argument("--out", required=True, help="output folder or s3:// prefix")
+    i.add_argument("--reports", help="drift job reports root (its estimates per cohort)")
+    i.add_argument("--bundle", help="model bundle root (the card's cost weights; default 10/1)")
+    i.add_argument("--since", type=_when, help="decisions from, ISO 8601 (default: all)")
+    i.add_argument("--until", type=_when, help="decisions before, ISO 8601 (default: all)")
+    i.add_argument("--resamples", type=_positive(int), default=1000, help="bootstrap resamples")
+    i.add_argument("--seed", type=int, default=0)
+    i.set_defaults(func=_outcomes_ingest)
+    f = osub.add_parser(
+        "from-labels", help="a labels CSV (e.g. the twin's test labels) as an outcomes file"
+    )
+    f.add_argument("labels", help="CSV with SK_ID_CURR and TARGET (application_test_labels.csv)")
+    f.add_argument("--out", required=True, help="outcomes CSV to write")
+    f.add_argument(
+        "--observed-on",
+        type=_when,
+        default=datetime.now(UTC),
+        help="observation date, ISO 8601 (default: today, UTC)",
+    )
+    f.set_defaults(func=_outcomes_from_labels)

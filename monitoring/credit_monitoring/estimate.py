@@ -88,18 +88,23 @@ def expected(
     fn_cost: float,
     fp_cost: float,
     calibrated: np.ndarray | None = None,
+    refused: np.ndarray | None = None,
 ) -> Performance:
     """CBPE estimate for the served scores ``p`` (1-D, in [0, 1]; refuse when p >= t).
 
     The expected labels are ``calibrated`` (the scores' default probabilities, same shape, e.g.
-    ``fit_calibration(...)(p)``), or ``p`` itself when the scores are taken as calibrated."""
+    ``fit_calibration(...)(p)``), or ``p`` itself when the scores are taken as calibrated.
+    ``refused`` (booleans, same shape), when given, are the decisions actually served (e.g. the
+    request log's, whatever threshold each model version used) and replace ``p >= threshold``."""
     p = np.asarray(p, dtype=np.float64)
     q = p if calibrated is None else np.asarray(calibrated, dtype=np.float64)
     if q.shape != p.shape:
         raise ValueError("calibrated probabilities must match the scores' shape")
     if p.size == 0:
         return Performance(float("nan"), float("nan"), float("nan"), None)
-    refuse = p >= threshold
+    refuse = p >= threshold if refused is None else np.asarray(refused, dtype=bool)
+    if refuse.shape != p.shape:
+        raise ValueError("refused decisions must match the scores' shape")
     cost = fn_cost * q[~refuse].sum() + fp_cost * (1 - q[refuse]).sum()
     return Performance(
         default_rate=float(q.mean()),

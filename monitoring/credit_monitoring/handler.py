@@ -1,55 +1,30 @@
 """The scheduled drift Lambda (container image): wiring only; the job is ``production.run_job``.
 
-Environment: ``MODEL_URI`` (bundle root), ``LOG_URI`` (request-log root), ``REPORTS_URI``
-(reports root), ``WINDOW_DAYS`` (default 7), ``MAX_LOG_BYTES`` (default 512 MiB read per run),
-``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` (``CreditScoring``). An event may
-carry ``since``/``until`` (ISO 8601) to re-run a past window.
+Settings: :class:`~credit_monitoring.settings.DriftSettings`, read from the environment once,
+on the first invocation (the module imports without any), then passed to the job; tests build
+the handler from explicit settings with :func:`build`. An event may carry ``since``/``until``
+(ISO 8601) to re-run a past window.
 EMF metrics: DriftShare, DriftedColumns, RowsAnalysed, MalformedLines, EstimatedBusinessCost,
 EstimatedDefaultRate, ScoringWarnings (dimension ``kind``).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-from credit_monitoring import logs
 from credit_monitoring.production import JobConfig, run_job
+from credit_monitoring.settings import DriftSettings
 
-SERVICE = "credit-drift-monitor"
+SERVICE = "credit-scoring-drift"  # the service dimension the template's alarms name
 NAMESPACE = "CreditScoring"
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", SERVICE)
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
 
-logger = Logger()
-metrics = Metrics()
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    model_uri: str
-    log_uri: str
-    reports_uri: str
-    window_days: float
-    max_bytes: int
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        missing = [k for k in ("MODEL_URI", "LOG_URI", "REPORTS_URI") if not os.environ.get(k)]
-        if missing:
-            raise RuntimeError(f"missing environment variables: {', '.join(missing)}")
-        return cls(
-            model_uri=os.environ["MODEL_URI"],
-            log_uri=os.environ["LOG_URI"],
-            reports_uri=os.environ["REPORTS_URI"],
-            window_days=float(os.environ.get("WINDOW_DAYS", "7")),
-            max_bytes=int(os.environ.get("MAX_LOG_BYTES", str(logs.MAX_BYTES))),
-        )
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def _when(event: dict[str, Any], key: str) -> datetime | None:
@@ -79,14 +54,18 @@ def emit(summary: dict[str, Any]) -> None:
         name="EstimatedDefaultRate", unit=MetricUnit.NoUnit, value=est["default_rate"]
     )
     for kind, count in summary["warnings_by_kind"].items():
-        with single_metric(name="ScoringWarnings", unit=MetricUnit.Count, value=count) as metric:
+        with single_metric(
+            name="ScoringWarnings",
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
+        ) as metric:
             metric.add_dimension(name="kind", value=kind)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    settings = Settings.from_env()
+def run(settings: DriftSettings, event: Any) -> dict[str, Any]:
+    """One run of the job over the event's window (default: the last ``window_days``)."""
     cfg = JobConfig.window(
         settings.model_uri,
         settings.log_uri,
@@ -103,3 +82,27 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     }
     logger.info("drift_run", extra=result | {"malformed_lines": summary["malformed_lines"]})
     return result
+
+
+Handler = Callable[[Any, Any], dict[str, Any]]
+
+
+def build(settings: DriftSettings) -> Handler:
+    """The Lambda entry for ``settings`` (Powertools-wrapped: EMF flush, context in the log)."""
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context
+    def entry(event: Any, context: Any) -> dict[str, Any]:
+        return run(settings, event)
+
+    return entry
+
+
+_entry: Handler | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _entry
+    if _entry is None:  # the first invocation of this container reads the settings, once
+        _entry = build(DriftSettings.from_env())
+    return _entry(event, context)

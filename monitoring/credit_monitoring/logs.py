@@ -16,14 +16,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from credit_core import storage
-from credit_core.contracts import ContractError, ContractVersionError, read_record
+from credit_core.contracts import (
+    ContractError,
+    ContractVersionError,
+    DecisionRecord,
+    InputValue,
+    read_record,
+)
 from credit_core.schema import Column
 from credit_monitoring.drift import as_float
 
@@ -149,6 +155,52 @@ class Line:
     refused: bool
 
 
+def decode(line: bytes) -> tuple[DecisionRecord, dict[str, InputValue], datetime]:
+    """One log line as its record, its inputs and its time (aware, UTC). Raises
+    ``ContractError`` (not a record, inputs not scalars), ``ContractVersionError`` (a newer
+    record version than this code reads) or ``ValueError`` (a timestamp that is no ISO time)."""
+    rec = read_record(line)
+    return rec, rec.input_values(), logged_at(rec)
+
+
+def parse_line(line: bytes) -> DecisionRecord | None:
+    """One log line as a :class:`DecisionRecord` (upgraded if older), or None if it is not a
+    valid record (its inputs and timestamp checked too); :func:`logged_at` gives its time."""
+    try:
+        return decode(line)[0]
+    except (ContractError, ContractVersionError, ValueError):
+        return None
+
+
+def logged_at(rec: DecisionRecord) -> datetime:
+    """The record's timestamp as an aware UTC datetime (a naive one is taken as UTC)."""
+    when = datetime.fromisoformat(rec.timestamp)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def partitions(log_uri: str) -> list[tuple[date, str]]:
+    """Every ``dt=YYYY-MM-DD`` partition under the log root, oldest first (none if absent)."""
+    if storage.is_s3(log_uri):
+        bucket, key = storage.split_s3(log_uri)
+        prefix = key.rstrip("/") + "/" if key else ""
+        pages = storage.s3_client().get_paginator("list_objects_v2")
+        names = [
+            p["Prefix"][len(prefix) :].rstrip("/")
+            for page in pages.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
+            for p in page.get("CommonPrefixes", [])
+        ]
+    else:
+        root = Path(log_uri)
+        names = [p.name for p in root.glob("dt=*") if p.is_dir()] if root.is_dir() else []
+    out = []
+    for name in names:
+        try:
+            out.append((date.fromisoformat(name.removeprefix("dt=")), storage.join(log_uri, name)))
+        except ValueError:
+            continue  # not a day partition
+    return sorted(out)
+
+
 def _column_values(records: Sequence[Line], column: Column) -> np.ndarray:
     values = [r.inputs.get(column.name) for r in records]
     if not column.is_categorical:
@@ -187,14 +239,10 @@ def collect(
             if not line.strip():
                 continue
             try:  # a newer record version than this job reads counts as malformed too
-                rec = read_record(line)
-                inputs = rec.input_values()
-                when = datetime.fromisoformat(rec.timestamp)
+                rec, inputs, when = decode(line)
             except (ContractError, ContractVersionError, ValueError):
                 window.malformed += 1
                 continue
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
             if not since <= when < until:
                 window.outside_window += 1
                 continue

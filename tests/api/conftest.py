@@ -1,11 +1,10 @@
-"""API fixtures: an exported bundle, moto S3/SSM, the real Lambda handler and v2 events."""
+"""API fixtures: an exported bundle, moto S3/SSM, the real Lambda runtime built from explicit
+settings, and v2 events."""
 
 from __future__ import annotations
 
 import base64
-import importlib
 import json
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,8 @@ import pandas as pd
 import pytest
 
 from credit_api.auth import key_hash
+from credit_api.runtime import Runtime
+from credit_api.settings import Settings
 from tests.conftest import REGION
 
 API_KEY = "test-key-0123456789"
@@ -92,7 +93,7 @@ def v2_event(
 
 @dataclass
 class Api:
-    module: object
+    module: Runtime  # what handler.py builds at init: .handler, .app, .asgi, .state
     log_bucket: str
 
     def call(self, method, path, body=None, key: str | None = API_KEY, headers=None, **kw):
@@ -117,13 +118,11 @@ def upload_bundle(bundle_dir: Path, bucket: str, prefix: str) -> None:
             s3.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(bundle_dir)}")
 
 
-def load_handler(monkeypatch, tmp_path, **env) -> object:
-    """Import the Lambda handler module afresh (its init phase reads the environment)."""
-    base = {"BUNDLE_CACHE_DIR": str(tmp_path / "cache"), "POWERTOOLS_DEV": "false"}
-    for k, v in (base | env).items():
-        monkeypatch.setenv(k, v)
-    sys.modules.pop("credit_api.handler", None)
-    return importlib.import_module("credit_api.handler")
+def build_runtime(tmp_path: Path, **env: str) -> Runtime:
+    """The API as the Lambda builds it, from explicit settings: ``env`` holds the variables the
+    handler would read (nothing is read from, or written to, this process's environment)."""
+    base = {"BUNDLE_CACHE_DIR": str(tmp_path / "cache")}
+    return Runtime(Settings.from_env(base | env))
 
 
 @pytest.fixture
@@ -135,8 +134,7 @@ def api(aws, bundle_dir, monkeypatch, tmp_path) -> Api:
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name="/credit/api-key-hash", Value=key_hash(API_KEY), Type="SecureString"
     )
-    module = load_handler(
-        monkeypatch,
+    module = build_runtime(
         tmp_path,
         MODEL_URI="s3://models/credit",
         LOG_URI="s3://requests/log",
@@ -158,6 +156,6 @@ def make_api(aws, bundle_dir, monkeypatch, tmp_path):
             "CREDIT_API_KEY": API_KEY,
             "LOG_URI": str(tmp_path / "log"),
         }
-        return Api(load_handler(monkeypatch, tmp_path, **(base | env)), "")
+        return Api(build_runtime(tmp_path, **(base | env)), "")
 
     return make

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api.conftest import API_KEY, LambdaContext, load_handler
+from tests.api.conftest import API_KEY, LambdaContext, build_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -139,8 +139,7 @@ def _screenshot_dir(tmp_path: Path) -> Path:
 def test_docs_render_offline_with_every_operation(
     chromium, bundle_dir, monkeypatch, tmp_path, stage
 ):
-    module = load_handler(
-        monkeypatch,
+    module = build_runtime(
         tmp_path,
         MODEL_URI=str(bundle_dir),
         LOG_URI=str(tmp_path / "log"),
@@ -161,8 +160,7 @@ def test_docs_render_offline_with_every_operation(
 
 
 def test_docs_pages_point_at_the_apps_own_files(bundle_dir, monkeypatch, tmp_path):
-    module = load_handler(
-        monkeypatch,
+    module = build_runtime(
         tmp_path,
         MODEL_URI=str(bundle_dir),
         LOG_URI=str(tmp_path / "log"),
@@ -181,3 +179,45 @@ def test_docs_pages_point_at_the_apps_own_files(bundle_dir, monkeypatch, tmp_pat
         assert status == 200 and media in headers["content-type"] and len(text) > 10_000
     for name in ("../app.py", "index.html", "..%2Fapp.py"):
         assert api.call("GET", f"/prod/static/docs/{name}", key=None)[0] == 404
+
+
+def test_try_it_out_on_post_score_sends_the_docs_example_and_gets_200(
+    chromium, bundle_dir, tmp_path
+):
+    """Issue 17: the docs' own "Try it out" on POST /v1/score got a 422 (the id's maximum was
+    published as a float and no example was given): now it scores the example."""
+    from playwright.sync_api import sync_playwright
+
+    module = build_runtime(
+        tmp_path, MODEL_URI=str(bundle_dir), LOG_URI=str(tmp_path / "log"), CREDIT_API_KEY=API_KEY
+    )
+    server = _bridge(module)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1400})
+                page.goto(f"http://127.0.0.1:{server.server_port}/docs")
+                page.wait_for_selector(".opblock-summary", timeout=30_000)
+                page.locator(".auth-wrapper button.authorize").click()
+                page.locator(".auth-container input").first.fill(API_KEY)
+                page.locator(".auth-btn-wrapper button.authorize").click()
+                page.locator(".auth-btn-wrapper button.btn-done").click()
+                block = page.locator(
+                    '.opblock-post:has(.opblock-summary-path[data-path="/v1/score"])'
+                )
+                block.locator(".opblock-summary").click()
+                block.locator("button.try-out__btn").click()
+                block.locator("button.execute").click()
+                status = block.locator(
+                    ".live-responses-table tr.response .response-col_status"
+                ).first
+                status.wait_for(timeout=30_000)
+                code = status.inner_text().strip()
+                answer = block.locator(".live-responses-table .microlight").first.inner_text()
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    assert code.split()[0] == "200", (code, answer[:500])
+    assert '"probability"' in answer and '"sk_id_curr": 100001' in answer

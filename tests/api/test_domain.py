@@ -100,25 +100,36 @@ def test_impossible_values_are_refused_naming_the_field(api, applications):
 def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     bundle = api.module.state.bundle
     card = bundle.card
-    gender = card.contract.fields["CODE_GENDER"]
-    assert "XNA" in gender.domain.levels and "XNA" not in gender.training.levels
-    base = {k: v for k, v in _base(applications, card, False).items() if k != "CODE_GENDER"}
-    status, unseen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": "XNA"})
+    # a categorical input with a level in its domain that training never saw (CODE_GENDER's XNA
+    # was the example until the model stopped taking gender as an input)
+    name, field = next(
+        (n, f)
+        for n, f in card.contract.fields.items()
+        if f.type == "category"
+        and f.domain is not None
+        and f.training is not None
+        and set(f.domain.levels) - set(f.training.levels or ())
+    )
+    assert field.domain is not None and field.training is not None
+    trained = field.training.levels or []
+    level = sorted(set(field.domain.levels) - set(trained))[0]
+    base = {k: v for k, v in _base(applications, card, False).items() if k != name}
+    status, unseen, _ = api.call("POST", "/v1/score", base | {name: level})
     assert status == 200
     # the same row with the field missing, through the shared feature code and the model
     spec = bundle.model.spec
     x = features.transform(spec, features.columns_from_records(spec, [base]))
     assert unseen["probability"] == pytest.approx(float(bundle.model.probability(x)[0]), abs=1e-12)
-    if not gender.required:  # a required field cannot be sent missing: only the model says
+    if not field.required:  # a required field cannot be sent missing: only the model says
         _, missing, _ = api.call("POST", "/v1/score", base)
-        _, null, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": None})
+        _, null, _ = api.call("POST", "/v1/score", base | {name: None})
         assert unseen["probability"] == missing["probability"] == null["probability"]
         assert unseen["warnings"][:-1] == missing["warnings"] == null["warnings"]
     warning = unseen["warnings"][-1]
-    assert warning["field"] == "CODE_GENDER" and warning["kind"] == "unseen_level"
-    assert warning["value"] == "XNA" and warning["scored_as"] == "missing"
-    for level in gender.training.levels:  # seen levels are scored as themselves
-        _, seen, _ = api.call("POST", "/v1/score", base | {"CODE_GENDER": level})
+    assert warning["field"] == name and warning["kind"] == "unseen_level"
+    assert warning["value"] == level and warning["scored_as"] == "missing"
+    for seen_level in trained:  # seen levels are scored as themselves
+        _, seen, _ = api.call("POST", "/v1/score", base | {name: seen_level})
         assert seen["warnings"] == unseen["warnings"][:-1]
 
 

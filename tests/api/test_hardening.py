@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from credit_core import storage
-from tests.api.conftest import API_KEY, REGION, LambdaContext, load_handler, v2_event
+from tests.api.conftest import API_KEY, REGION, LambdaContext, build_runtime, v2_event
 
 pytestmark = pytest.mark.slow
 
@@ -110,8 +110,7 @@ def test_a_rotated_key_set_accepts_old_and_new_keys(aws, bundle_dir, monkeypatch
         Type="SecureString",
     )
     api = Api(
-        load_handler(
-            monkeypatch,
+        build_runtime(
             tmp_path,
             MODEL_URI="s3://models/credit",
             LOG_URI=str(tmp_path / "log"),
@@ -230,8 +229,7 @@ def test_a_hanging_request_log_write_falls_back_before_the_lambda_timeout(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     storage.s3_client.cache_clear()
     try:
-        module = load_handler(
-            monkeypatch,
+        module = build_runtime(
             tmp_path,
             MODEL_URI=str(bundle_dir),
             LOG_URI="s3://requests/log",

@@ -4,16 +4,23 @@ import json
 from collections import Counter
 
 import pandas as pd
+import pytest
 
 from credit_core.schema import application_schema
 from credit_training.twin import reference
 from credit_training.twin.generate import write_twin
+from tests.conftest import shared_stats_path
 
 DTYPE = {"object": "category", "int64": "int64", "float64": "float64"}
 
 
-def test_packaged_statistics_are_the_shared_reference(shared_stats):
-    assert reference.load_stats() == shared_stats
+@pytest.mark.skipif(
+    not shared_stats_path().exists(),
+    reason="no ../shared beside this checkout: nothing to compare the packaged copy with",
+)
+def test_packaged_statistics_are_the_shared_reference():
+    shared = json.loads(shared_stats_path().read_text("utf-8"))
+    assert reference.load_stats() == shared
 
 
 def test_schema_matches_the_public_column_list(shared_stats):

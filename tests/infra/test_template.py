@@ -18,12 +18,14 @@ RESOURCES = TEMPLATE["Resources"]
 # read by the code but deliberately not set on Lambda, with the reason
 NOT_SET_ON_LAMBDA = {
     "CREDIT_API_KEY": "plain key for local use; Lambda reads the hash from SSM",
-    "AWS_LAMBDA_FUNCTION_NAME": "set by the Lambda runtime",
-    "POWERTOOLS_TRACE_DISABLED": "only defaulted when not on Lambda",
     "STAGE_PREFIX": "the HTTP API's $default stage adds no path prefix",
 }
 # set by the template, read by a library rather than by the project's code
-READ_BY_LIBRARIES = {"POWERTOOLS_LOG_LEVEL"}
+READ_BY_LIBRARIES = {
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+}
 # routes agreed in BRIEF interface 1 that the api branch adds
 AGREED_ROUTES = {"GET /v1/reference"}
 # actions that accept no resource narrower than "*" (AWS service authorization reference)
@@ -70,29 +72,72 @@ def test_scanner_finds_the_reads_written_as_env_aliases_and_skips_assignments(tm
     assert env_reads([source]) == {"A_ONE", "READ", "DEFAULTED", "GOT"}
 
 
-def test_scoring_function_sets_exactly_the_variables_its_code_reads():
-    reads = env_reads(scoring_sources())
-    assert {"MODEL_URI", "LOG_URI", "API_KEY_PARAMETER"} <= reads  # the scan sees the settings
+def test_scoring_function_sets_exactly_the_variables_its_settings_read():
+    from credit_api.settings import Settings
+
+    reads = Settings.env_names()
+    assert {"MODEL_URI", "LOG_URI", "API_KEY_PARAMETER", "STAGE"} <= reads
     env = function_env("ScoringFunction")
-    assert reads - env - set(NOT_SET_ON_LAMBDA) == set(), "read by the code, not set"
-    assert env - reads - READ_BY_LIBRARIES - {"MODEL_SHA256"} == set(), "set, read by nothing"
+    assert reads - env - set(NOT_SET_ON_LAMBDA) == set(), "read by the settings, not set"
+    assert env - reads - READ_BY_LIBRARIES == set(), "set, read by nothing"
     assert not env & set(NOT_SET_ON_LAMBDA)
 
 
-def test_scoring_function_sets_the_model_pin_being_added():
-    # MODEL_SHA256: optional pin read by the hardening branch's bundle loader
+def test_scoring_function_sets_the_model_pin():
     assert RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"][
         "MODEL_SHA256"
     ] == {"Ref": "ModelSha256"}
 
 
-def test_drift_function_sets_the_agreed_interface_and_what_its_code_reads():
-    agreed = {"MODEL_URI", "LOG_URI", "REPORTS_URI", "WINDOW_DAYS"}
-    agreed |= {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+def test_the_deployed_scoring_settings_are_valid_for_every_stage():
+    """The template's values (parameters at their defaults, placeholders for the rest) build
+    settings the API accepts, in both stages it deploys."""
+    from credit_api.settings import Settings
+
+    values = resolved_env("ScoringFunction")
+    for stage in TEMPLATE["Parameters"]["Stage"]["AllowedValues"]:
+        settings = Settings.from_env(values | {"STAGE": stage})
+        assert settings.stage == stage and settings.api_key is None
+
+
+def test_drift_function_sets_the_agreed_interface_and_what_its_settings_read():
+    from credit_monitoring.settings import DriftSettings
+
+    agreed = {"MODEL_URI", "LOG_URI", "REPORTS_URI", "WINDOW_DAYS", "STAGE"}
     env = function_env("DriftFunction")
     assert agreed <= env
-    reads = env_reads(drift_sources())
-    assert reads - env - set(NOT_SET_ON_LAMBDA) == set(), "read by the drift code, not set"
+    reads = DriftSettings.env_names()
+    assert reads - env == set(), "read by the drift settings, not set"
+    assert env - reads - READ_BY_LIBRARIES == set(), "set, read by nothing"
+    values = resolved_env("DriftFunction")
+    for stage in TEMPLATE["Parameters"]["Stage"]["AllowedValues"]:
+        assert DriftSettings.from_env(values | {"STAGE": stage}).stage == stage
+
+
+def test_no_deployed_code_reads_the_environment_outside_its_settings():
+    """One settings object per deployable: the scan finds no other read (Powertools' own
+    variables are read by the library)."""
+    settings_files = {"settings.py"}
+    api = [p for p in scoring_sources() if p.name not in settings_files]
+    drift = [p for p in drift_sources() if p.name not in settings_files]
+    assert env_reads(api) == set()
+    assert env_reads(drift) == set()
+    for path in [*api, *drift]:
+        assert "os.environ" not in path.read_text(), path
+
+
+def resolved_env(name: str) -> dict[str, str]:
+    """The function's variables with ``!Ref``/``!Sub`` replaced by parameter defaults or a
+    bucket-shaped placeholder."""
+    params = TEMPLATE["Parameters"]
+    out = {}
+    for key, value in RESOURCES[name]["Properties"]["Environment"]["Variables"].items():
+        if isinstance(value, dict) and "Ref" in value:
+            value = str(params.get(value["Ref"], {}).get("Default", ""))
+        elif isinstance(value, dict) and "Fn::Sub" in value:
+            value = re.sub(r"\$\{[^}]+\}", "placeholder", value["Fn::Sub"])
+        out[key] = str(value)
+    return out
 
 
 def test_the_handlers_and_the_image_named_by_the_template_exist():

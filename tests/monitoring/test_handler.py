@@ -26,19 +26,30 @@ class LambdaContext:
     aws_request_id: str = "drift-request"
 
 
+@dataclass
+class Job:
+    handler: object
+
+
 @pytest.fixture
-def job(aws, drift_bundle, monkeypatch):
-    """Buckets, the bundle in S3, the handler's environment."""
+def job(aws, drift_bundle):
+    """Buckets, the bundle in S3, the handler built from the settings the template gives."""
+    from credit_monitoring import handler
+    from credit_monitoring.settings import DriftSettings
+
     for bucket in ("models", "request-logs", "reports"):
         make_bucket(aws, bucket)
     upload_dir(aws, drift_bundle, "models", "credit")
-    monkeypatch.setenv("MODEL_URI", "s3://models/credit")
-    monkeypatch.setenv("LOG_URI", "s3://request-logs/requests")
-    monkeypatch.setenv("REPORTS_URI", "s3://reports/drift")
-    monkeypatch.setenv("WINDOW_DAYS", "7")
-    from credit_monitoring import handler
-
-    return handler
+    settings = DriftSettings.from_env(
+        {
+            "STAGE": "dev",
+            "MODEL_URI": "s3://models/credit",
+            "LOG_URI": "s3://request-logs/requests",
+            "REPORTS_URI": "s3://reports/drift",
+            "WINDOW_DAYS": "7",
+        }
+    )
+    return Job(handler.build(settings))
 
 
 def _emf(out: str) -> list[dict]:
@@ -175,9 +186,48 @@ def test_lines_of_another_feature_contract_are_set_apart(job, aws, drift_bundle,
     assert "other feature contract" in key and latest["other_versions"][key]["rows"] == 10
 
 
-def test_missing_environment_is_an_error(monkeypatch):
-    from credit_monitoring.handler import Settings
+def test_missing_environment_is_an_error():
+    from credit_monitoring.settings import DriftSettings, SettingsError
 
-    monkeypatch.delenv("MODEL_URI", raising=False)
-    with pytest.raises(RuntimeError, match="MODEL_URI"):
-        Settings.from_env()
+    with pytest.raises(SettingsError, match="MODEL_URI") as err:
+        DriftSettings.from_env({"LOG_URI": "s3://l/r", "REPORTS_URI": "s3://r/d"})
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"STAGE": "prod", "REPORTS_URI": "/tmp/reports"}, "REPORTS_URI"),
+        ({"STAGE": "dev", "LOG_URI": "data/requests"}, "LOG_URI"),
+        ({"WINDOW_DAYS": "0"}, "WINDOW_DAYS"),
+        ({"MAX_LOG_BYTES": "-1"}, "MAX_LOG_BYTES"),
+        ({"STAGE": "staging"}, "STAGE"),
+        ({"AWS_LAMBDA_FUNCTION_NAME": "drift", "STAGE": ""}, "STAGE"),
+    ],
+)
+def test_unsafe_or_unusable_drift_settings_are_refused(env, named):
+    from credit_monitoring.settings import DriftSettings, SettingsError
+
+    base = {"MODEL_URI": "s3://m/c", "LOG_URI": "s3://l/r", "REPORTS_URI": "s3://r/d"}
+    with pytest.raises(SettingsError, match=named):
+        DriftSettings.from_env(base | env)
+
+
+def test_local_folders_are_fine_in_the_local_stage():
+    from credit_monitoring.settings import DriftSettings
+
+    s = DriftSettings.from_env({"MODEL_URI": "b", "LOG_URI": "l", "REPORTS_URI": "r"})
+    assert (s.stage, s.window_days) == ("local", 7.0)
+
+
+def test_the_module_reads_no_environment_at_import_and_writes_none():
+    import importlib
+    import os
+    import sys
+
+    before = dict(os.environ)
+    sys.modules.pop("credit_monitoring.handler", None)
+    importlib.import_module("credit_monitoring.handler")
+    assert {k: v for k, v in os.environ.items() if k.startswith("POWERTOOLS")} == {
+        k: v for k, v in before.items() if k.startswith("POWERTOOLS")
+    }

@@ -127,7 +127,7 @@ def test_french_translates_every_page_label(api):
 def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
     # the sentences the API's reasons use (credit_core.units): years, percentages, French
     # number formatting; never a raw fraction such as 0.03925
-    from credit_core import units
+    from credit_core import feature_meta, units
 
     at = make_app(api.url)
     at.segmented_control(key="lang").set_value("fr").run()
@@ -138,7 +138,10 @@ def test_reasons_give_values_in_peoples_units_in_the_chosen_language(api):
     shown += [c for c in contributions if c["contribution"] < 0][:5]
     assert len(lines) == len(shown) >= 6
     for line, c in zip(lines, shown, strict=True):
-        value = units.format_value(c["feature"], c["value"], "fr")
+        if isinstance(c["value"], str):  # a category level, in French too
+            value = feature_meta.level_label(c["feature"], c["value"], "fr")
+        else:
+            value = units.format_value(c["feature"], c["value"], "fr")
         assert f"({value})" in line, (line, c)
         if units.unit_of(c["feature"]) == "percent" and c["value"] is not None:
             assert value.endswith("%")
@@ -165,6 +168,41 @@ def _batch_csv(bad_row: int) -> bytes:
     return df.to_csv(index=False).encode()
 
 
+def test_a_french_excel_file_with_one_text_cell_refuses_that_row_alone_in_french(api):
+    # Given the file as French Excel saves it (";", decimal commas, Windows-1252), one income
+    # cell typed as text, and the app in French
+    df = pd.concat([pd.read_csv(SAMPLE)] * 2, ignore_index=True).head(20)
+    df["SK_ID_CURR"] = range(600000, 600020)
+    df["AMT_INCOME_TOTAL"] = df["AMT_INCOME_TOTAL"].astype(object)
+    df.loc[3, "AMT_INCOME_TOTAL"] = "trente mille"
+    df["COMMENTAIRE"] = "dossier reçu à l'agence"  # not a model field: ignored, but not UTF-8
+    data = df.to_csv(index=False, sep=";", decimal=",").encode("cp1252", errors="replace")
+    at = make_app(api.url)
+    at.segmented_control(key="lang").set_value("fr").run()
+    at.switch_page("app_pages/batch.py").run()
+    at.file_uploader(key="batch_csv").set_value(("clients.csv", data, "text/csv")).run()
+    at.button(key="batch_run").click().run()
+    # Then the file is read (the page says how) and only row 3 is refused, its reason in French
+    assert not at.exception and not at.error
+    assert "« ; »" in texts(at) and "cp1252" in texts(at)
+    table = at.dataframe[0].value
+    reasons = table["Motif du non-scoring"]
+    assert (reasons != "").sum() == 1, list(reasons)
+    assert reasons[3].startswith("Revenu annuel : La valeur doit être un nombre"), reasons[3]
+    assert table["Probabilité de défaut"].notna().sum() == 19
+    assert "19 lignes scorées, 1 non scorées" in at.warning[0].value
+
+
+def test_a_file_that_is_no_table_is_refused_without_parser_text(api):
+    at = make_app(api.url)
+    at.switch_page("app_pages/batch.py").run()
+    bad = b'SK_ID_CURR,AMT_CREDIT\n1,"100\n2,200\n'
+    at.file_uploader(key="batch_csv").set_value(("clients.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert "cannot be read as a table" in at.error[0].value
+    assert "tokenizing" not in at.error[0].value and "C error" not in at.error[0].value
+
+
 def test_batch_scores_every_row_in_chunks_and_gives_the_refusal_reason(api):
     # Given a 20-row file whose row 5 has a negative credit amount, scored 7 rows per call
     at = make_app(api.url, BATCH_CHUNK="7")
@@ -178,7 +216,9 @@ def test_batch_scores_every_row_in_chunks_and_gives_the_refusal_reason(api):
     table = at.dataframe[0].value
     assert list(table["SK_ID_CURR"]) == list(range(500000, 500020))
     reasons = table["Why not scored"]
-    assert (reasons != "").sum() == 1 and "AMT_CREDIT" in reasons[5]
+    assert (reasons != "").sum() == 1 and reasons[5].startswith("Credit amount: must be above 0")
+    # and the box says some rows were not scored: a warning, never a success
+    assert not at.success and "1 not scored" in at.warning[0].value
     assert table["Probability of default"].notna().sum() == 19
     assert table["Decision"][5] == "" and set(table["Decision"].drop(5)) <= {"Approve", "Refuse"}
     assert at.get("download_button"), "the scored file can be downloaded"
@@ -237,12 +277,39 @@ def test_invalid_application_names_the_field_in_the_message_and_beside_it(api):
     refused = api_post(api, "/v1/score", rows[0])
     assert refused.status_code == 422
     message = next(e["message"] for e in refused.json()["errors"] if e["field"] == "AMT_CREDIT")
+    assert "Input should be" in message  # the API's own words, for developers...
     shown = texts(at)
-    assert f"The application was refused (422): Credit amount: {message}" in shown
-    assert f":orange[⚠ {message}]" in shown  # under the field
+    # ...the page words it for officers: no status code, no "refused" (the credit decision)
+    assert "Some values cannot be scored" in shown and "Credit amount: must be" in shown
+    assert "422" not in shown and "refused" not in shown.lower()
+    assert ":orange[⚠ must be" in shown  # under the field
     assert "result" not in at.session_state
     at.segmented_control(key="lang").set_value("fr").run()
-    assert "Le dossier a été refusé (422) : Montant du crédit" in texts(at)
+    assert "Certaines valeurs ne peuvent pas être scorées" in texts(at)
+    assert "Montant du crédit : doit" in texts(at)
+
+
+def test_a_refused_duration_reads_in_years_without_the_code(api):
+    # Given a client whose age is typed as 300 years (the form shows years)
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
+    at.number_input(key="f:DAYS_EMPLOYED").set_value(150.0)  # more years in the job than alive
+    at.number_input(key="f:DAYS_BIRTH").set_value(190.0)
+    at.button(key="score_button").click().run()
+    # Then the limits read in years, never in days nor as the 365243 code
+    error = at.error[0].value
+    assert "Age: must be between 0 years and" in error and "years" in error, error
+    assert "365243" not in error and "365 243" not in error and "days" not in error, error
+
+
+def test_a_refused_score_clears_the_previous_decision(api):
+    at = make_app(api.url)
+    pick_and_score(at, int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0]))
+    assert "result" in at.session_state and any("Decision" in m.value for m in at.markdown)
+    at.number_input(key="f:AMT_CREDIT").set_value(-5.0)
+    at.button(key="score_button").click().run()
+    assert "result" not in at.session_state
+    assert not any("Decision: " in m.value for m in at.markdown)
 
 
 def test_model_not_loaded_is_a_503_message(api_without_model):
@@ -297,8 +364,43 @@ def test_client_from_an_uploaded_file_and_a_blank_application(api):
     at.button(key="blank_button").click().run()
     assert at.session_state["f:DAYS_BIRTH"] is None
     at.button(key="score_button").click().run()
-    refused = [e.value for e in at.error if e.value.startswith("The application was refused (422)")]
+    refused = [e.value for e in at.error if e.value.startswith("Some values cannot be scored")]
     assert len(refused) == 1 and refused[0].count("required field is missing") >= 1
     # switching language keeps the officer's choices
     at.segmented_control(key="lang").set_value("fr").run()
     assert at.radio(key="source@fr").value == "blank"
+
+
+def test_drift_table_gives_the_threshold_and_no_internal_test_codes(api, reports_dir):
+    latest = json.loads((reports_dir / "latest.json").read_text())
+    codes = ["psi_missing_rate", "psi_deciles", "psi_levels"]
+    for c, method in zip(latest["columns"], codes, strict=True):
+        c["method"] = method
+    (reports_dir / "latest.json").write_text(json.dumps(latest))
+    at = make_app(api.url, REPORTS_URI=str(reports_dir))
+    at.switch_page("app_pages/monitoring.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["Drift threshold"].tolist()[:2] == [0.1, 0.1]
+    assert table["What changed"].tolist()[:2] == [
+        "share of missing values",
+        "distribution of the values",
+    ]
+    assert not table.astype(str).apply(lambda col: col.str.contains("psi_")).any().any()
+
+
+def test_category_levels_read_in_french_and_the_level_sent_stays_the_models(api):
+    sample = pd.read_csv(SAMPLE)
+    at = make_app(api.url)
+    at.selectbox(key="client_pick").select(int(sample["SK_ID_CURR"].iloc[0])).run()
+    at.segmented_control(key="lang").set_value("fr").run()
+    box = at.selectbox(key="f:NAME_CONTRACT_TYPE@fr")
+    assert "Prêt personnel" in box.options and "Cash loans" not in box.options
+    box.set_value("Revolving loans")
+    at.button(key="score_button").click().run()
+    assert not at.exception
+    assert at.session_state["result"]["body"]["NAME_CONTRACT_TYPE"] == "Revolving loans"
+    # back in English: the officer's choice is kept, in English words
+    at.segmented_control(key="lang").set_value("en").run()
+    assert at.selectbox(key="f:NAME_CONTRACT_TYPE@en").value == "Revolving loans"
+    assert "Revolving loan" in at.selectbox(key="f:NAME_CONTRACT_TYPE@en").options

@@ -205,7 +205,7 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     assert len(rows) == 20
     assert sum(1 for r in rows if r["Probability of default"]) == 19
     reasons = [(r["SK_ID_CURR"], r["Why not scored"]) for r in rows if r["Why not scored"]]
-    assert len(reasons) == 1 and reasons[0][0] == "600011" and "AMT_CREDIT" in reasons[0][1]
+    assert len(reasons) == 1 and reasons[0][0] == "600011" and "Credit amount" in reasons[0][1]
     shot(pg, "04_batch")
 
     # monitoring: the latest drift summary and the trend
@@ -213,3 +213,13 @@ def test_officer_scores_a_client_explains_switches_to_french_and_scores_a_file(p
     pg.get_by_text("Most drifted features").wait_for()
     pg.locator(".js-plotly-plot").first.wait_for()
     shot(pg, "05_monitoring")
+
+
+def test_the_client_page_opens_at_its_own_address(page, app_url):
+    # a link or bookmark to /client opens the client page, never a "Page not found" dialog
+    pg = page
+    pg.goto(f"{app_url}/client")
+    pg.get_by_text("Find a client").wait_for()
+    settle(pg)
+    assert pg.get_by_text("Page not found").count() == 0
+    assert pg.get_by_role("button", name="Score", exact=True).is_visible()

@@ -33,6 +33,23 @@ def test_ui_without_api_url_is_a_one_line_usage_error():
     ]
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--api-url", "http://api.example.com"], "API_URL: plain http to api.example.com"),
+        (["--api-url", "ftp://127.0.0.1"], "API_URL: not an http(s) URL"),
+        (["--api-url", "http://127.0.0.1:8000", "--port", "99999"], "--port must be between"),
+        (["--api-url", "https://a.example", "--reports-uri", "gopher://x"], "REPORTS_URI"),
+    ],
+)
+def test_ui_refuses_unusable_settings_in_one_line(args, needle):
+    proc = credit("ui", *args, env=dict(os.environ) | {"BATCH_CHUNK": ""})
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("credit ui: error: ") and needle in line
+
+
 @pytest.mark.slow
 def test_ui_serves_the_app_on_loopback():
     port = free_port()

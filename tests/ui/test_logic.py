@@ -69,6 +69,30 @@ def test_settings_prefer_secrets_then_environment_and_ignore_blanks():
     assert load_settings({}, {}).api_url == "http://127.0.0.1:8000"
 
 
+@pytest.mark.parametrize(
+    ("secrets", "named"),
+    [
+        ({"API_URL": "http://scoring.example.com"}, "API_URL"),  # the key in clear
+        ({"API_URL": "api.example.com"}, "API_URL"),
+        ({"BATCH_CHUNK": "0"}, "BATCH_CHUNK"),
+        ({"BATCH_CHUNK": "5000"}, "BATCH_CHUNK"),
+        ({"BATCH_CHUNK": "ten"}, "BATCH_CHUNK"),
+        ({"REPORTS_URI": "ftp://host/reports"}, "REPORTS_URI"),
+    ],
+)
+def test_unusable_settings_are_refused_naming_the_setting(secrets, named):
+    from credit_frontend.config import SettingsError
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings(secrets, {})
+
+
+def test_loopback_http_and_remote_https_are_accepted():
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
+        assert load_settings({"API_URL": url}, {}).api_url == url
+    assert load_settings({"API_URL": "https://api.example/prod"}, {}).batch_chunk == 200
+
+
 def test_fields_read_both_contract_shapes_and_group_unknown_fields_as_other():
     fields = {f.name: f for f in fields_from_card(CONTRACT)}
     assert fields["DAYS_EMPLOYED"].sentinels == (365243.0,)
@@ -141,6 +165,63 @@ def test_connection_failure_is_unreachable():
     with pytest.raises(ApiError) as err:
         ApiClient("http://api", None, transport=_transport(refuse)).model_card()
     assert err.value.kind == "unreachable"
+
+
+def test_one_text_cell_leaves_the_rest_of_its_numeric_column_numbers():
+    data = (
+        b"SK_ID_CURR,AMT_CREDIT,EXT_SOURCE_2,CODE_GENDER\n1,100.5,0.3,F\n2,oops,0.4,M\n3,,1e999,F\n"
+    )
+    df, dialect = batch.read_table(data, {"SK_ID_CURR", "AMT_CREDIT", "EXT_SOURCE_2"})
+    rows, _ = batch.prepare(df, ["AMT_CREDIT", "EXT_SOURCE_2", "CODE_GENDER"])
+    assert dialect == batch.Dialect(",", ".", "utf-8")
+    assert rows == [
+        {"SK_ID_CURR": 1, "AMT_CREDIT": 100.5, "EXT_SOURCE_2": 0.3, "CODE_GENDER": "F"},
+        {"SK_ID_CURR": 2, "AMT_CREDIT": "oops", "EXT_SOURCE_2": 0.4, "CODE_GENDER": "M"},
+        {"SK_ID_CURR": 3, "EXT_SOURCE_2": "1e999", "CODE_GENDER": "F"},  # no JSON number: as is
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ("SK_ID_CURR;AMT_CREDIT;EXT_SOURCE_2;NAME\n1;346500,00;0,62;Élodie\n2;1 234,5;0.5;Zoé\n", "cp1252", ";,"),
+        ("SK_ID_CURR;AMT_CREDIT;EXT_SOURCE_2;NAME\n1;346500,00;0,62;Élodie\n2;1 234,5;0.5;Zoé\n", "utf-8-sig", ";,"),
+        ("SK_ID_CURR\tAMT_CREDIT\tEXT_SOURCE_2\tNAME\n1\t346500\t0.62\tÉlodie\n2\t1234.5\t0.5\tZoé\n", "utf-8", "\t."),
+    ],
+)  # fmt: skip
+def test_french_excel_and_other_dialects_are_detected(text, encoding, expected):
+    df, dialect = batch.read_table(
+        text.encode(encoding), {"SK_ID_CURR", "AMT_CREDIT", "EXT_SOURCE_2"}
+    )
+    assert dialect.separator + dialect.decimal == expected
+    assert dialect.encoding == ("cp1252" if encoding == "cp1252" else "utf-8")
+    assert df["AMT_CREDIT"].tolist() == [346500, 1234.5]
+    assert df["EXT_SOURCE_2"].tolist() == [0.62, 0.5]
+    assert df["NAME"].tolist() == ["Élodie", "Zoé"]
+
+
+def test_a_file_that_is_no_table_raises_a_csv_error():
+    with pytest.raises(batch.CsvError):
+        batch.read_table(b'a,b\n"1,2\n', set())
+
+
+def test_batch_merge_words_reasons_and_warnings_for_people():
+    df = pd.DataFrame({"SK_ID_CURR": [1, 2]})
+    results = [
+        {"index": 0, "error": {"errors": [{"field": "applications[0].AMT_CREDIT", "message": "m"}]}},
+        {"index": 1, "probability": 0.1, "decision": "accept", "risk_grade": "A",
+         "warnings": [{"field": "AMT_INCOME_TOTAL", "message": "outside"}]},
+    ]  # fmt: skip
+    cols = {"probability": "p", "decision": "d", "grade": "g", "reason": "r", "warnings": "w"}
+    out = batch.merge(
+        df,
+        results,
+        cols,
+        lambda e: batch.reason(e, lambda f, err: f"{f} -> {err['message'].upper()}"),
+        lambda w: f"{w['field']} {w['message']}",
+    )
+    assert out["r"].tolist() == ["AMT_CREDIT -> M", None]
+    assert out["w"].tolist() == [None, "AMT_INCOME_TOTAL outside"]
 
 
 def _item(index: int, probability: float, decision: str, grade: str) -> ItemScore:
@@ -229,3 +310,24 @@ def test_a_value_and_the_bound_it_passes_never_read_alike():
     ]
     # distinct after rounding: people's units stay
     assert distinct_values(age, [-7450, -25000], "en", "years") == ["20 years", "68 years"]
+
+
+def test_the_comparison_opens_on_the_most_important_continuous_fields():
+    from credit_frontend.page_client import default_comparison
+
+    fields = {
+        "FLAG_DOCUMENT_3": Field("FLAG_DOCUMENT_3", "integer", False, train_lo=0, train_hi=1),
+        "REG_CITY_NOT_WORK_CITY": Field("REG_CITY_NOT_WORK_CITY", "integer", False, 0, 1),
+        "CODE_GENDER": Field("CODE_GENDER", "category", False, levels=("F", "M")),
+        "REGION_RATING_CLIENT": Field("REGION_RATING_CLIENT", "integer", False, train_lo=1, train_hi=3),
+        "EXT_SOURCE_3": Field("EXT_SOURCE_3", "number", False, 0, 1),
+        "DAYS_BIRTH": Field("DAYS_BIRTH", "integer", True, -40000, 0, train_lo=-25000, train_hi=-7000),
+    }  # fmt: skip
+    assert default_comparison(list(fields), fields) == ["EXT_SOURCE_3", "DAYS_BIRTH"]
+
+
+def test_percentages_follow_the_language_typography():
+    from credit_frontend.charts import pct
+
+    assert pct(0.0083) == "0.8%" and pct(0.0083, 1, "fr") == "0,8\u202f%"
+    assert pct(None, 1, "fr") == "n.d."

@@ -72,3 +72,30 @@ def test_an_ssm_failure_before_any_good_read_fails_closed(monkeypatch):
     provider = auth.ssm_hash_provider("/credit/key")
     assert provider() is None
     assert not auth.verify(NEW, provider())
+
+
+def test_a_cached_hash_is_not_trusted_forever_while_ssm_fails(monkeypatch):
+    """Issue 21 #10: a key retired in SSM must not stay valid through a long outage."""
+    from aws_lambda_powertools.utilities import parameters
+
+    answers: list = [auth.key_hash(NEW)]
+
+    def get_parameter(name, max_age, decrypt):
+        answer = answers.pop(0) if answers else RuntimeError("SSM unreachable")
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(parameters, "get_parameter", get_parameter)
+    now = [0.0]
+    provider = auth.ssm_hash_provider(
+        "/credit/key", retry_after=30, clock=lambda: now[0], max_stale=600
+    )
+    assert auth.verify(NEW, provider())
+    now[0] = 599.0
+    assert auth.verify(NEW, provider())  # SSM down, the value is 599 s old: still served
+    now[0] = 601.0
+    assert provider() is None and not auth.verify(NEW, provider())  # too old: fails closed
+    answers.append(auth.key_hash(NEW))
+    now[0] = 700.0
+    assert auth.verify(NEW, provider())  # SSM back: served again

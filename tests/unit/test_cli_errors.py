@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -165,17 +166,24 @@ def test_export_of_an_unknown_version_says_so(capsys, trained_store, tmp_path):
 
 @pytest.fixture
 def serve_env(monkeypatch, tmp_path):
-    """``credit serve`` sets these for the handler it imports: restored after the test."""
-    for name in ("MODEL_URI", "LOG_URI", "CREDIT_API_KEY", "POWERTOOLS_METRICS_DISABLED"):
+    """``credit serve`` reads its settings from the environment: a clean one per test."""
+    for name in (
+        "MODEL_URI",
+        "LOG_URI",
+        "CREDIT_API_KEY",
+        "API_KEY_PARAMETER",
+        "STAGE",
+        "POWERTOOLS_METRICS_DISABLED",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BUNDLE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delitem(sys.modules, "credit_api.handler", raising=False)
     from credit_api.observability import logger
 
     for handler in logger.handlers:  # bound to whichever capture was open at its creation
         monkeypatch.setattr(handler, "stream", io.StringIO())
     yield
-    sys.modules.pop("credit_api.handler", None)  # its init read this test's environment
+    wired = {"MODEL_URI", "LOG_URI", "CREDIT_API_KEY", "POWERTOOLS_METRICS_DISABLED"}
+    assert not wired & set(os.environ), "serve wired the app through the environment"
 
 
 def test_serve_reports_a_missing_bundle(capsys, tmp_path, serve_env):
@@ -189,6 +197,22 @@ def test_serve_reports_a_bad_bundle(capsys, tmp_path, serve_env):
 
 def test_serve_refuses_an_unsupported_uri(capsys, serve_env):
     _user_error(capsys, ["serve", "--bundle", "http://example.com/b"], "unsupported location")
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "65536"])
+def test_serve_refuses_a_port_it_cannot_listen_on(capsys, tmp_path, serve_env, port):
+    """Issue 17: `--port 99999` announced 99999 and listened elsewhere."""
+    line = _user_error(capsys, ["serve", "--bundle", str(tmp_path), "--port", port], "--port")
+    assert port in line and "65535" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MAX_BATCH", "0"), ("MAX_BODY_BYTES", "-5"), ("MODEL_SHA256", "abc"), ("STAGE_PREFIX", "x/")],
+)
+def test_serve_names_an_unusable_setting(capsys, tmp_path, serve_env, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    _user_error(capsys, ["serve", "--bundle", str(tmp_path)], name)
 
 
 def test_the_installed_command_prints_one_line_and_exits_2(tmp_path):

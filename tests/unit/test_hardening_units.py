@@ -82,3 +82,47 @@ def test_a_failed_load_is_retried_at_most_every_reload_seconds():
     assert loader.retry() is True and loader.state.bundle is not None
     now[0] = 1000.0
     assert loader.retry() is False and len(calls) == 3  # loaded: never again
+
+
+def _tiny_bundle(root, files: dict[str, bytes]) -> None:
+    (root / "1").mkdir(parents=True)
+    for name, data in files.items():
+        (root / "1" / name).write_bytes(data)
+    sums = {name: bundle.sha256(data) for name, data in files.items()}
+    (root / "1" / bundle.CHECKSUMS).write_text(json.dumps(sums))
+
+
+def test_the_bundle_cache_replaces_a_planted_symlink_instead_of_writing_through_it(tmp_path):
+    """Issue 21 #10: a symlink planted in the shared cache folder must never be followed."""
+    _tiny_bundle(tmp_path / "models", {"importance.json": b"[]"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    cache = tmp_path / "cache"
+    (cache / "1").mkdir(parents=True)
+    (cache / "1" / "importance.json").symlink_to(victim)
+    out = bundle.fetch(str(tmp_path / "models"), "1", ("importance.json",), cache)
+    assert victim.read_text() == "keep me"
+    assert not (out / "importance.json").is_symlink()
+    assert (out / "importance.json").read_bytes() == b"[]"
+
+
+def test_a_cached_file_that_is_not_a_regular_file_is_fetched_again(tmp_path):
+    import os
+
+    _tiny_bundle(tmp_path / "models", {"importance.json": b"[]"})
+    cache = tmp_path / "cache"
+    (cache / "1").mkdir(parents=True)
+    os.mkfifo(cache / "1" / "importance.json")  # would block a plain open for reading
+    out = bundle.fetch(str(tmp_path / "models"), "1", ("importance.json",), cache)
+    assert (out / "importance.json").read_bytes() == b"[]"
+
+
+def test_a_cached_version_folder_that_links_elsewhere_is_refused(tmp_path):
+    _tiny_bundle(tmp_path / "models", {"importance.json": b"[]"})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (cache / "1").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(bundle.BundleError, match="outside the cache"):
+        bundle.fetch(str(tmp_path / "models"), "1", ("importance.json",), cache)
+    assert not list((tmp_path / "elsewhere").iterdir())

@@ -87,6 +87,7 @@ def _train(args: argparse.Namespace) -> int:
         id_col=args.id_col,
         weights=weights,
         promote=args.promote,
+        protected_inputs=_protected_inputs(args.protected_inputs),
     )
     try:
         summary = run_training(cfg)
@@ -94,6 +95,16 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(json.dumps(summary, default=str))
     return 0
+
+
+def _protected_inputs(value: str) -> tuple[str, ...]:
+    """``--protected-inputs``: comma-separated field names, or ``none``."""
+    if value.strip().lower() == "none":
+        return ()
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if not names:
+        raise UsageError("--protected-inputs needs field names, or 'none'")
+    return names
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -129,6 +140,39 @@ def _tracking_uri(args: argparse.Namespace) -> str:
     except registry.TrackingError as exc:
         raise UsageError(str(exc)) from exc
     return uri
+
+
+def _model_card(args: argparse.Namespace) -> int:
+    import sys
+
+    from credit_core import bundle, contracts, storage
+    from credit_training.model_card import render
+
+    try:
+        version = args.version or bundle.current_version(args.bundle)
+        raw = storage.read_bytes(
+            storage.join(args.bundle, bundle.check_version(version), bundle.CARD)
+        )
+        card = contracts.to_builtins(contracts.read_card(raw))  # checked, upgraded if older
+        text = render(card)
+    except (bundle.BundleError, contracts.ContractError, OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"no readable model card in {args.bundle}: {exc}") from exc
+    out = Path(args.out)
+    if args.check:
+        if not out.is_file() or out.read_text("utf-8") != text:
+            print(
+                f"{out} is not the card of {args.bundle} v{version}: regenerate it", file=sys.stderr
+            )
+            return 1
+        print(f"{out} is up to date with {args.bundle} v{version}")
+        return 0
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, "utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc}") from exc
+    print(f"model card of {card['model_name']} v{version} written to {out}")
+    return 0
 
 
 def _existing_folder(path: str) -> None:
@@ -192,6 +236,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--fp-cost", type=float, default=DEFAULT_FP_COST, help="cost of a refused good client"
     )
     train.add_argument("--promote", action="store_true", help="make the new model champion")
+    train.add_argument(
+        "--protected-inputs",
+        default="CODE_GENDER",
+        help="comma-separated fields the model must not take as inputs, still measured for "
+        "fairness (default CODE_GENDER); 'none' lets the model use every field",
+    )
     train.set_defaults(func=_train)
 
     export = sub.add_parser("export", help="export a registered model as a versioned bundle")
@@ -200,6 +250,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--version", default=None, help="a registry version (instead of --alias)")
     _mlflow_args(export)
     export.set_defaults(func=_export)
+
+    _register_model_card(sub)
+
+
+def _register_model_card(sub: argparse._SubParsersAction) -> None:
+    card = sub.add_parser(
+        "model-card", help="render a bundle's model card as markdown (docs/model_card.md)"
+    )
+    card.add_argument("--bundle", required=True, help="bundle root: folder or s3://bucket/prefix")
+    card.add_argument("--version", default=None, help="a bundle version (default: current)")
+    card.add_argument("--out", default="docs/model_card.md")
+    card.add_argument(
+        "--check", action="store_true", help="exit 1 if --out differs from the rendering"
+    )
+    card.set_defaults(func=_model_card)
 
 
 def _mlflow_args(p: argparse.ArgumentParser) -> None:

@@ -43,9 +43,14 @@ def _outside(values: pd.Series, domain: Domain) -> list[Any]:
     return [v for v in values.unique().tolist() if not domain.contains(v)][:3]
 
 
-def build_contract(df: pd.DataFrame, spec: FeatureSpec, required: list[str]) -> dict[str, Any]:
+def build_contract(
+    df: pd.DataFrame, spec: FeatureSpec, required: list[str], unscored: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """``{"fields": {name: {type, domain, training, required, missing_rate_in_training}},
-    "required": [...], "rules": [cross-field rule names]}``, fields in ``spec.raw_inputs`` order.
+    "required": [...], "rules": [cross-field rule names], "unscored": {name: {type, domain}}}``,
+    fields in ``spec.raw_inputs`` order. ``unscored`` are fields of the table the model does not
+    take (the protected-input policy): a request may still carry them, checked against their
+    domain, and they never reach the model.
 
     Raises ValueError if a training value lies outside its field's domain (a wrong domain or
     corrupt data: either must be fixed before a model is trained on it).
@@ -82,7 +87,19 @@ def build_contract(df: pd.DataFrame, spec: FeatureSpec, required: list[str]) -> 
             "missing_rate_in_training": float(df[name].isna().mean()),
         }
     rules = [r.name for r in rules_for(fields)]
-    return {"fields": fields, "required": required, "rules": rules}
+    ignored: dict[str, Any] = {}
+    for name in unscored:
+        if name not in df or name in fields:
+            continue
+        if isinstance(df[name].dtype, pd.CategoricalDtype) or df[name].dtype == object:
+            levels = tuple(str(v) for v in df[name].dropna().unique())
+            domain = field_domain(name, False, tuple(sorted(levels)))
+            kind = "category"
+        else:
+            domain = field_domain(name, pd.api.types.is_integer_dtype(df[name].dtype))
+            kind = "integer" if domain.integer else "number"
+        ignored[name] = {"type": kind, "domain": domain.to_dict()}
+    return {"fields": fields, "required": required, "rules": rules, "unscored": ignored}
 
 
 def _num(x: Any) -> float | int:

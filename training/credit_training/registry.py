@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,10 +122,19 @@ def setup(tracking_uri: str, experiment: str, data_dir: Path) -> str:
     )
 
 
-def should_promote(new_cost: float, champion_cost: float | None, force: bool = False) -> bool:
-    """The new model becomes champion if there is none, if forced, or if its holdout cost is not
-    worse than the current champion's on the same holdout."""
-    return force or champion_cost is None or new_cost <= champion_cost
+def should_promote(
+    new_cost: float,
+    champion_cost: float | None,
+    force: bool = False,
+    fairness_failures: Sequence[str] = (),
+) -> bool:
+    """The new model becomes champion if forced (``--promote``, a person's decision), else if
+    there is none, else if it passes the fairness gate (``fairness.gate``: no attribute's
+    disparate impact worse than the champion's beyond the tolerance, whatever the cost) and its
+    holdout cost is not worse than the current champion's on the same holdout."""
+    if force or champion_cost is None:
+        return True
+    return not fairness_failures and new_cost <= champion_cost
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from mlflow import MlflowClient
 from sklearn.model_selection import train_test_split
 
 from credit_core import contracts
-from credit_core.features import FeatureSpec
+from credit_core.features import DERIVED, FeatureSpec
+from credit_core.groups import ATTRIBUTES, PROTECTED_INPUTS, assign_groups
 from credit_core.model import ScoringModel
-from credit_training import candidates, registry
+from credit_training import candidates, fairness, registry
 from credit_training.contract import build_contract, required_fields
 from credit_training.cost import CostWeights, business_cost, cost_curve
 from credit_training.data import load_application
@@ -57,6 +58,9 @@ class TrainConfig:
     id_col: str = "SK_ID_CURR"
     weights: CostWeights = field(default_factory=CostWeights)
     promote: bool = False
+    # the protected-input policy: fields the model must not take (still measured for fairness)
+    protected_inputs: tuple[str, ...] = PROTECTED_INPUTS
+    fairness_tolerance: float = fairness.GATE_TOLERANCE
 
 
 def load_table(path: Path, target_col: str, id_col: str) -> pd.DataFrame:
@@ -72,6 +76,20 @@ def load_table(path: Path, target_col: str, id_col: str) -> pd.DataFrame:
         if df[name].dtype == object:
             df[name] = df[name].astype("category")
     return df
+
+
+def twin_manifest(data: Path) -> dict[str, Any] | None:
+    """The data twin's generator and seed when ``data`` is a folder the twin wrote (None for
+    real or other data)."""
+    from credit_training.twin.generate import MANIFEST_FILE
+
+    path = data / MANIFEST_FILE if data.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    meta = json.loads(path.read_text("utf-8"))
+    if meta.get("generator") != "credit_training.twin":
+        return None
+    return {k: meta.get(k) for k in ("generator", "seed", "train_rows", "test_rows")}
 
 
 def fingerprint(df: pd.DataFrame) -> str:
@@ -108,8 +126,39 @@ def _reference_sample(
     return df.iloc[idx].assign(score=model.probability(x[idx]))
 
 
-def _champion_cost_on(holdout: pd.DataFrame, y: np.ndarray, cfg: TrainConfig) -> float | None:
-    """Holdout cost of the current champion on this very holdout (None if none or unusable)."""
+def holdout_groups(holdout: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each holdout row's group per sensitive attribute whose column the table has."""
+    present = {a.column for a in ATTRIBUTES} & set(holdout.columns)
+    return assign_groups({c: holdout[c].astype(object).to_numpy() for c in present})
+
+
+def age_effect(importance: list[dict[str, Any]], spec: FeatureSpec) -> list[dict[str, Any]]:
+    """The features built on DAYS_BIRTH (age itself and ratios using it): rank and share of the
+    model's mean |SHAP| importance."""
+    total = sum(float(r["mean_abs_shap"]) for r in importance) or 1.0
+    uses_age = {"DAYS_BIRTH"} | {n for n in spec.derived if "DAYS_BIRTH" in DERIVED[n].inputs}
+    return [
+        {
+            "feature": r["feature"],
+            "rank": int(r["rank"]),
+            "share_of_importance": float(r["mean_abs_shap"]) / total,
+        }
+        for r in importance
+        if r["feature"] in uses_age
+    ]
+
+
+@dataclass(frozen=True)
+class ChampionOnHoldout:
+    cost: float
+    fairness: dict[str, Any]
+
+
+def _champion_on(
+    holdout: pd.DataFrame, y: np.ndarray, groups: dict[str, np.ndarray], cfg: TrainConfig
+) -> ChampionOnHoldout | None:
+    """The current champion's holdout cost and fairness on this very holdout (None if none or
+    unusable)."""
     client = MlflowClient()
     version = registry.alias_version(client, cfg.model_name, registry.CHAMPION)
     if version is None:
@@ -123,7 +172,10 @@ def _champion_cost_on(holdout: pd.DataFrame, y: np.ndarray, cfg: TrainConfig) ->
         current.booster, spec, card.threshold, card.calibration.a, card.calibration.b
     )
     p = model.probability(feature_matrix(spec, holdout))
-    return business_cost(y, p, model.threshold, card.cost_weights)
+    return ChampionOnHoldout(
+        business_cost(y, p, model.threshold, card.cost_weights),
+        fairness.fairness_report(y, p, model.threshold, groups),
+    )
 
 
 def run_training(cfg: TrainConfig) -> dict[str, Any]:
@@ -134,7 +186,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
         df, test_size=profile.holdout, stratify=df[cfg.target_col], random_state=profile.seed
     )
     data_fp = fingerprint(df)
-    exclude = (cfg.target_col, cfg.id_col)
+    exclude = (cfg.target_col, cfg.id_col, *cfg.protected_inputs)
     spec = spec_for_frame(train_df, exclude)
     x, y = feature_matrix(spec, train_df), train_df[cfg.target_col].to_numpy().astype(int)
     x_hold = feature_matrix(spec, hold_df)
@@ -161,6 +213,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
                 "data": str(cfg.data),
                 "data_fingerprint": data_fp,
                 "n_features": len(spec.names),
+                "protected_inputs": ",".join(cfg.protected_inputs) or "none",
             }
         )
         _log("stage 1: candidates x imbalance strategies")
@@ -208,6 +261,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
             data_fp,
         )
         mlflow.log_metrics({f"holdout_{k}": v for k, v in summary["holdout"].items()})
+        mlflow.log_metrics(fairness.metrics_for_mlflow(summary["fairness"]["report"]))
         mlflow.set_tag("registered_version", summary["registered_version"])
         summary.update(
             parent_run_id=parent.info.run_id, seconds=round(time.perf_counter() - start, 1)
@@ -254,6 +308,15 @@ def _fit_and_register(
         f"{uncalibrated['ece']:.4f})".format(**holdout)
     )
 
+    groups = holdout_groups(hold_df)
+    fair = fairness.fairness_report(y_hold, p_hold, threshold, groups)
+    if fair["worst_attribute"]:
+        _log(
+            f"fairness: worst disparate impact {fair['worst_ratio']:.3f} "
+            f"({fair['worst_attribute']}); inputs left out: "
+            f"{', '.join(cfg.protected_inputs) or 'none'}"
+        )
+
     rng = np.random.default_rng(profile.seed)
     sample = x[rng.choice(len(x), size=min(profile.shap_rows, len(x)), replace=False)]
     values, _ = shap_values(booster, sample)
@@ -262,6 +325,23 @@ def _fit_and_register(
     reference = _reference_sample(
         train_df, x, scoring, cfg.target_col, profile.reference_rows, profile.seed
     )
+    champion = _champion_on(hold_df, y_hold, groups, cfg)
+    failures = fairness.gate(fair, champion and champion.fairness, cfg.fairness_tolerance)
+    fairness_section = {
+        "policy": {
+            "protected_inputs": [c for c in cfg.protected_inputs if c in train_df],
+            "measured_attributes": {a.name: a.column for a in ATTRIBUTES if a.column in hold_df},
+            "age": "input" if "DAYS_BIRTH" in spec.raw_inputs else "absent",
+        },
+        "age_effect": age_effect(importance, spec),
+        "evaluated_on": "holdout",
+        "report": fair,
+        "gate": {
+            "tolerance": cfg.fairness_tolerance,
+            "champion_worst_ratio": champion and champion.fairness["worst_ratio"],
+            "failures": failures,
+        },
+    }
     card = contracts.ModelCard(
         model_name=cfg.model_name,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -271,9 +351,11 @@ def _fit_and_register(
             rows=len(train_df) + len(hold_df),
             target_col=cfg.target_col,
             id_col=cfg.id_col,
+            synthetic_twin=msgspec.convert(twin_manifest(cfg.data), contracts.SyntheticTwin | None),
         ),
         contract=msgspec.convert(
-            build_contract(train_df, spec, required), contracts.FeatureContract
+            build_contract(train_df, spec, required, cfg.protected_inputs),
+            contracts.FeatureContract,
         ),
         features=contracts.FeatureList(**spec.to_dict(), names=spec.names),
         threshold=threshold,
@@ -295,6 +377,7 @@ def _fit_and_register(
             ),
         ),
         comparison=table,
+        fairness=msgspec.convert(fairness_section, contracts.Fairness),
         library_versions={
             "python": platform.python_version(),
             "lightgbm": lgb.__version__,
@@ -303,7 +386,7 @@ def _fit_and_register(
         },
     )
 
-    champion_cost = _champion_cost_on(hold_df, y_hold, cfg)
+    champion_cost = champion and champion.cost
     with mlflow.start_run(run_name="champion-candidate", nested=True) as run:
         mlflow.set_tags(
             {
@@ -315,6 +398,7 @@ def _fit_and_register(
         )
         mlflow.log_params({k: str(v) for k, v in tuned.best_params.items()})
         mlflow.log_metrics({f"holdout_{k}": v for k, v in holdout.items()})
+        mlflow.log_metrics(fairness.metrics_for_mlflow(fair))
         mlflow.log_metrics(
             {
                 "threshold": threshold,
@@ -340,6 +424,14 @@ def _fit_and_register(
             card = msgspec.structs.replace(card, run_id=run.info.run_id)
             (out / "bundle" / "model_card.json").write_bytes(contracts.encode_pretty(card))
             mlflow.log_artifacts(str(out / "bundle"), "bundle")
+            (out / "fairness").mkdir()
+            (out / "fairness" / "fairness.md").write_text(
+                "# Fairness on the holdout\n\n" + fairness.to_markdown(fair)
+            )
+            (out / "fairness" / "fairness.html").write_text(
+                fairness.to_html(fair, "Fairness on the holdout")
+            )
+            mlflow.log_artifacts(str(out / "fairness"), "fairness")
         info = mlflow.lightgbm.log_model(
             booster,
             name="model",
@@ -350,7 +442,11 @@ def _fit_and_register(
 
     client = MlflowClient()
     client.set_registered_model_alias(cfg.model_name, registry.CHALLENGER, version)
-    promoted = registry.should_promote(holdout["business_cost"], champion_cost, cfg.promote)
+    promoted = registry.should_promote(
+        holdout["business_cost"], champion_cost, cfg.promote, failures
+    )
+    for reason in failures:
+        _log(f"fairness gate: {reason}")
     if promoted:
         client.set_registered_model_alias(cfg.model_name, registry.CHAMPION, version)
     aliases = [registry.CHALLENGER] + ([registry.CHAMPION] if promoted else [])
@@ -370,4 +466,5 @@ def _fit_and_register(
         "cv": {"roc_auc": tuned.cv_auc, "business_cost": tuned.cv_cost},
         "holdout": holdout,
         "comparison": table,
+        "fairness": fairness_section,
     }

@@ -54,6 +54,16 @@ class DataSource(msgspec.Struct, frozen=True, kw_only=True):
     rows: int
     target_col: str = "TARGET"
     id_col: str = "SK_ID_CURR"
+    synthetic_twin: SyntheticTwin | None = None  # None: real (or other) data
+
+
+class SyntheticTwin(msgspec.Struct, frozen=True, kw_only=True):
+    """The data twin that generated the training data (its manifest's generator and seed)."""
+
+    generator: str
+    seed: int | None = None
+    train_rows: int | None = None
+    test_rows: int | None = None
 
 
 class FieldDomain(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -90,13 +100,23 @@ class FieldContract(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     levels: list[str] | None = None
 
 
+class UnscoredField(msgspec.Struct, frozen=True, kw_only=True):
+    """A field of the table the model does not take (the protected-input policy): a request
+    may carry it, it is checked against its domain and never reaches the model."""
+
+    type: Literal["number", "integer", "category"]
+    domain: FieldDomain
+
+
 class FeatureContract(msgspec.Struct, frozen=True, kw_only=True):
-    """The request contract: fields in the model's raw-input order, the required ones and the
-    cross-field rules (``None``: every rule that applies to the fields)."""
+    """The request contract: fields in the model's raw-input order, the required ones, the
+    cross-field rules (``None``: every rule that applies to the fields) and the ``unscored``
+    fields (accepted, checked, never scored; none in cards before the fairness work)."""
 
     fields: dict[str, FieldContract]
     required: list[str] = []
     rules: list[str] | None = None
+    unscored: dict[str, UnscoredField] = {}
 
 
 class FeatureList(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,6 +169,80 @@ class Metrics(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     cv: CvMetrics | None = None
 
 
+class GroupFigures(msgspec.Struct, frozen=True, kw_only=True):
+    """One group of a sensitive attribute on the holdout (rates in [0, 1]); ``auc`` is None
+    when the group holds one class only, ``small`` when it has fewer than the report's
+    ``min_group_rows`` (then left out of the ratios)."""
+
+    group: str
+    count: int
+    share: float
+    refusal_rate: float
+    approval_rate: float
+    default_rate: float
+    auc: float | None
+    false_refusal_rate: float | None  # of the good clients (who repaid)
+    mean_pd: float
+    calibration_ratio: float | None  # mean probability of default / observed default rate
+    small: bool
+
+
+class AttributeFairness(msgspec.Struct, frozen=True, kw_only=True):
+    """The groups of one attribute and its ratios (None with fewer than two large groups)."""
+
+    groups: list[GroupFigures]
+    disparate_impact: float | None  # lowest / highest approval rate (the 4/5 rule)
+    lowest_group: str | None
+    highest_group: str | None
+    four_fifths: bool | None
+    equal_opportunity_difference: float | None
+
+
+class FairnessReport(msgspec.Struct, frozen=True, kw_only=True):
+    """``credit_training.fairness.fairness_report``: every attribute and the worst ratio."""
+
+    min_group_rows: int
+    attributes: dict[str, AttributeFairness]
+    worst_attribute: str | None
+    worst_ratio: float | None
+
+
+class FairnessPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """The protected-input policy: the columns left out of the model's inputs, the attribute
+    -> column measured, and whether age is a model input (``"input"`` or ``"absent"``)."""
+
+    protected_inputs: list[str]
+    measured_attributes: dict[str, str]
+    age: str
+
+
+class AgeEffect(msgspec.Struct, frozen=True, kw_only=True):
+    """A feature built on the age: its importance rank and share of mean |SHAP|."""
+
+    feature: str
+    rank: int
+    share_of_importance: float
+
+
+class FairnessGate(msgspec.Struct, frozen=True, kw_only=True):
+    """The promotion gate: tolerance on the disparate impact against the champion, the
+    champion's worst ratio on the same holdout (None without a champion), why it failed."""
+
+    tolerance: float
+    champion_worst_ratio: float | None
+    failures: list[str]
+
+
+class Fairness(msgspec.Struct, frozen=True, kw_only=True):
+    """The card's ``fairness`` section (training's fairness on the holdout)."""
+
+    policy: FairnessPolicy
+    age_effect: list[AgeEffect]
+    evaluated_on: str  # "holdout"
+    report: FairnessReport
+    gate: FairnessGate
+
+
 class ModelCard(msgspec.Struct, frozen=True, kw_only=True):
     """The card of one trained model. ``model_version``, ``run_id`` and ``aliases`` are filled
     by the export from the registry. Add a part as an optional field (default ``None``)."""
@@ -166,6 +260,7 @@ class ModelCard(msgspec.Struct, frozen=True, kw_only=True):
     params: dict[str, Any] = {}
     metrics: Metrics
     comparison: list[dict[str, Any]] = []
+    fairness: Fairness | None = None  # cards before the fairness work have none
     library_versions: dict[str, str] = {}
     run_id: str | None = None
     model_version: str | None = None
