@@ -258,6 +258,14 @@ def test_a_newer_record_says_which_version_it_is():
 # --- the drift summary -----------------------------------------------------------------------
 
 
+def test_a_summary_status_outside_ok_no_data_failed_is_refused_naming_it():
+    doc = v1_no_data_summary() | {"schema_version": SUMMARY_VERSION}
+    doc = {k: v for k, v in doc.items() if v is not None}
+    assert read_summary(json.dumps(doc | {"status": "failed"})).status == "failed"
+    with pytest.raises(ContractError, match="status"):
+        read_summary(json.dumps(doc | {"status": "fine"}))
+
+
 def test_a_version_1_no_data_summary_drops_its_nulls():
     s = read_summary(json.dumps(v1_no_data_summary()))
     assert s.schema_version == SUMMARY_VERSION == 2 and s.status == "no_data"

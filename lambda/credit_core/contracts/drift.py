@@ -11,13 +11,17 @@ page. The parts only one of them writes are optional. Version history:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 from credit_core.contracts import versions
 
 SUMMARY_VERSION = 2
+
+# "failed": columns expected by the model are missing from the current data (named in
+# ``missing_columns``); "no_data": no current rows (an empty file, an empty log window)
+Status = Literal["ok", "no_data", "failed"]
 
 
 class _Part(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -110,7 +114,7 @@ class DriftSummary(_Part, frozen=True, kw_only=True, forbid_unknown_fields=True)
     """Unknown fields are refused: a part a producer adds must be added here first."""
 
     schema_version: int = SUMMARY_VERSION
-    status: str  # "ok" | "no_data" | "failed" (columns missing from the current data)
+    status: Status
     generated_at: str  # ISO 8601, UTC
     model_version: str | None = None
     rows: int  # current rows analysed
