@@ -5,7 +5,9 @@ on the first invocation (the module imports without any), then passed to the job
 the handler from explicit settings with :func:`build`. An event may carry ``since``/``until``
 (ISO 8601) to re-run a past window.
 EMF metrics: DriftShare, DriftedColumns, RowsAnalysed, MalformedLines, EstimatedBusinessCost,
-EstimatedDefaultRate, ScoringWarnings (dimension ``kind``).
+EstimatedDefaultRate, ScoringWarnings (dimension ``kind``), GroupsInAlarm (groups of the
+sensitive attributes breaking the alarm rule, docs/drift.md) and GroupRefusalShift (dimension
+``attribute``: the largest shift of its groups with enough decisions, percentage points).
 """
 
 from __future__ import annotations
@@ -62,6 +64,27 @@ def emit(summary: dict[str, Any]) -> None:
             default_dimensions={"service": SERVICE},
         ) as metric:
             metric.add_dimension(name="kind", value=kind)
+    fairness = summary["fairness"]
+    metrics.add_metric(
+        name="GroupsInAlarm", unit=MetricUnit.Count, value=fairness["groups_in_alarm"]
+    )
+    for attribute, a in fairness["attributes"].items():
+        # one series per attribute (custom metrics are billed per series): its largest shift
+        shifts = [
+            g["shift_pt"]
+            for g in a["groups"]
+            if g["shift_pt"] is not None and g["count"] >= fairness["rule"]["min_decisions"]
+        ]
+        if not shifts:
+            continue
+        with single_metric(
+            name="GroupRefusalShift",
+            unit=MetricUnit.NoUnit,
+            value=max(shifts, key=abs),
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
+        ) as metric:
+            metric.add_dimension(name="attribute", value=attribute)
 
 
 def run(settings: DriftSettings, event: Any) -> dict[str, Any]:

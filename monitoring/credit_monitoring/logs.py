@@ -30,6 +30,7 @@ from credit_core.contracts import (
     InputValue,
     read_record,
 )
+from credit_core.groups import ATTRIBUTES, Attribute
 from credit_core.schema import Column
 from credit_monitoring.drift import as_float
 
@@ -129,6 +130,7 @@ class Window:
     columns: dict[str, list[np.ndarray]]
     probability: list[np.ndarray] = field(default_factory=list)
     refused: list[np.ndarray] = field(default_factory=list)
+    group_labels: dict[str, list[np.ndarray]] = field(default_factory=dict)
     rows: int = 0
     malformed: int = 0
     outside_window: int = 0
@@ -144,6 +146,13 @@ class Window:
 
     def refusals(self) -> np.ndarray:
         return np.concatenate(self.refused) if self.refused else np.empty(0, dtype=bool)
+
+    def groups(self) -> dict[str, np.ndarray]:
+        """Attribute name -> each row's group (``credit_core.groups``; absent: ``missing``)."""
+        return {
+            name: np.concatenate(parts) if parts else np.empty(0, dtype=object)
+            for name, parts in self.group_labels.items()
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +220,19 @@ def _column_values(records: Sequence[Line], column: Column) -> np.ndarray:
     return as_float(values, column)
 
 
+def _group_labels(records: Sequence[Line], attribute: Attribute) -> np.ndarray:
+    """Each record's group of one sensitive attribute, from its inputs as received (a field
+    the client did not send, or a string where a number belongs, is ``missing``)."""
+    values = [r.inputs.get(attribute.column) for r in records]
+    try:
+        return attribute.groups_of(values)
+    except (TypeError, ValueError):  # a numeric attribute logged as a string
+        numbers = [
+            v if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
+        ]
+        return attribute.groups_of(numbers)
+
+
 def collect(
     blobs: Iterable[bytes],
     version: str,
@@ -219,8 +241,11 @@ def collect(
     since: datetime,
     until: datetime,
 ) -> Window:
-    """Parse, validate and split the lines; decode the served version's inputs to columns."""
-    window = Window(columns={c.name: [] for c in columns})
+    """Parse, validate and split the lines; decode the served version's inputs to columns and
+    each record's group per sensitive attribute (``credit_core.groups.ATTRIBUTES``)."""
+    window = Window(
+        columns={c.name: [] for c in columns}, group_labels={a.name: [] for a in ATTRIBUTES}
+    )
     others: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     chunk: list[Line] = []
 
@@ -231,6 +256,8 @@ def collect(
             window.columns[c.name].append(_column_values(chunk, c))
         window.probability.append(np.array([r.probability for r in chunk], dtype=np.float64))
         window.refused.append(np.array([r.refused for r in chunk], dtype=bool))
+        for a in ATTRIBUTES:
+            window.group_labels[a.name].append(_group_labels(chunk, a))
         window.rows += len(chunk)
         chunk.clear()
 

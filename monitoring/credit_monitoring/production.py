@@ -1,6 +1,6 @@
 """The production drift job: the serving bundle's reference sample against the request-log
-lines of a window, with prediction drift, refusal rate, the API's data-quality warnings and the
-model's performance estimated without labels.
+lines of a window, with prediction drift, refusal rate (overall and per group of the sensitive
+attributes), the API's data-quality warnings and the model's performance estimated without labels.
 
 Outputs (S3 prefix or folder): ``REPORTS/dt=YYYY-MM-DD/<run id>/report.html`` and
 ``summary.json``, then ``REPORTS/latest.json`` (the summary with ``report_key``), written last.
@@ -21,8 +21,9 @@ import pandas as pd
 from credit_core import storage
 from credit_core.bundle import REFERENCE, Bundle, fetch, load_bundle
 from credit_core.contracts import ModelCard, encode_pretty, summary_from
+from credit_core.groups import ATTRIBUTES, assign_groups
 from credit_core.schema import Column, application_schema
-from credit_monitoring import estimate, jsonout, logs, report
+from credit_monitoring import estimate, group_monitor, jsonout, logs, report
 from credit_monitoring.drift import (
     UNSEEN_LEVEL,
     as_float,
@@ -171,6 +172,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
             "mean_probability": None,
             "estimated": None,
             "untrusted_estimates": [],
+            "fairness": None,
         }
         page = report.STYLE + report.summary_section(summary, "Production drift: no data")
         return _write(cfg.reports_uri, run_prefix, summary, f"<html><body>{page}</body></html>")
@@ -199,6 +201,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
         "mean_probability": round(float(p.mean()), 6),
         "estimated": estimate.expected(p, threshold, fn, fp).as_dict(),
         "untrusted_estimates": list(estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION),
+        "fairness": group_fairness(window, reference, ref_p >= threshold, card),
     }
     ref_frame = pd.DataFrame({c.name: _decode(ref_cols[c.name], c) for c in present})
     ref_frame["probability"] = ref_p
@@ -209,6 +212,29 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
     )
     section = report.summary_section(summary, f"Production drift: model {bundle.version}")
     return _write(cfg.reports_uri, run_prefix, summary, report.compose(page, section))
+
+
+def group_fairness(
+    window: logs.Window, reference: pd.DataFrame, ref_refused: np.ndarray, card: ModelCard
+) -> dict[str, Any]:
+    """Refusal rate per group in the window against the reference: the bundle's reference
+    sample scored at the threshold where it holds the attribute's column, else the model
+    card's fairness report (training's holdout)."""
+    present = {a.column for a in ATTRIBUTES} & set(reference.columns)
+    ref_groups = assign_groups({c: reference[c].astype(object).to_numpy() for c in present})
+    reference_rates = group_monitor.rates(ref_groups, ref_refused)
+    card_rates = group_monitor.rates_from_card(card)
+    sources: dict[str, str | None] = {}
+    for a in ATTRIBUTES:
+        if a.name in reference_rates:
+            sources[a.name] = "reference_sample"
+        elif a.name in card_rates:
+            reference_rates[a.name] = card_rates[a.name]
+            sources[a.name] = "model_card"
+        else:
+            sources[a.name] = None
+    current = group_monitor.rates(window.groups(), window.refusals())
+    return group_monitor.group_refusals(current, reference_rates, sources)
 
 
 def _by_kind(warnings: dict) -> dict[str, int]:

@@ -210,6 +210,8 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
                 [pd_], ["method", "score", "threshold", "drifted", "mean_reference", "mean_current"]
             )
         )
+    if summary.get("fairness"):
+        parts.append(fairness_section(summary["fairness"]))
     parts.append(
         "<h2>Most drifted features</h2><p>Drifted columns ordered by drift score × the column's "
         "share of the model's global importance (mean |SHAP|), then by score.</p>"
@@ -251,6 +253,51 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
     )
     parts.append("<h2>Evidently: the drifted columns</h2>")
     return STYLE + '<div id="credit-summary">' + "".join(parts) + "</div>"
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{100 * value:.1f} %"
+
+
+def fairness_section(fairness: dict[str, Any]) -> str:
+    """The summary's ``fairness`` part as a table: refusal rate per group against the
+    reference, the shift, the disparate impact of approval rates per attribute, the alarms."""
+    rule = fairness["rule"]
+    rows = []
+    for name, a in fairness["attributes"].items():
+        for g in a["groups"]:
+            rows.append(
+                {
+                    "attribute": name,
+                    "group": g["group"],
+                    "decisions": g["count"],
+                    "refused": _pct(g["refusal_rate"]),
+                    "refused in reference": _pct(g["reference_refusal_rate"]),
+                    "shift (pt)": None if g["shift_pt"] is None else f"{g['shift_pt']:+.1f}",
+                    "alarm": ", ".join(g["alarm"]) or None,
+                }
+            )
+    ratios = [
+        {
+            "attribute": name,
+            "disparate impact": a["disparate_impact"],
+            "in reference": a["reference_disparate_impact"],
+            "approved least": a["lowest_group"],
+            "source of reference": fairness["reference_source"].get(name),
+        }
+        for name, a in fairness["attributes"].items()
+    ]
+    alarms = "".join(f"<li>{html.escape(m)}</li>" for m in fairness["alarms"])
+    return (
+        "<h2>Refusal rate per group</h2><p>Alarm when a group with at least "
+        f"{rule['min_decisions']} decisions is refused {rule['max_shift_pt']:g} percentage "
+        "points more or less often than in the reference, or when an attribute's disparate "
+        f"impact of approval rates falls below {rule['four_fifths']:g} while the reference was "
+        f"above. Groups in alarm: <b>{fairness['groups_in_alarm']}</b></p>"
+        + (f"<ul>{alarms}</ul>" if alarms else "")
+        + _table(rows, list(rows[0]) if rows else ["attribute", "group"])
+        + _table(ratios, list(ratios[0]) if ratios else ["attribute"])
+    )
 
 
 def compose(evidently_page: str, section: str) -> str:

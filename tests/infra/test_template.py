@@ -195,6 +195,7 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
         == service
     )
     emitted = "".join(p.read_text() for p in scoring_sources())
+    drift_emitted = (ROOT / "monitoring/credit_monitoring/handler.py").read_text()
     drift_service = RESOURCES["DriftFunction"]["Properties"]["Environment"]["Variables"][
         "POWERTOOLS_SERVICE_NAME"
     ]
@@ -206,8 +207,9 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
             continue
         props = alarm["Properties"]
         dims = {d["Name"]: d["Value"] for d in props["Dimensions"]}
-        if props["MetricName"] == "DriftShare":
+        if props["MetricName"] in ("DriftShare", "GroupsInAlarm"):
             assert dims == {"service": drift_service}, name
+            assert f'"{props["MetricName"]}"' in drift_emitted, f"{name}: not emitted by the job"
             continue
         assert dims == {"service": service}, name
         assert f'"{props["MetricName"]}"' in emitted, f"{name}: metric not emitted by the API"
@@ -340,7 +342,15 @@ def test_every_alarm_notifies_the_topic_whose_email_is_required():
         for node in walk(alarm["Properties"]):
             if isinstance(node, dict) and "MetricName" in node:
                 metrics.add(node["MetricName"])
-    assert {"DriftShare", "5xx", "Latency", "Errors", "Throttles", "LogWriteFailures"} <= metrics
+    assert {
+        "DriftShare",
+        "GroupsInAlarm",
+        "5xx",
+        "Latency",
+        "Errors",
+        "Throttles",
+        "LogWriteFailures",
+    } <= metrics
     assert "Default" not in TEMPLATE["Parameters"]["AlarmEmail"]
     (subscription,) = RESOURCES["AlarmTopic"]["Properties"]["Subscription"]
     assert subscription == {"Endpoint": {"Ref": "AlarmEmail"}, "Protocol": "email"}
@@ -410,3 +420,12 @@ def test_the_deploy_workflow_packages_for_the_template_architecture():
     (arch,) = RESOURCES["ScoringFunction"]["Properties"]["Architectures"]
     deploy = (ROOT / ".github/workflows/deploy.yml").read_text()
     assert re.findall(r"make package LAMBDA_ARCH=(\w+)", deploy) == [arch]
+
+
+def test_the_group_refusal_alarm_states_the_rule_the_job_applies():
+    from credit_monitoring import group_monitor
+
+    text = " ".join(RESOURCES["GroupRefusalShiftAlarm"]["Properties"]["AlarmDescription"].split())
+    assert f"{group_monitor.MAX_SHIFT_PT:g} percentage points" in text
+    assert f"at least {group_monitor.MIN_DECISIONS} decisions" in text
+    assert group_monitor.FOUR_FIFTHS == 0.8 and "four-fifths rule" in text

@@ -231,3 +231,40 @@ def test_the_module_reads_no_environment_at_import_and_writes_none():
     assert {k: v for k, v in os.environ.items() if k.startswith("POWERTOOLS")} == {
         k: v for k, v in before.items() if k.startswith("POWERTOOLS")
     }
+
+
+def test_a_group_refused_far_more_often_than_in_the_reference_alarms(
+    job, aws, drift_bundle, test_applications, capsys
+):
+    # Given a window where every woman is refused (the reference refuses far fewer of them)
+    records = as_records(test_applications.head(600))
+    body = log_lines(drift_bundle, records, DAY)
+    lines = [json.loads(line) for line in body.splitlines()]
+    for rec in lines:
+        if rec["inputs"].get("CODE_GENDER") == "F":
+            rec["decision"] = "refuse"
+    women = sum(r["inputs"].get("CODE_GENDER") == "F" for r in lines)
+    assert women >= 100  # enough decisions for the group to alarm
+    write_call("s3://request-logs/requests", DAY, "\n".join(json.dumps(r) for r in lines).encode())
+    capsys.readouterr()
+
+    result = job.handler(dict(WINDOW), LambdaContext())
+
+    # Then the summary's fairness part names the group, against the bundle's reference sample
+    fairness = _read_json(aws, "reports", "drift/latest.json")["fairness"]
+    assert fairness["reference_source"]["gender"] == "reference_sample"
+    (f,) = [g for g in fairness["attributes"]["gender"]["groups"] if g["group"] == "F"]
+    assert f["count"] == women and f["refusal_rate"] == 1.0
+    assert f["shift_pt"] == pytest.approx(100 * (1 - f["reference_refusal_rate"]))
+    assert "shift" in f["alarm"] and fairness["groups_in_alarm"] >= 1
+    page = aws.get_object(Bucket="reports", Key="drift/" + result["report_key"])["Body"].read()
+    assert b"Refusal rate per group" in page
+
+    # and the metrics the alarm watches are emitted
+    docs = _emf(capsys.readouterr().out)
+    assert _metric_values(docs, "GroupsInAlarm")[0][0] == fairness["groups_in_alarm"]
+    shifts = {d["attribute"]: v for v, d in _metric_values(docs, "GroupRefusalShift")}
+    assert shifts["gender"] == pytest.approx(f["shift_pt"])  # the largest of the genders'
+    assert all(
+        d["service"] == "credit-scoring-drift" for _, d in _metric_values(docs, "GroupsInAlarm")
+    )

@@ -32,3 +32,17 @@ def test_validate_reports_a_broken_file_with_exit_code_2(tmp_path, capsys):
     path.write_text("\n".join([lines[0].replace("FLAG_EMAIL", "FLAG_MAIL"), *lines[1:]]) + "\n")
     assert main(["validate", "--data", str(tmp_path)]) == 2
     assert "FLAG_EMAIL" in capsys.readouterr().err
+
+
+def test_twin_writes_the_history_tables_unless_application_only(tmp_path, capsys):
+    assert (
+        main(["twin", "--out", str(tmp_path / "all"), "--train-rows", "300", "--test-rows", "100"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    for name in ("bureau.csv", "bureau_balance.csv", "credit_card_balance.csv"):
+        assert (tmp_path / "all" / name).exists() and name in out
+    args = ["twin", "--out", str(tmp_path / "app"), "--train-rows", "300", "--test-rows", "100"]
+    assert main([*args, "--tables", "application"]) == 0
+    assert not (tmp_path / "app" / "bureau.csv").exists()
+    assert (tmp_path / "app" / "application_train.csv").exists()

@@ -25,7 +25,9 @@ def _twin(args: argparse.Namespace) -> int:
         )
     start = time.perf_counter()
     try:
-        paths = write_twin(Path(args.out), args.train_rows, args.test_rows, args.seed)
+        paths = write_twin(
+            Path(args.out), args.train_rows, args.test_rows, args.seed, tables=args.tables
+        )
     except OSError as exc:  # the output folder cannot be created or written
         raise UsageError(f"cannot write the twin to {args.out}: {exc}") from exc
     elapsed = time.perf_counter() - start
@@ -34,7 +36,7 @@ def _twin(args: argparse.Namespace) -> int:
         f"(seed {args.seed}) in {elapsed:.1f} s"
     )
     for label, path in paths.items():
-        print(f"  {label:9s}{path.resolve()}")
+        print(f"  {label:22s}{path.resolve()}")
     return 0
 
 
@@ -214,6 +216,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     twin.add_argument("--train-rows", type=int, default=307_511)
     twin.add_argument("--test-rows", type=int, default=48_744)
     twin.add_argument("--seed", type=int, default=42)
+    twin.add_argument(
+        "--tables",
+        choices=("all", "application"),
+        default="all",
+        help="all: application files and the six history tables (default); application: only "
+        "application_train/test, labels and manifest",
+    )
     twin.set_defaults(func=_twin)
 
     validate = sub.add_parser("validate", help="check application_train/test.csv in a directory")

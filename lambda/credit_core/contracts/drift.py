@@ -110,6 +110,48 @@ class EstimateCalibration(_Part, frozen=True, kw_only=True):
     note: str | None = None
 
 
+class GroupRefusalRule(_Part, frozen=True, kw_only=True):
+    """The alarm rule (docs/drift.md, "Refusal rate per group")."""
+
+    max_shift_pt: float  # |current - reference refusal rate|, percentage points
+    min_decisions: int  # decisions of a group in the window before it can alarm
+    min_reference_rows: int  # reference rows of a group before its rate is compared
+    four_fifths: float
+
+
+class GroupRefusal(_Part, frozen=True, kw_only=True):
+    """One group in the window against the reference: rates are fractions (None without rows),
+    the shift in percentage points (None when not comparable), the alarm's reasons."""
+
+    group: str
+    count: int
+    refusal_rate: float | None
+    reference_count: int
+    reference_refusal_rate: float | None
+    shift_pt: float | None
+    alarm: list[Literal["shift", "four_fifths"]]
+
+
+class AttributeRefusals(_Part, frozen=True, kw_only=True):
+    groups: list[GroupRefusal]
+    disparate_impact: float | None  # of approval rates, groups known on both sides
+    reference_disparate_impact: float | None
+    lowest_group: str | None
+    alarm: bool
+
+
+class GroupRefusals(_Part, frozen=True, kw_only=True):
+    """``credit_monitoring.group_monitor.group_refusals``: the refusal rate per group of the
+    sensitive attributes; ``reference_source`` per attribute: ``"reference_sample"``,
+    ``"model_card"`` or None (no reference)."""
+
+    rule: GroupRefusalRule
+    reference_source: dict[str, str | None]
+    attributes: dict[str, AttributeRefusals]
+    groups_in_alarm: int
+    alarms: list[str]  # each alarm in a sentence
+
+
 class DriftSummary(_Part, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Unknown fields are refused: a part a producer adds must be added here first."""
 
@@ -139,6 +181,7 @@ class DriftSummary(_Part, frozen=True, kw_only=True, forbid_unknown_fields=True)
     prediction_drift: PredictionDrift | None = None
     refusal_rate: float | None = None
     mean_probability: float | None = None
+    fairness: GroupRefusals | None = None  # refusal rate per group (the job's window)
     # the study
     reference_rows: int | None = None
     calibration: EstimateCalibration | None = None

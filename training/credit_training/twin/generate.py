@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ from credit_core.schema import application_schema
 from credit_training.twin.builder import TableBuilder
 from credit_training.twin.building import build_housing
 from credit_training.twin.drift import Marginals, Side, manifest
+from credit_training.twin.history import FILES, build_history, history_risk, write_history
+from credit_training.twin.history_drift import history_manifest
+from credit_training.twin.history_rows import Applicants
 from credit_training.twin.loan import build_loan
 from credit_training.twin.population import build_people
 from credit_training.twin.target import TargetModel, build_target
@@ -25,6 +29,7 @@ LABELS_FILE = "application_test_labels.csv"
 # the default model behind TARGET is solved on the train rows: below ~100 its moment
 # equations are singular (1 row: a traceback; 20-50 rows: divisions by zero); 200 leaves margin
 MIN_TRAIN_ROWS = 200
+Tables = Literal["all", "application"]
 
 
 def build_table(
@@ -72,6 +77,8 @@ class Twin:
     train: pd.DataFrame
     test: pd.DataFrame  # the real test schema: no TARGET
     test_labels: pd.DataFrame  # SK_ID_CURR, TARGET of the test rows (same order as ``test``)
+    # each row's hidden probability of default (train order, test order): drives the history
+    probability: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def generate_twin(train_rows: int = 307_511, test_rows: int = 48_744, seed: int = 42) -> Twin:
@@ -87,7 +94,22 @@ def generate_twin(train_rows: int = 307_511, test_rows: int = 48_744, seed: int 
     train, model = build_table(train_rows, "train", np.random.default_rng([seed, 1]))
     test, _ = build_table(test_rows, "test", np.random.default_rng([seed, 2]), model)
     labels = pd.DataFrame({"SK_ID_CURR": test_ids, "TARGET": test.cols["TARGET"]})
-    return Twin(to_frame(train, train_ids, "train"), to_frame(test, test_ids, "test"), labels)
+    probability = (train.latent["default_probability"], test.latent["default_probability"])
+    return Twin(
+        to_frame(train, train_ids, "train"), to_frame(test, test_ids, "test"), labels, probability
+    )
+
+
+def applicants(twin: Twin, seed: int) -> Applicants:
+    """Train and test applicants with their hidden history risk (see :mod:`.history`)."""
+    assert twin.probability is not None
+    ids = np.r_[twin.train["SK_ID_CURR"].to_numpy(), twin.test["SK_ID_CURR"].to_numpy()]
+    target = np.r_[twin.train["TARGET"].to_numpy(), twin.test_labels["TARGET"].to_numpy()]
+    p = np.r_[twin.probability[0], twin.probability[1]]
+    risk = history_risk(p, target, np.random.default_rng([seed, 9]))
+    is_test = np.r_[np.zeros(len(twin.train), bool), np.ones(len(twin.test), bool)]
+    order = np.argsort(ids, kind="stable")
+    return Applicants(ids=ids[order], is_test=is_test[order], risk=risk[order])
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -95,7 +117,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-def write_twin(out: Path, train_rows: int, test_rows: int, seed: int) -> dict[str, Path]:
+def write_twin(
+    out: Path, train_rows: int, test_rows: int, seed: int, tables: Tables = "all"
+) -> dict[str, Path]:
+    """Write the application files, test labels and drift manifest, plus (``tables='all'``) the
+    six history tables under their Kaggle names. Returns the written paths by role/table."""
     out.mkdir(parents=True, exist_ok=True)
     twin = generate_twin(train_rows, test_rows, seed)
     paths = {
@@ -114,5 +140,13 @@ def write_twin(out: Path, train_rows: int, test_rows: int, seed: int) -> dict[st
         "test_rows": test_rows,
         **manifest(twin.train, twin.test),
     }
+    if tables == "all":
+        history = build_history(applicants(twin, seed), seed)
+        meta["history_tables"] = history_manifest(
+            history, twin.train["SK_ID_CURR"].to_numpy(), twin.test["SK_ID_CURR"].to_numpy()
+        )
+        meta["history_files"] = {t: FILES[t] for t in history}
+        paths.update(write_history(history, out))
+        del history
     paths["manifest"].write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
     return paths
