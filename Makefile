@@ -24,7 +24,7 @@ UI_PORT ?= 8501
 MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
-.PHONY: help install lint chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
+.PHONY: help install lint typecheck chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
 	bench-history bench-grid \
 	bench-drift demo demo-up demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
@@ -47,7 +47,10 @@ lint: install  ## ruff check + ruff format --check
 chromium:  ## Debian's Chromium for the headless browser tests (installed once, when absent)
 	command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
 
-test: lint chromium check-infra  ## Install, lint, check the infrastructure and run the whole test suite
+typecheck: install  ## mypy over credit_core and the API
+	$(RUN) mypy -p credit_core -p credit_api
+
+test: lint typecheck chromium check-infra  ## Install, lint, type-check, check the infrastructure and run the whole test suite
 	$(RUN) pytest -n 2
 
 # Infrastructure checkers, each in its own environment under .tools/infra (aws-sam-cli and

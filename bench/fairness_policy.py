@@ -46,10 +46,10 @@ def holdout_probabilities(summary: dict, data_dir: Path, holdout) -> tuple[np.nd
     mlflow.set_tracking_uri(registry.default_tracking_uri(data_dir))
     reg = registry.load_registered(summary["model_name"], summary["registered_version"])
     card = reg.card
-    spec = FeatureSpec.from_dict(card["features"])
-    cal = card["calibration"]
-    model = ScoringModel(reg.booster, spec, card["threshold"], cal["a"], cal["b"])
-    return model.probability(feature_matrix(spec, holdout)), float(card["threshold"])
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
+    cal = card.calibration
+    model = ScoringModel(reg.booster, spec, card.threshold, cal.a, cal.b)
+    return model.probability(feature_matrix(spec, holdout)), card.threshold
 
 
 def paired_bootstrap(y, p_a, t_a, p_b, t_b, w, n: int, seed: int) -> dict[str, list[float]]:

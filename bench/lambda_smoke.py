@@ -10,9 +10,13 @@ import os
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I drops the script's folder
 from events import Context, v2_event
+
+if TYPE_CHECKING:  # the package under test is imported from its own folder, in main()
+    from credit_core.contracts import FieldContract
 
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # in the Lambda python3.12 runtime
 
@@ -25,11 +29,11 @@ def runtime_provided(site_packages: str) -> str:
     return folder
 
 
-def _inside(field: dict) -> float | int:
+def _inside(field: FieldContract) -> float | int:
     """The middle of what training saw (inside the domain too)."""
-    seen = field["training"]
-    mid = (seen["min"] + seen["max"]) / 2
-    return round(mid) if field["type"] == "integer" else mid
+    seen = field.training
+    mid = (seen.min + seen.max) / 2
+    return round(mid) if field.type == "integer" else mid
 
 
 def main(package: str, bundle: str, site_packages: str) -> int:
@@ -48,11 +52,11 @@ def main(package: str, bundle: str, site_packages: str) -> int:
     if h.runtime.state.bundle is None:
         print(f"model not loaded: {h.runtime.state.cause}")
         return 1
-    fields = h.runtime.state.bundle.card["contract"]["fields"]
+    fields = h.runtime.state.bundle.card.contract.fields
     app = {
-        n: f["training"]["levels"][0] if f["type"] == "category" else _inside(f)
+        n: f.training.levels[0] if f.type == "category" and f.training.levels else _inside(f)
         for n, f in fields.items()
-        if f["required"]
+        if f.required
     }
     event = v2_event("/v1/score", app, "smoke")
     out = h.handler(event, Context())

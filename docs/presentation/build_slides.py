@@ -31,6 +31,7 @@ import pandas as pd
 
 from credit_core import bundle as bundle_io
 from credit_core import feature_meta
+from credit_core.contracts import Calibration, ModelCard, read_card, read_summary, to_builtins
 from credit_core.features import FeatureSpec
 
 HERE = Path(__file__).resolve().parent
@@ -75,19 +76,19 @@ def file_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def read_bundle(root: Path) -> tuple[str, dict[str, Any], list[dict[str, Any]], pd.DataFrame]:
+def read_bundle(root: Path) -> tuple[str, ModelCard, list[dict[str, Any]], pd.DataFrame]:
     """(version, model card, importance, reference sample) of the version ``current.json`` names."""
     version = bundle_io.current_version(str(root))
     directory = root / version
-    card = json.loads((directory / bundle_io.CARD).read_text("utf-8"))
+    card = read_card((directory / bundle_io.CARD).read_bytes())
     importance = json.loads((directory / bundle_io.IMPORTANCE).read_text("utf-8"))
     reference = pd.read_csv(directory / bundle_io.REFERENCE, low_memory=False)
     return version, card, importance, reference
 
 
-def comparison_frame(card: dict[str, Any]) -> pd.DataFrame:
+def comparison_frame(card: ModelCard) -> pd.DataFrame:
     """Stage-1 candidates x strategies from the card, best business cost first."""
-    table = pd.DataFrame(card["comparison"])
+    table = pd.DataFrame(card.comparison)
     return table.sort_values("cv_cost").reset_index(drop=True)
 
 
@@ -127,7 +128,7 @@ def importance_figure(importance: list[dict[str, Any]], top: int = 10) -> str:
 
 
 def local_explanation(
-    card: dict[str, Any], root: Path, version: str, reference: pd.DataFrame
+    card: ModelCard, root: Path, version: str, reference: pd.DataFrame
 ) -> tuple[str, dict[str, Any]]:
     """Contributions for the riskiest applicant of the reference sample, scored by the bundle."""
     from credit_training.featurize import feature_matrix
@@ -153,7 +154,7 @@ def local_explanation(
     ax.tick_params(labelsize=11)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    id_col = card["data"]["id_col"]
+    id_col = card.data.id_col
     facts = {
         "id": int(row[id_col].iloc[0]) if id_col in row else None,
         "probability": probability,
@@ -163,25 +164,25 @@ def local_explanation(
     return png_uri(fig), facts
 
 
-def mlflow_facts(tracking_uri: str, card: dict[str, Any]) -> dict[str, Any]:
+def mlflow_facts(tracking_uri: str, card: ModelCard) -> dict[str, Any]:
     """The training run's cost-curve artifact and the registry's versions with their aliases."""
     import mlflow
     from mlflow import MlflowClient
 
     mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient()
-    run = client.get_run(card["run_id"])
+    run = client.get_run(card.run_id)
     parent_id = run.data.tags.get("mlflow.parentRunId")
     parent = client.get_run(parent_id) if parent_id else run
     with tempfile.TemporaryDirectory() as tmp:
         curve = Path(
             mlflow.artifacts.download_artifacts(
-                run_id=card["run_id"], artifact_path="plots/threshold_curve.png", dst_path=tmp
+                run_id=card.run_id, artifact_path="plots/threshold_curve.png", dst_path=tmp
             )
         )
         curve_uri = file_uri(curve)
     versions = []
-    for found in client.search_model_versions(f"name='{card['model_name']}'"):
+    for found in client.search_model_versions(f"name='{card.model_name}'"):
         mv = client.get_model_version(found.name, found.version)  # search omits the aliases
         metrics = client.get_run(mv.run_id).data.metrics
         versions.append(
@@ -253,9 +254,10 @@ def drift_figure(summary: dict[str, Any], truth: set[str] | None, top: int = 10)
 def drift_facts(path: Path | None, truth: set[str] | None) -> dict[str, Any] | None:
     if path is None or not path.exists():
         return None
-    summary = json.loads(path.read_text("utf-8"))
-    if summary.get("status") != "ok":
-        return {"status": summary.get("status"), "path": str(path)}
+    # the template tells parts apart with ``is defined``: absent parts stay absent
+    summary = to_builtins(read_summary(path.read_bytes()))
+    if summary["status"] != "ok":
+        return {"status": summary["status"], "path": str(path)}
     detected = {c["name"] for c in summary["columns"] if c["drifted"]}
     facts = dict(summary) | {"path": str(path), "figure": drift_figure(summary, truth)}
     if truth is not None:
@@ -265,11 +267,10 @@ def drift_facts(path: Path | None, truth: set[str] | None) -> dict[str, Any] | N
     return facts
 
 
-def calibration_statement(card: dict[str, Any]) -> str:
+def calibration_statement(calibration: Calibration) -> str:
     """How the served probabilities were calibrated, from the model card (KeyError for a
     method the slides cannot describe: the build fails rather than state something false)."""
-    calibration = card["calibration"]
-    return CALIBRATION[calibration["method"]].format(**calibration)
+    return CALIBRATION[calibration.method].format(**to_builtins(calibration))
 
 
 def drift_cadence(stack: Path = STACK) -> str:
@@ -297,25 +298,25 @@ def context(src: Sources) -> dict[str, Any]:
     table = comparison_frame(card)
     manifest = manifest_facts(src.manifest)
     local_uri, local = local_explanation(card, src.bundle_root, version, reference)
-    holdout = card["metrics"]["holdout"]
-    default_rate = float(reference[card["data"]["target_col"]].mean())
-    weights = card["cost_weights"]
+    holdout = card.metrics.holdout
+    default_rate = float(reference[card.data.target_col].mean())
+    weights = card.cost_weights
     return {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": version,
         "card": card,
         "holdout": holdout,
-        "uncalibrated": card["metrics"]["holdout_uncalibrated"],
-        "calibration_statement": calibration_statement(card),
+        "uncalibrated": card.metrics.holdout_uncalibrated,
+        "calibration_statement": calibration_statement(card.calibration),
         "drift_cadence": drift_cadence(),
-        "cv": card["metrics"]["cv"],
+        "cv": card.metrics.cv,
         "weights": weights,
         "default_rate": default_rate,
-        "accept_all_cost": weights["fn"] * default_rate,
-        "n_features": len(card["features"]["names"]),
-        "n_derived": len(card["features"]["derived"]),
-        "n_contract": len(card["contract"]["fields"]),
-        "n_required": len(card["contract"]["required"]),
+        "accept_all_cost": weights.fn * default_rate,
+        "n_features": len(card.features.names),
+        "n_derived": len(card.features.derived),
+        "n_contract": len(card.contract.fields),
+        "n_required": len(card.contract.required),
         "comparison": table.to_dict("records"),
         "best_logreg": table[table.candidate == "logreg"].iloc[0].to_dict(),
         "dummy": table[table.candidate == "dummy"].iloc[0].to_dict(),

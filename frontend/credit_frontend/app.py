@@ -20,8 +20,8 @@ def _status() -> None:
     st.caption(
         t(
             "api_connected",
-            version=card.get("model_version"),
-            threshold=pct(float(card.get("threshold", 0))),
+            version=card.model_version,
+            threshold=pct(card.threshold),
         )
     )
 

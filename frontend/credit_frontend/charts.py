@@ -12,6 +12,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from credit_core.contracts import DriftSummary
+
 BLUE, VERMILION, ORANGE, SKY, GREEN, PURPLE, BLACK, GREY = (
     "#0072B2",
     "#D55E00",
@@ -247,14 +249,14 @@ def population_bars(
     return _layout(fig, names["title"], height=360)
 
 
-def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
+def trend(runs: Sequence[DriftSummary], names: dict[str, str]) -> go.Figure:
     """Drift share and estimated default rate per run (percent)."""
-    x = [r["generated_at"] for r in runs]
+    x = [r.generated_at for r in runs]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=[100 * (r.get("drift_share") or 0) for r in runs],
+            y=[100 * r.drift_share for r in runs],
             mode="lines+markers",
             name=names["drift_share"],
             line={"color": ORANGE},
@@ -264,7 +266,7 @@ def trend(runs: Sequence[dict[str, Any]], names: dict[str, str]) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=[100 * ((r.get("estimated") or {}).get("default_rate") or 0) for r in runs],
+            y=[100 * ((r.estimated and r.estimated.default_rate) or 0) for r in runs],
             mode="lines+markers",
             name=names["default_rate"],
             line={"color": BLUE, "dash": "dash"},

@@ -13,6 +13,13 @@ from typing import Any
 
 import httpx
 
+from credit_core.contracts import (
+    ContractError,
+    ContractVersionError,
+    PublishedCard,
+    read_published_card,
+)
+
 KIND_BY_STATUS = {401: "unauthorized", 403: "unauthorized", 404: "not_found", 413: "too_large"}
 KIND_BY_STATUS |= {422: "invalid", 503: "unavailable"}
 
@@ -69,9 +76,14 @@ class ApiClient:
         except ValueError as exc:
             raise ApiError("unexpected", response.status_code, "response is not JSON") from exc
 
-    def model_card(self) -> dict[str, Any]:
-        """``GET /v1/model``: version, threshold, contract (fields and domains), importance."""
-        return self._call("GET", "/v1/model")
+    def model_card(self) -> PublishedCard:
+        """``GET /v1/model``: version, threshold, contract (fields and domains), importance.
+        An answer that does not match the contract is an ``unexpected`` ApiError."""
+        body = self._call("GET", "/v1/model")
+        try:
+            return read_published_card(body)
+        except (ContractError, ContractVersionError) as exc:
+            raise ApiError("unexpected", 200, str(exc)) from exc
 
     def score(self, application: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/v1/score", json=application)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_core import feature_meta, units
+from credit_core.contracts import FeatureContract, FieldTraining, PublishedCard
 from credit_core.units import Lang
 
 DAYS_PER_YEAR = 365.25
@@ -61,26 +62,26 @@ def _finite(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and math.isfinite(v) else None
 
 
-def fields_from_card(card: dict[str, Any]) -> list[Field]:
-    """The contract's fields in contract order. ``contract.fields[NAME]`` is either
-    ``{type, domain: {min, max, sentinels?, levels?}, training: {min, max} | {levels}, ...}``
-    or the older flat ``{type, min, max, levels, ...}``."""
+def fields_from_card(card: PublishedCard | FeatureContract) -> list[Field]:
+    """The contract's fields in contract order (a field of a card older than domains gives its
+    training range as the bounds)."""
+    contract = card.contract if isinstance(card, PublishedCard) else card
     out = []
-    for name, spec in (card.get("contract") or {}).get("fields", {}).items():
-        domain = spec.get("domain") or spec
-        training = spec.get("training") or {}
+    for name, spec in contract.fields.items():
+        domain = spec.domain
+        training = spec.training or FieldTraining()
         out.append(
             Field(
                 name=name,
-                kind=spec.get("type", "number"),
-                required=bool(spec.get("required")),
-                lo=_finite(domain.get("min")),
-                hi=_finite(domain.get("max")),
-                levels=tuple(domain.get("levels") or spec.get("levels") or ()),
-                sentinels=tuple(float(s) for s in domain.get("sentinels") or ()),
-                train_lo=_finite(training.get("min")),
-                train_hi=_finite(training.get("max")),
-                missing_rate=_finite(spec.get("missing_rate_in_training")),
+                kind=spec.type,
+                required=spec.required,
+                lo=_finite(domain.min if domain else spec.min),
+                hi=_finite(domain.max if domain else spec.max),
+                levels=tuple((domain.levels if domain else None) or spec.levels or ()),
+                sentinels=tuple(float(s) for s in (domain.sentinels if domain else ())),
+                train_lo=_finite(training.min),
+                train_hi=_finite(training.max),
+                missing_rate=_finite(spec.missing_rate_in_training),
             )
         )
     return out

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from credit_core import units
+from credit_core.contracts import PublishedCard, to_builtins
 from credit_core.feature_meta import unit_of
 from credit_frontend import batch, charts
 from credit_frontend.client import ApiError
@@ -397,7 +398,7 @@ def _plain(v: Any, field: str = "") -> str:
     return text.replace(".", ",") if lang() == "fr" else text
 
 
-def explanation(fields: list[Field], card: dict[str, Any]) -> None:
+def explanation(fields: list[Field], card: PublishedCard) -> None:
     result = st.session_state.get("result")
     tabs = st.tabs([t("tab_explain"), t("tab_population"), t("tab_importance")])
     with tabs[0]:
@@ -447,7 +448,7 @@ def explanation(fields: list[Field], card: dict[str, Any]) -> None:
         population(fields, card)
     with tabs[2]:
         importance = [
-            r | {"label": field_label(lang(), r["feature"])} for r in card.get("importance") or []
+            to_builtins(r) | {"label": field_label(lang(), r.feature)} for r in card.importance
         ]
         if importance:
             plotly_chart(
@@ -488,9 +489,9 @@ def _few_values(f: Field) -> bool:
     return f.kind == "integer" and not f.in_years and span is not None and span < 30
 
 
-def population(fields: list[Field], card: dict[str, Any]) -> None:
+def population(fields: list[Field], card: PublishedCard) -> None:
     by_name = {f.name: f for f in fields}
-    ranked = [r["feature"] for r in card.get("importance") or [] if r["feature"] in by_name]
+    ranked = [r.feature for r in card.importance if r.feature in by_name]
     ranked += [f.name for f in fields if f.name not in ranked]
     options = default_comparison(ranked, by_name) + [
         n for n in ranked if n not in default_comparison(ranked, by_name)
@@ -514,7 +515,7 @@ def population(fields: list[Field], card: dict[str, Any]) -> None:
             format_func=partial(field_label, lang()),
         )
     try:
-        ref = _reference((first, second), str(card.get("model_version")))
+        ref = _reference((first, second), str(card.model_version))
     except ApiError as err:
         st.info(t("no_reference", why=_why(err)))
         return

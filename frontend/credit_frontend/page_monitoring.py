@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
+from credit_core.contracts import DriftSummary, Performance
 from credit_frontend import charts, reports
 from credit_frontend.i18n import field_label
 from credit_frontend.ui import lang, pct, plotly_chart, settings, t
@@ -32,70 +31,67 @@ def _delta(
     return f"{scale * (cur - ref):+.2f}{unit}"
 
 
-def headline(s: dict[str, Any]) -> None:
-    est, train = s.get("estimated") or {}, s.get("training") or {}
+def headline(s: DriftSummary) -> None:
+    est, train = s.estimated or Performance(), s.training or Performance()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("drift_share"), pct(s.get("drift_share")))
-    c2.metric(
-        t("drifted_columns"), f"{s.get('drifted_columns', 0)} / {len(s.get('columns') or [])}"
-    )
+    c1.metric(t("drift_share"), pct(s.drift_share))
+    c2.metric(t("drifted_columns"), f"{s.drifted_columns} / {len(s.columns)}")
     c3.metric(
         t("est_default_rate"),
-        pct(est.get("default_rate")),
-        delta=_delta(est.get("default_rate"), train.get("default_rate")),
+        pct(est.default_rate),
+        delta=_delta(est.default_rate, train.default_rate),
         delta_color="inverse",
-        help=t("vs_training") + " " + pct(train.get("default_rate")),
+        help=t("vs_training") + " " + pct(train.default_rate),
     )
     c4.metric(
         t("est_cost"),
-        _money(est.get("business_cost_per_application")),
+        _money(est.business_cost_per_application),
         delta=_delta(
-            est.get("business_cost_per_application"),
-            train.get("business_cost_per_application"),
+            est.business_cost_per_application,
+            train.business_cost_per_application,
             1.0,
             "",
         ),
         delta_color="inverse",
-        help=t("vs_training") + " " + _money(train.get("business_cost_per_application")),
+        help=t("vs_training") + " " + _money(train.business_cost_per_application),
     )
     st.caption(
         t(
             "mon_summary",
-            drifted=s.get("drifted_columns", 0),
-            total=len(s.get("columns") or []),
-            share=pct(s.get("drift_share")),
-            rate=pct(est.get("default_rate")),
-            train_rate=pct(train.get("default_rate")),
-            cost=_money(est.get("business_cost_per_application")),
-            train_cost=_money(train.get("business_cost_per_application")),
+            drifted=s.drifted_columns,
+            total=len(s.columns),
+            share=pct(s.drift_share),
+            rate=pct(est.default_rate),
+            train_rate=pct(train.default_rate),
+            cost=_money(est.business_cost_per_application),
+            train_cost=_money(train.business_cost_per_application),
         )
     )
 
 
-def method_words(method: Any) -> str:
+def method_words(method: str) -> str:
     """The drift job's test code (``psi_missing_rate``, ``psi_deciles``...) as officers read
     it: what changed in the column."""
-    return t("method_missing") if "missing" in str(method) else t("method_values")
+    return t("method_missing") if "missing" in method else t("method_values")
 
 
-def drifted_table(s: dict[str, Any]) -> None:
-    columns = {c["name"]: c for c in s.get("columns") or []}
-    ranked = [n if isinstance(n, str) else n.get("name") for n in s.get("top_drifted") or []]
-    rows = [columns.get(n, {"name": n}) for n in ranked[:10]]
+def drifted_table(s: DriftSummary) -> None:
+    columns = {c.name: c for c in s.columns}
+    rows = [columns[r.name] for r in s.top_drifted[:10] if r.name in columns]
     if not rows:
         return
     st.subheader(t("top_drifted"))
     table = pd.DataFrame(
         [
             {
-                t("col_feature"): field_label(lang(), r["name"]),
-                t("col_method"): method_words(r.get("method")),
-                t("col_score"): r.get("score"),
-                t("col_threshold"): r.get("threshold"),
-                t("col_drifted"): t("yes") if r.get("drifted") else t("no"),
-                t("col_importance"): r.get("importance_share"),
-                t("col_missing_ref"): r.get("missing_rate_reference"),
-                t("col_missing_cur"): r.get("missing_rate_current"),
+                t("col_feature"): field_label(lang(), r.name),
+                t("col_method"): method_words(r.method),
+                t("col_score"): r.score,
+                t("col_threshold"): r.threshold,
+                t("col_drifted"): t("yes") if r.drifted else t("no"),
+                t("col_importance"): r.importance_share,
+                t("col_missing_ref"): r.missing_rate_reference,
+                t("col_missing_cur"): r.missing_rate_current,
             }
             for r in rows
         ]
@@ -107,8 +103,8 @@ def drifted_table(s: dict[str, Any]) -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=pct, key="drift_table")
 
 
-def report_link(root: str, s: dict[str, Any]) -> None:
-    key = s.get("report_key")
+def report_link(root: str, s: DriftSummary) -> None:
+    key = s.report_key
     if not key:
         return
     url = reports.report_url(root, key)
@@ -143,12 +139,12 @@ def trend(root: str) -> None:
         t(
             "trend_summary",
             n=len(runs),
-            first=first["generated_at"][:10],
-            last=last["generated_at"][:10],
-            s0=pct(first.get("drift_share")),
-            s1=pct(last.get("drift_share")),
-            r0=pct((first.get("estimated") or {}).get("default_rate")),
-            r1=pct((last.get("estimated") or {}).get("default_rate")),
+            first=first.generated_at[:10],
+            last=last.generated_at[:10],
+            s0=pct(first.drift_share),
+            s1=pct(last.drift_share),
+            r0=pct(first.estimated.default_rate if first.estimated else None),
+            r1=pct(last.estimated.default_rate if last.estimated else None),
         )
     )
 
@@ -164,19 +160,17 @@ def page() -> None:
     except reports.ReportsError as err:
         st.error(t("mon_unreadable", uri=root, error=err))
         return
-    window = s.get("window") or {}
-    if s.get("status") == "no_data":
-        st.info(
-            t("mon_no_data", since=_when(window.get("since")), until=_when(window.get("until")))
-        )
+    since, until = (s.window.since, s.window.until) if s.window else (None, None)
+    if s.status == "no_data":
+        st.info(t("mon_no_data", since=_when(since), until=_when(until)))
     else:
         st.caption(
             t(
                 "mon_window",
-                since=_when(window.get("since")),
-                until=_when(window.get("until")),
-                version=s.get("model_version"),
-                rows=s.get("rows"),
+                since=_when(since),
+                until=_when(until),
+                version=s.model_version,
+                rows=s.rows,
             )
         )
         headline(s)

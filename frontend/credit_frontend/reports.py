@@ -8,12 +8,12 @@ Layout (issue 9): ``<root>/latest.json`` (the last summary, with ``report_key``)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+
+from credit_core.contracts import ContractError, ContractVersionError, DriftSummary, read_summary
 
 LATEST = "latest.json"
 SUMMARY = "summary.json"
@@ -70,11 +70,13 @@ def read_bytes(root: str, key: str) -> bytes:
         raise ReportsError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def latest(root: str) -> dict[str, Any]:
+def latest(root: str) -> DriftSummary:
+    """The last summary (an older summary version is upgraded); ReportsError if unreadable, not
+    a summary or of a version this app cannot read."""
     try:
-        return json.loads(read_bytes(root, LATEST))
-    except ValueError as exc:
-        raise ReportsError(f"{LATEST} is not JSON: {exc}") from exc
+        return read_summary(read_bytes(root, LATEST))
+    except (ContractError, ContractVersionError) as exc:
+        raise ReportsError(f"{LATEST}: {exc}") from exc
 
 
 def _summary_keys(root: str) -> list[str]:
@@ -96,7 +98,7 @@ def _summary_keys(root: str) -> list[str]:
     return []  # a web location cannot be listed
 
 
-def history(root: str, limit: int = 60) -> list[dict[str, Any]]:
+def history(root: str, limit: int = 60) -> list[DriftSummary]:
     """Past summaries with data (``status`` "ok"), oldest first, at most ``limit``."""
     runs = []
     try:
@@ -105,12 +107,12 @@ def history(root: str, limit: int = 60) -> list[dict[str, Any]]:
         raise ReportsError(f"{type(exc).__name__}: {exc}") from exc
     for key in keys:
         try:
-            s = json.loads(read_bytes(root, key))
-        except (ReportsError, ValueError):
+            s = read_summary(read_bytes(root, key))
+        except (ReportsError, ContractError, ContractVersionError):
             continue  # one unreadable run does not hide the others
-        if s.get("status") == "ok" and s.get("generated_at"):
+        if s.status == "ok":
             runs.append(s)
-    runs.sort(key=lambda s: s["generated_at"])
+    runs.sort(key=lambda s: s.generated_at)
     return runs[-limit:]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from credit_core.contracts import PublishedCard
 from credit_frontend import charts
 from credit_frontend.client import ApiClient, ApiError
 from credit_frontend.config import Settings, SettingsError, load_settings
@@ -49,7 +50,7 @@ def client() -> ApiClient:
     return _client(s.api_url, s.api_key, s.timeout_s)
 
 
-def model_card() -> dict[str, Any]:
+def model_card() -> PublishedCard:
     """``GET /v1/model``, kept for the session (a new model version is picked up on reload)."""
     s = settings()
     cache_key = ("card", s.api_url)

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import fastapi_offline
+import msgspec
 from aws_lambda_powertools.metrics import MetricUnit
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, Security
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from credit_api import auth, problems
 from credit_api.contract import AnyApplication
@@ -30,93 +31,49 @@ from credit_api.reference import UnknownFields
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
+from credit_core.bundle import Bundle
+from credit_core.contracts import (
+    BatchScore,
+    Explanation,
+    ImportanceRow,
+    ProblemDetails,
+    PublishedCard,
+    Score,
+)
 from credit_core.population import Population
 
+JSON = "application/json"
 
-class ScoreWarning(BaseModel):
-    """Inside the domain but outside what training saw: the application is scored anyway."""
 
-    field: str
-    kind: Literal["outside_training_range", "unseen_level"]
-    value: Any
-    message: str
-    training_min: float | None = None
-    training_max: float | None = None
-    scored_as: Literal["missing"] | None = Field(
-        None, description="an unseen level is scored as a missing value, never as another level"
+# The bodies are the contracts of credit_core (msgspec Structs): their JSON Schemas are added to
+# the OpenAPI document's components, the routes refer to them.
+CONTRACT_SCHEMAS = msgspec.json.schema_components(
+    (Score, BatchScore, Explanation, PublishedCard, ProblemDetails),
+    ref_template="#/components/schemas/{name}",
+)[1]
+
+
+def _body(name: str, media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def published_card(bundle: Bundle) -> PublishedCard:
+    """What ``GET /v1/model`` answers: the card's parts for clients, the top 20 features."""
+    card = bundle.card
+    return PublishedCard(
+        model_name=card.model_name,
+        model_version=card.model_version,
+        run_id=card.run_id,
+        created_at=card.created_at,
+        threshold=card.threshold,
+        cost_weights=card.cost_weights,
+        calibration=card.calibration,
+        metrics=card.metrics,
+        contract=card.contract,
+        strategy=card.strategy,
+        features=card.features.names,
+        importance=msgspec.convert(bundle.importance[:20], list[ImportanceRow]),
     )
-
-
-class HistoryUse(BaseModel):
-    """For a model trained with client history: whether the applicant's history was found."""
-
-    found: bool = Field(description="false: scored as a client without history")
-    as_of: str | None = Field(None, description="date of the history features used")
-    feature_set: str = Field(description="digest of the history definitions the model uses")
-
-
-class Score(BaseModel):
-    request_id: str
-    sk_id_curr: int | None
-    probability: float
-    decision: Literal["accept", "refuse"]
-    risk_grade: Literal["A", "B", "C", "D", "E"]
-    threshold: float
-    model_version: str
-    warnings: list[ScoreWarning]
-    history: HistoryUse | None = Field(
-        None, description="only for a model trained on the client-history tables"
-    )
-
-
-class ItemScore(Score):
-    index: int = Field(description="position of the application in the request")
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-    allowed: Any = None
-
-
-class ItemProblem(BaseModel):
-    type: str
-    title: str
-    status: Literal[422]
-    detail: str
-    errors: list[FieldError]
-    error_count: int
-
-
-class ItemRefusal(BaseModel):
-    index: int = Field(description="position of the application in the request")
-    sk_id_curr: int | None = None
-    error: ItemProblem
-
-
-class BatchScore(BaseModel):
-    """One result per application, in input order: a score, or the refusal of that item alone
-    (the other items are scored; only an invalid envelope refuses the whole batch)."""
-
-    request_id: str
-    model_version: str
-    scored: int
-    refused: int
-    results: list[ItemScore | ItemRefusal]
-
-
-class Contribution(BaseModel):
-    feature: str
-    label: str
-    value: Any
-    contribution: float
-
-
-class Explanation(Score):
-    base_value: float
-    contributions: list[Contribution]
-    reasons_against: list[str]
-    reasons_for: list[str]
 
 
 class Health(BaseModel):
@@ -291,7 +248,7 @@ def create_app(
 
     async def require_key(key: Key) -> None:
         if not auth.verify(key, key_hash()):
-            raise Problem(401, problems.UNAUTHORIZED["title"], problems.UNAUTHORIZED["detail"])
+            raise Problem(401, problems.UNAUTHORIZED.title, problems.UNAUTHORIZED.detail)
 
     async def require_model() -> ModelState:
         if state.bundle is None:
@@ -322,25 +279,13 @@ def create_app(
 
     _docs(app)
 
-    @app.get("/v1/model", dependencies=Authorized, responses=_READ_ERRORS)
-    async def model_card(s: Guard) -> dict[str, Any]:
-        card = s.bundle.card
-        keys = (
-            "model_name",
-            "model_version",
-            "run_id",
-            "created_at",
-            "threshold",
-            "cost_weights",
-            "calibration",
-            "metrics",
-            "contract",
-            "strategy",
-        )
-        return {k: card.get(k) for k in keys} | {
-            "features": card["features"]["names"],
-            "importance": s.bundle.importance[:20],
-        }
+    @app.get("/v1/model", dependencies=Authorized, responses=_READ_ERRORS | {200: _card_body})
+    async def model_card(s: Guard) -> Response:
+        """The model's published card: version, threshold, cost weights, calibration, metrics,
+        the request contract, the feature names and the 20 most important features."""
+        if s.bundle is None:  # require_model answered 503 already
+            raise Problem(503, "Model unavailable", state.error or "no model loaded")
+        return Response(msgspec.json.encode(published_card(s.bundle)), media_type=JSON)
 
     @app.get(
         "/v1/reference",
@@ -382,21 +327,34 @@ def create_app(
                 allowed=exc.known,
             ) from None
 
-    @app.post("/v1/score", responses=_ERRORS | {200: {"model": Score}}, openapi_extra=one)
+    @app.post("/v1/score", responses=_ERRORS | {200: _body("Score")}, openapi_extra=one)
     async def score_one(request: Request, key: Key) -> Response:
         return await call("score", request, key)
 
-    @app.post(
-        "/v1/score/batch", responses=_ERRORS | {200: {"model": BatchScore}}, openapi_extra=many
-    )
+    @app.post("/v1/score/batch", responses=_ERRORS | {200: _body("BatchScore")}, openapi_extra=many)
     async def score_batch(request: Request, key: Key) -> Response:
         return await call("batch", request, key)
 
-    @app.post("/v1/explain", responses=_ERRORS | {200: {"model": Explanation}}, openapi_extra=one)
+    @app.post("/v1/explain", responses=_ERRORS | {200: _body("Explanation")}, openapi_extra=one)
     async def explain(request: Request, key: Key) -> Response:
         return await call("explain", request, key)
 
+    _contract_schemas(app)
     return app
+
+
+def _contract_schemas(app: FastAPI) -> None:
+    """Add the contracts' JSON Schemas to the generated OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(CONTRACT_SCHEMAS)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _docs(app: FastAPI) -> None:
@@ -438,7 +396,8 @@ def _docs(app: FastAPI) -> None:
         return Response(doc_asset(name), media_type=media_type, headers=headers)
 
 
-_PROBLEM = {"content": {problems.MEDIA_TYPE: {}}}
+_PROBLEM = _body("ProblemDetails", problems.MEDIA_TYPE)
+_card_body = _body("PublishedCard") | {"description": "the model's published card"}
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong API key"} | _PROBLEM,
     503: {"description": "no model loaded"} | _PROBLEM,

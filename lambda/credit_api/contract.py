@@ -16,6 +16,7 @@ open domain.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ import msgspec
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
+from credit_core import contracts
 from credit_core.domain import Domain, Rule, rules_for
 from credit_core.schema import application_schema
 
@@ -65,14 +67,22 @@ class Contract:
         return {f.name: f.domain for f in self.fields}
 
 
-def read_contract(raw: dict[str, Any]) -> Contract:
-    """The card's ``contract`` as typed objects; an old card's domains come from the schema."""
+def read_contract(raw: contracts.FeatureContract | Mapping[str, Any]) -> Contract:
+    """The card's ``contract`` as typed objects; an old card's domains come from the schema.
+    A mapping is first checked against :class:`credit_core.contracts.FeatureContract`."""
+    card_contract = (
+        raw
+        if isinstance(raw, contracts.FeatureContract)
+        else msgspec.convert(raw, contracts.FeatureContract)
+    )
     fields, derived = [], False
-    for name, spec in raw["fields"].items():
-        if "domain" in spec:
-            domain = Domain.from_dict(spec["domain"], integer=spec["type"] == "integer")
+    for name, spec in card_contract.fields.items():
+        if spec.domain is not None:
+            domain = Domain.from_dict(
+                msgspec.structs.asdict(spec.domain), integer=spec.type == "integer"
+            )
             domain = replace(domain, reason=_reason(name))
-            training = spec.get("training", {})
+            training = spec.training or contracts.FieldTraining()
         else:
             derived = True
             domain, training = _derived(name, spec)
@@ -80,24 +90,26 @@ def read_contract(raw: dict[str, Any]) -> Contract:
             FieldContract(
                 name=name,
                 domain=domain,
-                required=bool(spec.get("required")),
-                training_min=training.get("min"),
-                training_max=training.get("max"),
-                training_levels=tuple(training.get("levels", ())),
+                required=spec.required,
+                training_min=training.min,
+                training_max=training.max,
+                training_levels=tuple(training.levels or ()),
             )
         )
-    names = raw.get("rules")
+    names = card_contract.rules
     rules = rules_for([f.name for f in fields], None if names is None else list(names))
     unscored = tuple(
         FieldContract(
             name=name,
             domain=replace(
-                Domain.from_dict(spec["domain"], integer=spec["type"] == "integer"),
+                Domain.from_dict(
+                    msgspec.structs.asdict(spec.domain), integer=spec.type == "integer"
+                ),
                 reason=_reason(name),
             ),
             required=False,
         )
-        for name, spec in raw.get("unscored", {}).items()
+        for name, spec in card_contract.unscored.items()
     )
     return Contract(tuple(fields), tuple(rules), derived, unscored)
 
@@ -110,20 +122,20 @@ def _reason(name: str) -> str:
         return ""
 
 
-def _derived(name: str, spec: dict[str, Any]) -> tuple[Domain, dict[str, Any]]:
-    if spec["type"] == "category":
+def _derived(name: str, spec: contracts.FieldContract) -> tuple[Domain, contracts.FieldTraining]:
+    if spec.type == "category":
+        levels = tuple(spec.levels or ())
         try:
             domain = application_schema().column(name).domain
         except KeyError:
-            domain = Domain(levels=tuple(spec["levels"]))
-        return domain, {"levels": spec["levels"]}
+            domain = Domain(levels=levels)
+        return domain, contracts.FieldTraining(levels=list(levels))
     try:
         domain = application_schema().column(name).domain
     except KeyError:
-        domain = Domain(integer=spec["type"] == "integer")
-    lo, hi = spec.get("min"), spec.get("max")
-    finite = [v if v is not None and math.isfinite(v) else None for v in (lo, hi)]
-    return domain, {"min": finite[0], "max": finite[1]}
+        domain = Domain(integer=spec.type == "integer")
+    lo, hi = (v if v is not None and math.isfinite(v) else None for v in (spec.min, spec.max))
+    return domain, contracts.FieldTraining(min=lo, max=hi)
 
 
 def hull_bounds(domain: Domain) -> dict[str, float]:
@@ -163,7 +175,7 @@ def _field_type(f: FieldContract) -> Any:
     extra: dict[str, Any] = {"multipleOf": 1} if d.integer else {}
     if d.sentinels:
         extra["x-sentinels"] = list(d.sentinels)
-    field = Field(
+    field = Field(  # type: ignore[call-overload]  # the bounds are keyword arguments
         strict=True,
         allow_inf_nan=False,
         description=doc,
@@ -230,7 +242,9 @@ def _struct_type(f: FieldContract) -> Any:
     if d.is_categorical:
         return Literal[tuple(d.levels)]
     bounds = hull_bounds(d)
-    return Annotated[float, msgspec.Meta(**bounds)] if bounds else float
+    if not bounds:
+        return float
+    return Annotated[float, msgspec.Meta(**bounds)]  # type: ignore[call-overload]
 
 
 def application_struct(contract: Contract, id_col: str) -> type[msgspec.Struct]:

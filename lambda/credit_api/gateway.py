@@ -169,7 +169,7 @@ def drop_unencodable_headers(event: dict[str, Any]) -> None:
                 del headers[name]
 
 
-def request_id_of(event: dict[str, Any]) -> str | None:
+def request_id_of(event: object) -> str | None:
     context = event.get("requestContext") if isinstance(event, dict) else None
     return context.get("requestId") if isinstance(context, dict) else None
 

@@ -1,9 +1,10 @@
 """Every scored application is written to S3 (or a folder) as JSON lines, date-partitioned.
 
 Key: ``{LOG_URI}/dt=YYYY-MM-DD/{HHMMSS}-{request_id}.jsonl``, one object per request or batch,
-one line per application: request id, item index, timestamp, model version, the inputs as
-received, the features the model saw (a list, named by the bundle's card), probability, decision
-and the warnings the response carried (values inside the domain but outside what training saw).
+one line per application, a :class:`credit_core.contracts.DecisionRecord`: request id, item
+index, timestamp, model version, the inputs as received, the features the model saw (a list,
+named by the bundle's card), probability, decision, the warnings the response carried (values
+inside the domain but outside what training saw), the threshold and the bundle's sha256.
 ``item`` is the application's position in the request; refused batch items are not logged.
 Only SK_ID_CURR identifies a client; no name or contact detail exists in the inputs. If the write
 fails the response is still served: each record goes to the structured log (recoverable with a
@@ -15,7 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
+import msgspec
 import numpy as np
 import orjson
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,6 +26,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from credit_api import deadline
 from credit_api.observability import logger, metrics
 from credit_core import storage
+from credit_core.contracts import DecisionRecord, ScoreWarning, encode_lines
+from credit_core.contracts.decision import Decision
 
 
 def lines(
@@ -32,31 +37,44 @@ def lines(
     inputs: Sequence[bytes],
     features: np.ndarray,
     probabilities: Sequence[float],
-    decisions: Sequence[str],
-    warnings: Sequence[list[dict]] | None = None,
+    decisions: Sequence[Decision],
+    warnings: Sequence[list[ScoreWarning]] | None = None,
     items: Sequence[int] | None = None,
+    threshold: float | None = None,
+    bundle_sha256: str | None = None,
 ) -> bytes:
-    """One JSON line per application. ``inputs`` is the application's JSON as received (already
-    validated, so splicing it keeps the line valid JSON); ``features`` is the row the model saw,
-    in the order of the bundle's ``features.names`` for ``model_version`` (NaN -> null)."""
+    """One :class:`~credit_core.contracts.DecisionRecord` JSON line per application.
+    ``inputs`` is the application's JSON as received (already validated, so it is kept as raw
+    JSON); ``features`` is the row the model saw, in the order of the bundle's
+    ``features.names`` for ``model_version`` (NaN -> null)."""
     stamp = when.isoformat(timespec="milliseconds")
-    return b"".join(
-        orjson.dumps(
-            {
-                "request_id": request_id,
-                "item": items[i] if items else i,
-                "timestamp": stamp,
-                "model_version": model_version,
-                "inputs": orjson.Fragment(inputs[i]),
-                "features": features[i],
-                "probability": probabilities[i],
-                "decision": decisions[i],
-                "warnings": warnings[i] if warnings else [],
-            },
-            option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE,
-        )
-        for i in range(len(inputs))
+    return encode_lines(
+        [
+            DecisionRecord(
+                request_id=request_id,
+                item=items[i] if items else i,
+                timestamp=stamp,
+                model_version=model_version,
+                inputs=msgspec.Raw(inputs[i]),
+                features=_row(features[i]),
+                probability=probabilities[i],
+                decision=decisions[i],
+                warnings=warnings[i] if warnings else [],
+                threshold=threshold,
+                bundle_sha256=bundle_sha256,
+            )
+            for i in range(len(inputs))
+        ]
     )
+
+
+def _row(row: np.ndarray) -> list[float | None]:
+    """The row as the contract's JSON array, written by orjson's NumPy path (NaN -> null):
+    pre-encoded, it skips a list of Python floats, the costliest part of the line."""
+    return cast(list[float | None], msgspec.Raw(orjson.dumps(row, option=_NUMPY)))
+
+
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
 MIN_WRITE_SECONDS = 0.25

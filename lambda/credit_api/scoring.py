@@ -10,26 +10,34 @@ from typing import Any
 import numpy as np
 
 from credit_core import feature_meta, units
+from credit_core.contracts import Contribution
+from credit_core.contracts.decision import Decision
+from credit_core.contracts.responses import RiskGrade
 from credit_core.features import transform_raw
 from credit_core.history import definitions as history
 from credit_core.model import ScoringModel, sigmoid
 
-GRADES = (("A", 0.25), ("B", 0.5), ("C", 1.0), ("D", 2.0))  # cut points as multiples of threshold
+GRADES: tuple[tuple[RiskGrade, float], ...] = (
+    ("A", 0.25),
+    ("B", 0.5),
+    ("C", 1.0),
+    ("D", 2.0),
+)  # cut points as multiples of threshold
 
 
 @dataclass(frozen=True)
 class Scored:
     probability: np.ndarray
-    decision: list[str]
-    grade: list[str]
+    decision: list[Decision]
+    grade: list[RiskGrade]
     features: np.ndarray
 
 
 _MULTIPLES = np.array([m for _, m in GRADES])
-_LETTERS = [g for g, _ in GRADES] + ["E"]
+_LETTERS: list[RiskGrade] = [g for g, _ in GRADES] + ["E"]
 
 
-def grades(p: np.ndarray, threshold: float) -> list[str]:
+def grades(p: np.ndarray, threshold: float) -> list[RiskGrade]:
     """Risk grade per probability: A below a quarter of the threshold ... E above twice it."""
     return [_LETTERS[i] for i in np.searchsorted(_MULTIPLES * threshold, p, side="right").tolist()]
 
@@ -75,7 +83,7 @@ def explain(
     order = np.argsort(-np.abs(c), kind="stable").tolist()
     cs = c.tolist()
     ranked = [
-        {"feature": names[i], "label": feature_labels[i], "value": shown[i], "contribution": cs[i]}
+        Contribution(feature=names[i], label=feature_labels[i], value=shown[i], contribution=cs[i])
         for i in order
     ]
     row = dict(zip(names, shown, strict=True)) if model.spec.history else None
@@ -89,19 +97,17 @@ def explain(
     }
 
 
-def _first(
-    rows: list[dict[str, Any]], n: int, keep: Callable[[float], bool]
-) -> list[dict[str, Any]]:
-    return list(islice((r for r in rows if keep(r["contribution"])), n))
+def _first(rows: list[Contribution], n: int, keep: Callable[[float], bool]) -> list[Contribution]:
+    return list(islice((r for r in rows if keep(r.contribution)), n))
 
 
-def _sentence(row: dict[str, Any], verb: str, values: dict[str, Any] | None = None) -> str:
+def _sentence(row: Contribution, verb: str, values: dict[str, Any] | None = None) -> str:
     """One reason in plain words, the value in people's units (years, thousands separators,
     percentages; see :mod:`credit_core.units`); the contribution list keeps the raw value.
     A client-history feature reads as its phrase ("3 of 24 instalments paid late: raises ...");
     ``values`` (feature -> the row's value) gives the total a count is part of."""
-    if row["feature"] in HISTORY:
-        phrase = units.history_phrase(row["feature"], row["value"], "en", values)
+    if row.feature in HISTORY:
+        phrase = units.history_phrase(row.feature, row.value, "en", values)
         return f"{phrase[:1].upper()}{phrase[1:]}: {verb} the risk of default."
-    value = units.format_value(row["feature"], row["value"])
-    return f"{row['label'][:1].upper()}{row['label'][1:]} ({value}) {verb} the risk of default."
+    value = units.format_value(row.feature, row.value)
+    return f"{row.label[:1].upper()}{row.label[1:]} ({value}) {verb} the risk of default."

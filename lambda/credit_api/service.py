@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
+import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from credit_api import auth, problems, request_log, scoring
@@ -26,6 +26,16 @@ from credit_api.settings import Settings
 from credit_api.state import ModelState
 from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
 from credit_core import bundle as bundles
+from credit_core.contracts import (
+    BatchScore,
+    Explanation,
+    HistoryUse,
+    ItemRefusal,
+    ItemScore,
+    ProblemDetails,
+    Score,
+    ScoreWarning,
+)
 from credit_core.population import Population
 
 Route = Literal["score", "batch", "explain"]
@@ -42,8 +52,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def problem_reply(body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
-    return Reply(body["status"], orjson.dumps(body), problems.MEDIA_TYPE, headers or {})
+def problem_reply(body: ProblemDetails, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(body.status, problems.encode(body), problems.MEDIA_TYPE, headers or {})
+
+
+_ENCODER = msgspec.json.Encoder()
 
 
 class ScoringService:
@@ -56,12 +69,12 @@ class ScoringService:
         bundle = state.bundle
         self.decoder = None
         self._reference: ReferenceSample | None = None
-        self.history: dict[str, Any] | None = None  # what a with-history model says it used
+        self.history: HistoryUse | None = None  # what a with-history model says it used
         if bundle is not None:
             model = bundle.model
             self.decoder = RequestDecoder(
-                bundle.card["contract"],
-                bundle.card["data"]["id_col"],
+                bundle.card.contract,
+                bundle.card.data.id_col,
                 model.spec,
                 settings.max_batch,
             )
@@ -73,11 +86,9 @@ class ScoringService:
                 )
             self.labels = scoring.labels(model.spec.names)
             if model.spec.history:  # no feature store yet: every applicant without history
-                self.history = {
-                    "found": False,
-                    "as_of": None,
-                    "feature_set": model.spec.history_digest,
-                }
+                self.history = HistoryUse(
+                    found=False, as_of=None, feature_set=model.spec.history_digest or ""
+                )
                 logger.warning(
                     "the model uses client-history features and no feature store is "
                     "configured: every applicant is scored as a client without history",
@@ -107,8 +118,8 @@ class ScoringService:
             return self._explain(apps, request_id)
         results = self._score(apps, request_id) if len(apps.values) else []
         if route == "score":
-            return Reply(200, orjson.dumps(results[0]))
-        return Reply(200, orjson.dumps(self._batch(request_id, apps, results, refused)))
+            return Reply(200, _ENCODER.encode(results[0]))
+        return Reply(200, _ENCODER.encode(self._batch(request_id, apps, results, refused)))
 
     def example(self) -> dict[str, Any] | None:
         """A valid application built from the contract (None without a model): each required
@@ -128,7 +139,7 @@ class ScoringService:
                 app[f.name] = round(mid) if f.domain.integer else round(mid, 4)
         for candidate in (app, {k: v for k, v in app.items() if k == self.decoder.id_col}):
             try:
-                self.decoder.one(orjson.dumps(candidate))
+                self.decoder.one(_ENCODER.encode(candidate))
             except Invalid:
                 continue
             return candidate
@@ -138,9 +149,9 @@ class ScoringService:
         """The reference sample's bins for ``names`` (the sample read from the bundle on first
         use, each field's bins computed once).
         Raises UnknownFields naming the fields the sample does not hold."""
-        bundle = self.state.bundle
+        bundle = self._bundle()
         if self._reference is None:
-            settings, data = self.settings, bundle.card["data"]
+            settings, data = self.settings, bundle.card.data
 
             def load() -> bytes:
                 directory = bundles.fetch(
@@ -152,62 +163,69 @@ class ScoringService:
                 return (directory / bundles.REFERENCE).read_bytes()
 
             domains = self.decoder.domains if self.decoder else {}
-            self._reference = ReferenceSample(load, data["target_col"], data["id_col"], domains)
+            self._reference = ReferenceSample(load, data.target_col, data.id_col, domains)
         return self._reference.payload(names, bundle.version)
 
     def _batch(
         self,
         request_id: str,
         apps: Applications,
-        results: list[dict[str, Any]],
+        results: list[Score],
         refused: list[Refused],
-    ) -> dict[str, Any]:
+    ) -> BatchScore:
         """Results in input order: scores (with their ``index``) and refusals in place."""
-        out: list[dict[str, Any] | None] = [None] * (len(results) + len(refused))
+        out: list[ItemScore | ItemRefusal | None] = [None] * (len(results) + len(refused))
         for i, result in zip(apps.index, results, strict=True):
-            out[i] = {"index": i} | result
+            out[i] = ItemScore(index=i, **msgspec.structs.asdict(result))
         for r in refused:
-            item: dict[str, Any] = {"index": r.index}
-            if r.sk_id_curr is not None:
-                item["sk_id_curr"] = r.sk_id_curr
-            out[r.index] = item | {"error": problems.invalid(r.errors)}
+            out[r.index] = ItemRefusal(
+                index=r.index, sk_id_curr=r.sk_id_curr, error=problems.invalid(r.errors)
+            )
         if refused:
             metrics.add_metric(name="RefusedItems", unit=MetricUnit.Count, value=len(refused))
-        return {
-            "request_id": request_id,
-            "model_version": self.state.bundle.version,
-            "scored": len(results),
-            "refused": len(refused),
-            "results": out,
-        }
+        return BatchScore(
+            request_id=request_id,
+            model_version=self._bundle().version,
+            scored=len(results),
+            refused=len(refused),
+            results=[item for item in out if item is not None],
+        )
 
-    def _score(self, apps: Applications, request_id: str) -> list[dict[str, Any]]:
-        model = self.state.bundle.model
+    def _bundle(self) -> bundles.Bundle:
+        bundle = self.state.bundle
+        if bundle is None:  # handle() answers 503 before any route needs the bundle
+            raise RuntimeError("no model loaded")
+        return bundle
+
+    def _score(self, apps: Applications, request_id: str) -> list[Score]:
+        model = self._bundle().model
         return self._results(apps, scoring.score(model, apps.matrix), request_id)
 
     def _explain(self, apps: Applications, request_id: str) -> Reply:
-        model = self.state.bundle.model
+        model = self._bundle().model
         scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels)
         (result,) = self._results(apps, scored, request_id)
-        return Reply(200, orjson.dumps(result | why))
+        explanation = Explanation(**msgspec.structs.asdict(result), **why)
+        return Reply(200, _ENCODER.encode(explanation))
 
-    def _results(
-        self, apps: Applications, scored: scoring.Scored, request_id: str
-    ) -> list[dict[str, Any]]:
+    def _results(self, apps: Applications, scored: scoring.Scored, request_id: str) -> list[Score]:
         """Log the scored applications, count decisions, build the per-item results."""
-        bundle = self.state.bundle
+        bundle = self._bundle()
         now = datetime.now(UTC)
         p = scored.probability.tolist()
+        threshold, version = bundle.model.threshold, bundle.version
         body = request_log.lines(
             request_id,
             now,
-            bundle.version,
+            version,
             apps.raw,
             scored.features,
             p,
             scored.decision,
             apps.warnings,
             apps.index,
+            threshold,
+            bundle.sha256,
         )
         request_log.write(self.settings.log_uri, request_id, now, body)
         refused = scored.decision.count("refuse")
@@ -215,34 +233,31 @@ class ScoringService:
             if n:
                 metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
         count_warnings(apps.warnings)
-        threshold, version = bundle.model.threshold, bundle.version
-        results = [
-            {
-                "request_id": request_id,
-                "sk_id_curr": sk_id,
-                "probability": prob,
-                "decision": decision,
-                "risk_grade": grade,
-                "threshold": threshold,
-                "model_version": version,
-                "warnings": warnings,
-            }
+        history = self.history if self.history is not None else msgspec.UNSET
+        return [
+            Score(
+                request_id=request_id,
+                sk_id_curr=sk_id,
+                probability=prob,
+                decision=decision,
+                risk_grade=grade,
+                threshold=threshold,
+                model_version=version,
+                warnings=warnings,
+                history=history,
+            )
             for sk_id, prob, decision, grade, warnings in zip(
                 apps.ids, p, scored.decision, scored.grade, apps.warnings, strict=True
             )
         ]
-        if self.history is not None:
-            for result in results:
-                result["history"] = self.history
-        return results
 
 
-def count_warnings(warnings: list[list[dict[str, Any]]]) -> None:
+def count_warnings(warnings: list[list[ScoreWarning]]) -> None:
     """The ``ScoringWarnings`` metric, one EMF line per kind (its own ``kind`` dimension)."""
     kinds: dict[str, int] = {}
     for row in warnings:
         for w in row:
-            kinds[w["kind"]] = kinds.get(w["kind"], 0) + 1
+            kinds[w.kind] = kinds.get(w.kind, 0) + 1
     for kind, n in kinds.items():
         with single_metric(
             name="ScoringWarnings",

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 import numpy as np
@@ -31,12 +32,15 @@ from credit_api.contract import (
     envelope_model,
     read_contract,
 )
+from credit_core import contracts
+from credit_core.contracts import ScoreWarning
 from credit_core.domain import Domain
 from credit_core.features import FeatureSpec
 
 # what msgspec raises on a body it refuses: bad JSON or contract, bad UTF-8, absurd nesting
 REFUSED = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError)
-OUTSIDE, UNSEEN = "outside_training_range", "unseen_level"
+OUTSIDE: Final = "outside_training_range"
+UNSEEN: Final = "unseen_level"
 # a refused body with more than this many keys per contract field is listed without pydantic
 MANY_KEYS = 4
 
@@ -63,7 +67,7 @@ class Applications:
     raw: list[bytes]  # each application's JSON as received, on one line
     values: list[tuple[Any, ...]]  # raw inputs in the model's order, unscored fields, the id
     matrix: np.ndarray  # rows x spec.raw_inputs, categoricals as level codes, NaN if missing
-    warnings: list[list[dict[str, Any]]]  # per row: inside the domain, outside training
+    warnings: list[list[ScoreWarning]]  # per row: inside the domain, outside training
     index: list[int] = field(default_factory=list)  # position of each row in the request
 
     @property
@@ -111,7 +115,13 @@ def duplicate_keys(raw: bytes) -> list[str]:
 class RequestDecoder:
     """Decoders for one application and for a batch, generated from one contract."""
 
-    def __init__(self, contract: dict[str, Any], id_col: str, spec: FeatureSpec, max_batch: int):
+    def __init__(
+        self,
+        contract: contracts.FeatureContract | Mapping[str, Any],
+        id_col: str,
+        spec: FeatureSpec,
+        max_batch: int,
+    ):
         self.contract: Contract = read_contract(contract)
         names = [f.name for f in self.contract.fields]
         if names != spec.raw_inputs:
@@ -123,7 +133,7 @@ class RequestDecoder:
         self.domains: dict[str, Domain] = self.contract.domains
         self.levels = {n: list(d.levels) for n, d in self.domains.items() if d.is_categorical}
         self._one = msgspec.json.Decoder(application_struct(self.contract, id_col))
-        self._batch = msgspec.json.Decoder(batch_struct(max_batch))
+        self._batch: msgspec.json.Decoder[Any] = msgspec.json.Decoder(batch_struct(max_batch))
         self._width = len(names) + len(self.contract.unscored) + 1
         self._known = frozenset([*names, *(f.name for f in self.contract.unscored), id_col])
         self._prepare(spec)
@@ -268,13 +278,13 @@ class RequestDecoder:
         values: list[tuple[Any, ...]],
         columns: list[tuple[Any, ...]] | None,
         m: np.ndarray,
-    ) -> list[list[dict]]:
+    ) -> list[list[ScoreWarning]]:
         """Per row: numbers outside the training range, levels training never saw.
         ``columns`` is ``values`` transposed (None for one row)."""
         k = self._n_numeric
         num = m[:, :k]
         outside = (num < self._lo) | (num > self._hi)
-        out: list[list[dict]] = [[] for _ in values]
+        out: list[list[ScoreWarning]] = [[] for _ in values]
         if outside.any():
             for j, domain in self._sentinels:  # a sentinel code is not a value out of range
                 for code in domain.sentinels:
@@ -292,27 +302,27 @@ class RequestDecoder:
                         out[r].append(self._unseen(j, values[r][j]))
         return out
 
-    def _outside(self, j: int, value: Any) -> dict[str, Any]:
+    def _outside(self, j: int, value: Any) -> ScoreWarning:
         name, lo, hi = self._names[j], _plain(self._lo[j]), _plain(self._hi[j])
-        return {
-            "field": name,
-            "kind": OUTSIDE,
-            "value": _plain(value),
-            "message": f"{name} {_plain(value)} is outside the range seen in training "
+        return ScoreWarning(
+            field=name,
+            kind=OUTSIDE,
+            value=_plain(value),
+            message=f"{name} {_plain(value)} is outside the range seen in training "
             f"[{lo}, {hi}]: scored, with less evidence behind the score",
-            "training_min": lo,
-            "training_max": hi,
-        }
+            training_min=lo,
+            training_max=hi,
+        )
 
-    def _unseen(self, j: int, value: Any) -> dict[str, Any]:
+    def _unseen(self, j: int, value: Any) -> ScoreWarning:
         name = self._names[j]
-        return {
-            "field": name,
-            "kind": UNSEEN,
-            "value": value,
-            "message": f"{name} {value!r} never occurred in training: scored as a missing value",
-            "scored_as": "missing",
-        }
+        return ScoreWarning(
+            field=name,
+            kind=UNSEEN,
+            value=value,
+            message=f"{name} {value!r} never occurred in training: scored as a missing value",
+            scored_as="missing",
+        )
 
     def _subset(self, apps: Applications, rows: list[int]) -> Applications:
         return Applications(
@@ -391,7 +401,7 @@ class RequestDecoder:
         return [{"field": _msgspec_field(str(exc)), "message": str(exc) or type(exc).__name__}]
 
 
-def field_errors(errors: list[dict[str, Any]], domains: dict[str, Domain]) -> list[dict]:
+def field_errors(errors: Sequence[Mapping[str, Any]], domains: dict[str, Domain]) -> list[dict]:
     """pydantic errors as ``{"field", "message"[, "allowed"]}`` items; a value refused by its
     domain carries the allowed range (a dict) or levels (a list)."""
     out = []

@@ -29,6 +29,7 @@ from typing import Any
 import lightgbm as lgb
 
 from credit_core import storage
+from credit_core.contracts import ContractError, ContractVersionError, ModelCard, read_card
 from credit_core.features import FeatureSpec
 from credit_core.model import ScoringModel
 
@@ -74,10 +75,11 @@ def current_version(root: str) -> str:
 @dataclass(frozen=True)
 class Bundle:
     version: str
-    card: dict[str, Any]
+    card: ModelCard
     importance: list[dict[str, Any]]
     model: ScoringModel
     directory: Path
+    sha256: str | None = None  # of the version's checksums.json: names this exact bundle
 
 
 def fetch(
@@ -89,6 +91,17 @@ def fetch(
 ) -> Path:
     """Copy ``names`` of one version into ``cache_dir`` and verify them against checksums.json
     (itself checked against ``expected_sha256`` when given)."""
+    return _fetch(root, version, names, cache_dir, expected_sha256)[0]
+
+
+def _fetch(
+    root: str,
+    version: str,
+    names: tuple[str, ...],
+    cache_dir: Path,
+    expected_sha256: str | None = None,
+) -> tuple[Path, str]:
+    """:func:`fetch`, and the sha256 of the version's checksums.json."""
     version = check_version(version)
     cache = Path(cache_dir).resolve()
     target = (cache / version).resolve()
@@ -124,7 +137,7 @@ def fetch(
         if sha256(data) != sums[name]:
             raise BundleError(f"checksum mismatch for {name} of version {version}")
         _write_cached(local, data)
-    return target
+    return target, sha256(raw_sums)
 
 
 def _cached(path: Path) -> str | None:
@@ -165,9 +178,12 @@ def load_bundle(
     Raises :class:`BundleError` if the version is not a plain name, a file is missing or does
     not match its checksum, or checksums.json does not have the sha256 ``expected_sha256``."""
     version = check_version(version) if version else current_version(root)
-    directory = fetch(root, version, SERVING_FILES, Path(cache_dir), expected_sha256)
-    card = json.loads((directory / CARD).read_text("utf-8"))
-    spec = FeatureSpec.from_dict(card["features"])
+    directory, digest = _fetch(root, version, SERVING_FILES, Path(cache_dir), expected_sha256)
+    try:
+        card = read_card((directory / CARD).read_bytes())
+    except (ContractError, ContractVersionError) as exc:
+        raise BundleError(f"{CARD} of version {version}: {exc}") from exc
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
     booster = lgb.Booster(model_file=str(directory / MODEL))
     if booster.num_feature() != len(spec.names):
         raise BundleError(
@@ -176,11 +192,16 @@ def load_bundle(
     model = ScoringModel(
         booster=booster,
         spec=spec,
-        threshold=float(card["threshold"]),
-        platt_a=float(card["calibration"]["a"]),
-        platt_b=float(card["calibration"]["b"]),
+        threshold=card.threshold,
+        platt_a=card.calibration.a,
+        platt_b=card.calibration.b,
     )
     importance = json.loads((directory / IMPORTANCE).read_text("utf-8"))
     return Bundle(
-        version=version, card=card, importance=importance, model=model, directory=directory
+        version=version,
+        card=card,
+        importance=importance,
+        model=model,
+        directory=directory,
+        sha256=digest,
     )

@@ -324,5 +324,8 @@ def columns_from_records(spec: FeatureSpec, records: Iterable[Mapping[str, Any]]
     cols: dict[str, np.ndarray] = {name: matrix[:, j] for j, name in enumerate(numeric)}
     for name, _ in spec.categorical:
         codes = spec._codes[name]
-        cols[name] = np.array([codes.get(r.get(name), np.nan) for r in records], dtype=np.float64)
+        cols[name] = np.array(
+            [codes.get(r.get(name), np.nan) for r in records],  # type: ignore[arg-type]
+            dtype=np.float64,
+        )
     return cols

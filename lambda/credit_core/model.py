@@ -87,7 +87,9 @@ class ScoringModel:
         object.__setattr__(self, "_one_contrib", OneRow(self.booster, CONTRIB, width))
 
     def raw_score(self, x: np.ndarray) -> np.ndarray:
-        return self._one_raw(x) if len(x) == 1 else self.booster.predict(x, raw_score=True)
+        if len(x) == 1:
+            return self._one_raw(x)
+        return np.asarray(self.booster.predict(x, raw_score=True))
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """Calibrated log-odds of default."""
@@ -105,7 +107,7 @@ class ScoringModel:
         raw = (
             self._one_contrib(x)[None, :]
             if len(x) == 1
-            else self.booster.predict(x, pred_contrib=True)
+            else np.asarray(self.booster.predict(x, pred_contrib=True))
         )
         return self.platt_a * raw[:, :-1], self.platt_a * raw[:, -1] + self.platt_b
 

@@ -160,6 +160,7 @@ def _ranges(present: list[tuple], min_count: int) -> list[Bin]:
         left = groups[k - 1] if k else None
         right = groups[k + 1] if k + 1 < len(groups) else None
         if right is None or (left is not None and _size(left) <= _size(right)):
+            assert left is not None  # more than one bin: the last one has a left neighbour
             left.merge(worst)
             left.hi = worst.hi
             del groups[k]

@@ -247,7 +247,7 @@ def history_phrase(
         of = "" if total is None else _number(float(total), 0, words)
         return template.format(n=n, total=of, value=shown)
     if f.unit == "count" and not meaning.startswith(("most ", "plus ")):
-        if total is not None:
+        if total is not None and f.of is not None:
             return f"{shown} {words['of']} {format_value(f.of, total, lang)} {meaning}"
         return f"{shown} {_singular(meaning, lang) if x == 1 else meaning}"
     if f.unit in ("days", "months") and meaning.split(" ")[0] in (f.unit, words[f.unit]):

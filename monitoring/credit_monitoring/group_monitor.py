@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from credit_core.contracts import ModelCard
 from credit_core.groups import MISSING, ordered
 
 MAX_SHIFT_PT = 10.0  # |current - reference refusal rate| of a group, percentage points
@@ -53,16 +54,14 @@ def rates(groups: Mapping[str, np.ndarray], refused: np.ndarray) -> dict[str, di
     return out
 
 
-def rates_from_card(card: Mapping[str, Any]) -> dict[str, dict[str, Rate]]:
+def rates_from_card(card: ModelCard) -> dict[str, dict[str, Rate]]:
     """The rate table of the model card's ``fairness.report`` (training's holdout); empty when
     the card has none."""
-    report = (card.get("fairness") or {}).get("report") or {}
+    if card.fairness is None:
+        return {}
     return {
-        name: {
-            str(g["group"]): Rate(int(g["count"]), float(g["refusal_rate"]))
-            for g in a.get("groups", [])
-        }
-        for name, a in (report.get("attributes") or {}).items()
+        name: {g.group: Rate(g.count, g.refusal_rate) for g in a.groups}
+        for name, a in card.fairness.report.attributes.items()
     }
 
 

@@ -1,8 +1,8 @@
 """Reading the API's request log for a time window (S3 prefix or folder).
 
 Layout (README, "The scoring API"): ``LOG_URI/dt=YYYY-MM-DD/HHMMSS-<request id>.jsonl``, one JSON
-line per scored application with ``request_id``, ``item``, ``timestamp``, ``model_version``,
-``inputs``, ``features``, ``probability``, ``decision`` and ``warnings``. Only the day partitions
+line per scored application, a :class:`credit_core.contracts.DecisionRecord` (older record
+versions are upgraded on reading). Only the day partitions
 of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
 sample of its objects (the summary says how much); lines that are not valid records are skipped
 and counted; lines of another model version (or of the served version with another feature
@@ -21,9 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from credit_core import storage
+from credit_core.contracts import (
+    ContractError,
+    ContractVersionError,
+    DecisionRecord,
+    InputValue,
+    read_record,
+)
 from credit_core.groups import ATTRIBUTES, Attribute
 from credit_core.schema import Column
 from credit_monitoring.drift import as_float
@@ -149,38 +155,36 @@ class Window:
         }
 
 
-def _scalar(value: Any) -> bool:
-    """An input value as the API logs it: a number, a level (string) or missing (null)."""
-    return value is None or isinstance(value, str | int | float)
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A record of the served version: its inputs decoded, the fields the analysis uses."""
+
+    inputs: dict[str, Any]
+    probability: float
+    refused: bool
 
 
-def _valid(rec: Any) -> bool:
-    return (
-        isinstance(rec, dict)
-        and isinstance(rec.get("model_version"), str)
-        and isinstance(rec.get("inputs"), dict)
-        and all(_scalar(v) for v in rec["inputs"].values())
-        and isinstance(rec.get("probability"), int | float)
-        and not isinstance(rec.get("probability"), bool)
-        and 0.0 <= rec["probability"] <= 1.0
-        and isinstance(rec.get("decision"), str)
-        and isinstance(rec.get("timestamp"), str)
-        and isinstance(rec.get("warnings", []), list)
-    )
+def decode(line: bytes) -> tuple[DecisionRecord, dict[str, InputValue], datetime]:
+    """One log line as its record, its inputs and its time (aware, UTC). Raises
+    ``ContractError`` (not a record, inputs not scalars), ``ContractVersionError`` (a newer
+    record version than this code reads) or ``ValueError`` (a timestamp that is no ISO time)."""
+    rec = read_record(line)
+    return rec, rec.input_values(), logged_at(rec)
 
 
-def parse_line(line: bytes) -> dict[str, Any] | None:
-    """One log line as a record (its ``timestamp`` parsed to an aware UTC datetime under
-    ``when``), or None if it is not a valid record."""
+def parse_line(line: bytes) -> DecisionRecord | None:
+    """One log line as a :class:`DecisionRecord` (upgraded if older), or None if it is not a
+    valid record (its inputs and timestamp checked too); :func:`logged_at` gives its time."""
     try:
-        rec = orjson.loads(line)
-        if not _valid(rec):
-            return None
-        when = datetime.fromisoformat(rec["timestamp"])
-    except (orjson.JSONDecodeError, ValueError):
+        return decode(line)[0]
+    except (ContractError, ContractVersionError, ValueError):
         return None
-    rec["when"] = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return rec
+
+
+def logged_at(rec: DecisionRecord) -> datetime:
+    """The record's timestamp as an aware UTC datetime (a naive one is taken as UTC)."""
+    when = datetime.fromisoformat(rec.timestamp)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def partitions(log_uri: str) -> list[tuple[date, str]]:
@@ -206,8 +210,8 @@ def partitions(log_uri: str) -> list[tuple[date, str]]:
     return sorted(out)
 
 
-def _column_values(records: Sequence[dict], column: Column) -> np.ndarray:
-    values = [r["inputs"].get(column.name) for r in records]
+def _column_values(records: Sequence[Line], column: Column) -> np.ndarray:
+    values = [r.inputs.get(column.name) for r in records]
     if not column.is_categorical:
         try:
             return np.array(values, dtype=np.float64)  # numbers and None (-> NaN)
@@ -216,10 +220,10 @@ def _column_values(records: Sequence[dict], column: Column) -> np.ndarray:
     return as_float(values, column)
 
 
-def _group_labels(records: Sequence[dict], attribute: Attribute) -> np.ndarray:
+def _group_labels(records: Sequence[Line], attribute: Attribute) -> np.ndarray:
     """Each record's group of one sensitive attribute, from its inputs as received (a field
     the client did not send, or a string where a number belongs, is ``missing``)."""
-    values = [r["inputs"].get(attribute.column) for r in records]
+    values = [r.inputs.get(attribute.column) for r in records]
     try:
         return attribute.groups_of(values)
     except (TypeError, ValueError):  # a numeric attribute logged as a string
@@ -243,15 +247,15 @@ def collect(
         columns={c.name: [] for c in columns}, group_labels={a.name: [] for a in ATTRIBUTES}
     )
     others: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    chunk: list[dict] = []
+    chunk: list[Line] = []
 
     def flush() -> None:
         if not chunk:
             return
         for c in columns:
             window.columns[c.name].append(_column_values(chunk, c))
-        window.probability.append(np.array([r["probability"] for r in chunk], dtype=np.float64))
-        window.refused.append(np.array([r["decision"] == "refuse" for r in chunk], dtype=bool))
+        window.probability.append(np.array([r.probability for r in chunk], dtype=np.float64))
+        window.refused.append(np.array([r.refused for r in chunk], dtype=bool))
         for a in ATTRIBUTES:
             window.group_labels[a.name].append(_group_labels(chunk, a))
         window.rows += len(chunk)
@@ -261,31 +265,23 @@ def collect(
         for line in blob.splitlines():
             if not line.strip():
                 continue
-            try:
-                rec = orjson.loads(line)
-                ok = _valid(rec)
-                when = datetime.fromisoformat(rec["timestamp"]) if ok else None
-            except (orjson.JSONDecodeError, ValueError):
-                ok = False
-            if not ok or when is None:
+            try:  # a newer record version than this job reads counts as malformed too
+                rec, inputs, when = decode(line)
+            except (ContractError, ContractVersionError, ValueError):
                 window.malformed += 1
                 continue
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
             if not since <= when < until:
                 window.outside_window += 1
                 continue
-            feats = rec.get("features")
-            key = rec["model_version"]
-            if key == version and not (isinstance(feats, list) and len(feats) == n_features):
+            key = rec.model_version
+            if key == version and len(rec.features) != n_features:
                 key = f"{key} (other feature contract)"
             if key != version:
-                others[key].append((float(rec["probability"]), rec["decision"] == "refuse"))
+                others[key].append((rec.probability, rec.decision == "refuse"))
                 continue
-            for w in rec.get("warnings") or ():
-                if isinstance(w, dict):
-                    window.warnings[str(w.get("field"))][str(w.get("kind"))] += 1
-            chunk.append(rec)
+            for w in rec.warnings:
+                window.warnings[w.field][w.kind] += 1
+            chunk.append(Line(inputs, rec.probability, rec.decision == "refuse"))
             if len(chunk) >= CHUNK_LINES:
                 flush()
     flush()

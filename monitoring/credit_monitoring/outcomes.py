@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credit_core.contracts import DecisionRecord
 from credit_monitoring import estimate
 
 ID_COLUMN = "SK_ID_CURR"
@@ -133,7 +134,7 @@ def _get(rec: Any, key: str, default: Any = None) -> Any:
 
 
 def decision_frame(records: Iterable[Any]) -> pd.DataFrame:
-    """The decision records (log dicts or typed records) as a frame: ``request_id``, ``item``,
+    """The decision records (:class:`~credit_core.contracts.DecisionRecord` or log dicts) as a frame: ``request_id``, ``item``,
     ``when`` (UTC), ``sk_id_curr`` (Int64 or NA), ``probability``, ``refused``, ``model_version``.
 
     Uses only request id, item, timestamp, ``inputs.SK_ID_CURR``, probability, decision and
@@ -144,7 +145,9 @@ def decision_frame(records: Iterable[Any]) -> pd.DataFrame:
         if isinstance(when, str):
             when = datetime.fromisoformat(when)
         when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        inputs = _get(rec, "inputs") or {}
+        inputs = (
+            rec.input_values() if isinstance(rec, DecisionRecord) else _get(rec, "inputs") or {}
+        )
         sk_id = _get(inputs, ID_COLUMN)
         rows.append(
             (

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from credit_core import storage
+from credit_core.contracts import DEFAULT_COST_WEIGHTS
 from credit_monitoring import jsonout, logs
 from credit_monitoring.outcomes import (
-    ID_COLUMN,
     METRICS,
     SELECTION_BIAS,
     OutcomesError,
@@ -28,7 +28,6 @@ from credit_monitoring.outcomes import (
     read_outcomes,
 )
 
-DEFAULT_WEIGHTS = {"fn": 10.0, "fp": 1.0}  # the training default (credit_training.cost)
 CACHE = Path(tempfile.gettempdir()) / "credit-outcomes-bundle"
 FILES = ("outcomes.json", "outcomes.md", "outcomes.html")
 
@@ -44,7 +43,7 @@ def read_decisions(
         if (since is None or day >= since.date()) and (until is None or day <= until.date())
         for obj in logs.list_objects(prefix)
     ]
-    kept, malformed = [], 0
+    frames, kept, malformed = [], [], 0
     for blob in logs.read_all(objects):
         for line in blob.splitlines():
             if not line.strip():
@@ -53,14 +52,15 @@ def read_decisions(
             if rec is None:
                 malformed += 1
                 continue
-            when = rec["when"]
+            when = logs.logged_at(rec)
             if (since and when < since) or (until and when >= until):
                 continue
-            inputs = rec["inputs"]
-            rec["inputs"] = {ID_COLUMN: inputs.get(ID_COLUMN)}  # the rest is not needed here
-            rec.pop("features", None)
             kept.append(rec)
-    return decision_frame(kept), malformed
+            if len(kept) >= logs.CHUNK_LINES:  # the frame's few columns, not whole records
+                frames.append(decision_frame(kept))
+                kept.clear()
+    frames.append(decision_frame(kept))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], malformed
 
 
 def stored_summaries(reports_uri: str) -> list[tuple[str, dict[str, Any]]]:
@@ -112,14 +112,15 @@ def matching_summary(
 def cost_weights(bundle_uri: str | None) -> dict[str, Any]:
     """The card's ``cost_weights`` (the training default when no bundle is given)."""
     if not bundle_uri:
-        return DEFAULT_WEIGHTS | {"source": "default (no --bundle)"}
+        default = DEFAULT_COST_WEIGHTS
+        return {"fn": default.fn, "fp": default.fp, "source": "default (no --bundle)"}
     from credit_core.bundle import load_bundle
 
     bundle = load_bundle(bundle_uri, cache_dir=CACHE)
-    weights = bundle.card.get("cost_weights", DEFAULT_WEIGHTS)
+    weights = bundle.card.cost_weights
     return {
-        "fn": float(weights["fn"]),
-        "fp": float(weights["fp"]),
+        "fn": weights.fn,
+        "fp": weights.fp,
         "source": f"model card {bundle.version}",
     }
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from credit_core import storage
 from credit_core.bundle import REFERENCE, Bundle, fetch, load_bundle
+from credit_core.contracts import ModelCard, encode_pretty, summary_from
 from credit_core.groups import ATTRIBUTES, assign_groups
 from credit_core.schema import Column, application_schema
 from credit_monitoring import estimate, group_monitor, jsonout, logs, report
@@ -135,8 +136,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
     run_id = run_id or f"{now:%H%M%S}-{uuid.uuid4().hex[:8]}"
     run_prefix = f"dt={now:%Y-%m-%d}/{run_id}"
     card = bundle.card
-    weights = card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
-    fn, fp = float(weights["fn"]), float(weights["fp"])
+    fn, fp = card.cost_weights.fn, card.cost_weights.fp
     threshold = bundle.model.threshold
     summary: dict[str, Any] = {
         "status": "ok" if window.rows else "no_data",
@@ -157,7 +157,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
     ref_p = reference["score"].to_numpy(np.float64)
     summary["training"] = {
         "default_rate": round(float(reference[target].mean()), 6) if target in reference else None,
-        "business_cost_per_application": _training_cost(card, reference, target, threshold, fn, fp),
+        "business_cost_per_application": _training_cost(card),
         "refusal_rate": round(float(np.mean(ref_p >= threshold)), 6),
         "mean_probability": round(float(ref_p.mean()), 6),
     }
@@ -215,7 +215,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
 
 
 def group_fairness(
-    window: logs.Window, reference: pd.DataFrame, ref_refused: np.ndarray, card: dict
+    window: logs.Window, reference: pd.DataFrame, ref_refused: np.ndarray, card: ModelCard
 ) -> dict[str, Any]:
     """Refusal rate per group in the window against the reference: the bundle's reference
     sample scored at the threshold where it holds the attribute's column, else the model
@@ -245,19 +245,9 @@ def _by_kind(warnings: dict) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _training_cost(
-    card: dict, reference: pd.DataFrame, target: str, threshold: float, fn: float, fp: float
-) -> float | None:
-    """The holdout cost from the model card; else the cost on the reference sample."""
-    holdout = card.get("metrics", {}).get("holdout", {})
-    if "business_cost" in holdout:
-        return round(float(holdout["business_cost"]), 6)
-    if target not in reference:
-        return None
-    perf = estimate.actual(
-        reference[target].to_numpy(), reference["score"].to_numpy(), threshold, fn, fp
-    )
-    return round(perf.business_cost_per_application, 6)
+def _training_cost(card: ModelCard) -> float:
+    """The holdout cost per application from the model card."""
+    return round(card.metrics.holdout.business_cost, 6)
 
 
 def _write(reports_uri: str, run_prefix: str, summary: dict[str, Any], page: str) -> dict[str, Any]:
@@ -266,7 +256,7 @@ def _write(reports_uri: str, run_prefix: str, summary: dict[str, Any], page: str
     storage.write_bytes(
         storage.join(reports_uri, report_key), page.encode("utf-8"), "text/html; charset=utf-8"
     )
-    body = jsonout.dumps(summary)
+    body = encode_pretty(summary_from(jsonout.finite(summary)))
     storage.write_bytes(
         storage.join(reports_uri, run_prefix, "summary.json"), body, "application/json"
     )

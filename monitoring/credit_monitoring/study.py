@@ -247,8 +247,7 @@ def performance(
     ROC AUC, see :data:`estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION`).
     """
     schema = application_schema()
-    weights = bundle.card.get("cost_weights", {"fn": 10.0, "fp": 1.0})
-    fn, fp = float(weights["fn"]), float(weights["fp"])
+    fn, fp = bundle.card.cost_weights.fn, bundle.card.cost_weights.fp
     threshold = bundle.model.threshold
     p = scores(bundle, current)
     calibrated = None
@@ -291,11 +290,14 @@ def performance(
 def write_outputs(out: str, summary: dict[str, Any], page: str) -> dict[str, str]:
     """report.html and summary.json under ``out`` (a folder or an S3 prefix)."""
     from credit_core import storage
+    from credit_core.contracts import encode_pretty, summary_from
 
     paths = {
         "report": storage.join(out, "report.html"),
         "summary": storage.join(out, "summary.json"),
     }
     storage.write_bytes(paths["report"], page.encode("utf-8"), "text/html; charset=utf-8")
-    storage.write_bytes(paths["summary"], jsonout.dumps(summary), "application/json")
+    storage.write_bytes(
+        paths["summary"], encode_pretty(summary_from(jsonout.finite(summary))), "application/json"
+    )
     return paths

@@ -31,7 +31,7 @@ VALUES = st.one_of(
 def decoder(bundle_dir, tmp_path_factory):
     bundle = load_bundle(str(bundle_dir), None, tmp_path_factory.mktemp("cache"))
     card = bundle.card
-    return RequestDecoder(card["contract"], card["data"]["id_col"], bundle.model.spec, 5)
+    return RequestDecoder(card.contract, card.data.id_col, bundle.model.spec, 5)
 
 
 def test_msgspec_and_pydantic_accept_the_same_applications(decoder, applications):

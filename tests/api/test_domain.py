@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from credit_core import features
+from credit_core.contracts import FieldDomain, read_published_card
 from tests.api.conftest import REGION
 from tests.unit.test_domain import IMPOSSIBLE
 
@@ -23,10 +24,10 @@ def _base(applications, card, oldest: bool = True):
     smallest value training saw), made the oldest applicant so that any employment length fits
     in the life, unless ``oldest`` is False."""
     app = dict(applications[0])
-    for name, field in card["contract"]["fields"].items():
+    for name, field in card.contract.fields.items():
         if name not in app:
-            seen = field["training"]
-            app[name] = seen["levels"][0] if "levels" in seen else seen["min"]
+            seen = field.training
+            app[name] = seen.levels[0] if seen.levels else seen.min
     return app | {"DAYS_BIRTH": OLDEST} if oldest else app
 
 
@@ -55,7 +56,7 @@ def _public_bodies(shared_stats, base, fields):
 
 def test_every_public_minimum_and_maximum_is_scored(api, applications, shared_stats):
     card = api.module.state.bundle.card
-    fields = card["contract"]["fields"]
+    fields = card.contract.fields
     base = _base(applications, card)
     cases = list(_public_bodies(shared_stats, base, fields))
     assert {name for name, *_ in cases} == set(fields)  # every column the model uses
@@ -104,10 +105,15 @@ def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     # was the example until the model stopped taking gender as an input)
     name, field = next(
         (n, f)
-        for n, f in card["contract"]["fields"].items()
-        if f["type"] == "category" and set(f["domain"]["levels"]) - set(f["training"]["levels"])
+        for n, f in card.contract.fields.items()
+        if f.type == "category"
+        and f.domain is not None
+        and f.training is not None
+        and set(f.domain.levels) - set(f.training.levels or ())
     )
-    level = sorted(set(field["domain"]["levels"]) - set(field["training"]["levels"]))[0]
+    assert field.domain is not None and field.training is not None
+    trained = field.training.levels or []
+    level = sorted(set(field.domain.levels) - set(trained))[0]
     base = {k: v for k, v in _base(applications, card, False).items() if k != name}
     status, unseen, _ = api.call("POST", "/v1/score", base | {name: level})
     assert status == 200
@@ -115,7 +121,7 @@ def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     spec = bundle.model.spec
     x = features.transform(spec, features.columns_from_records(spec, [base]))
     assert unseen["probability"] == pytest.approx(float(bundle.model.probability(x)[0]), abs=1e-12)
-    if not field["required"]:  # a required field cannot be sent missing: only the model says
+    if not field.required:  # a required field cannot be sent missing: only the model says
         _, missing, _ = api.call("POST", "/v1/score", base)
         _, null, _ = api.call("POST", "/v1/score", base | {name: None})
         assert unseen["probability"] == missing["probability"] == null["probability"]
@@ -123,22 +129,22 @@ def test_an_unseen_level_is_scored_as_missing_and_says_so(api, applications):
     warning = unseen["warnings"][-1]
     assert warning["field"] == name and warning["kind"] == "unseen_level"
     assert warning["value"] == level and warning["scored_as"] == "missing"
-    for seen_level in field["training"]["levels"]:  # seen levels are scored as themselves
+    for seen_level in trained:  # seen levels are scored as themselves
         _, seen, _ = api.call("POST", "/v1/score", base | {name: seen_level})
         assert seen["warnings"] == unseen["warnings"][:-1]
 
 
 def test_outside_training_range_is_scored_logged_and_counted(api, applications, capsys):
     card = api.module.state.bundle.card
-    annuity = card["contract"]["fields"]["AMT_ANNUITY"]
-    high = annuity["training"]["max"] + 1000.0
+    annuity = card.contract.fields["AMT_ANNUITY"]
+    high = annuity.training.max + 1000.0
     base = _base(applications, card)
     capsys.readouterr()
     status, body, _ = api.call("POST", "/v1/score", base | {"AMT_ANNUITY": high})
     assert status == 200 and 0 < body["probability"] < 1
     (warning,) = [w for w in body["warnings"] if w["field"] == "AMT_ANNUITY"]
     assert warning["kind"] == "outside_training_range" and warning["value"] == high
-    assert warning["training_max"] == annuity["training"]["max"]
+    assert warning["training_max"] == annuity.training.max
     out = capsys.readouterr().out
     emf = [json.loads(line) for line in out.splitlines() if '"ScoringWarnings"' in line]
     assert any(m.get("kind") == "outside_training_range" for m in emf), out[-2000:]
@@ -254,13 +260,14 @@ def test_an_unknown_or_no_reference_field_is_refused_by_name(api):
 def test_model_card_needs_the_key_and_carries_the_contract(api):
     status, _, _ = api.call("GET", "/v1/model", key=None)
     assert status == 401
-    status, card, _ = api.call("GET", "/v1/model")
+    status, body, _ = api.call("GET", "/v1/model")
     assert status == 200
-    employed = card["contract"]["fields"]["DAYS_EMPLOYED"]
-    assert employed["type"] == "integer"
-    assert employed["domain"] == {"min": -45000, "max": 0, "sentinels": [365243]}
-    assert employed["training"]["max"] <= 0  # the sentinel is not part of the training range
-    assert "employment_within_life" in card["contract"]["rules"]
+    card = read_published_card(body)
+    employed = card.contract.fields["DAYS_EMPLOYED"]
+    assert employed.type == "integer"
+    assert employed.domain == FieldDomain(min=-45000, max=0, sentinels=[365243])
+    assert employed.training.max <= 0  # the sentinel is not part of the training range
+    assert "employment_within_life" in card.contract.rules
 
 
 def _edges(domain) -> list[float]:
@@ -288,9 +295,7 @@ def test_vectorised_checks_agree_with_the_schema_check_at_every_edge(bundle_dir,
     from credit_core.schema import application_schema
 
     bundle = load_bundle(str(bundle_dir))
-    decoder = RequestDecoder(
-        bundle.card["contract"], bundle.card["data"]["id_col"], bundle.model.spec, 10
-    )
+    decoder = RequestDecoder(bundle.card.contract, bundle.card.data.id_col, bundle.model.spec, 10)
     schema = application_schema()
     base = _base(applications, bundle.card)
     checked = 0

@@ -50,7 +50,7 @@ def test_every_scored_request_is_logged_to_s3(api, applications):
     } <= set(first)
     assert first["probability"] == pytest.approx(body["results"][0]["probability"])
     assert first["inputs"] == applications[0]  # as received
-    names = api.module.state.bundle.card["features"]["names"]
+    names = api.module.state.bundle.card.features.names
     features = dict(zip(names, first["features"], strict=True))
     inputs = applications[0]
     assert features["PAYMENT_RATE"] == pytest.approx(inputs["AMT_ANNUITY"] / inputs["AMT_CREDIT"])

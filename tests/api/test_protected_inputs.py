@@ -18,11 +18,12 @@ def _with_gender(application: dict, gender: str | None) -> dict:
 
 def test_the_card_leaves_gender_out_of_the_inputs_and_says_so(api):
     card = api.module.state.bundle.card
-    assert "CODE_GENDER" not in card["features"]["names"]
-    assert "CODE_GENDER" not in card["contract"]["fields"]
-    assert card["contract"]["unscored"]["CODE_GENDER"]["domain"]["levels"] == ["F", "M", "XNA"]
-    assert card["fairness"]["policy"]["protected_inputs"] == ["CODE_GENDER"]
-    assert card["fairness"]["policy"]["measured_attributes"]["gender"] == "CODE_GENDER"
+    assert "CODE_GENDER" not in card.features.names
+    assert "CODE_GENDER" not in card.contract.fields
+    assert card.contract.unscored["CODE_GENDER"].domain.levels == ["F", "M", "XNA"]
+    assert card.fairness is not None
+    assert card.fairness.policy.protected_inputs == ["CODE_GENDER"]
+    assert card.fairness.policy.measured_attributes["gender"] == "CODE_GENDER"
 
 
 def test_gender_is_accepted_and_never_changes_the_score(api, applications):
@@ -68,4 +69,4 @@ def test_the_request_log_keeps_gender_as_sent_for_fairness_monitoring(api, appli
     (key,) = [k for k in keys if body["request_id"] in k]
     record = json.loads(s3.get_object(Bucket="requests", Key=key)["Body"].read())
     assert record["inputs"]["CODE_GENDER"] == "F"
-    assert len(record["features"]) == len(api.module.state.bundle.card["features"]["names"])
+    assert len(record["features"]) == len(api.module.state.bundle.card.features.names)

@@ -6,6 +6,7 @@ import json
 import boto3
 import pytest
 
+from credit_core.contracts import read_card
 from tests.api.conftest import API_KEY, REGION, LambdaContext, upload_bundle, v2_event
 
 pytestmark = pytest.mark.slow
@@ -49,8 +50,8 @@ def test_unknown_level_names_the_allowed_values(api, applications):
 
 
 def test_missing_required_field(api, applications):
-    card = json.loads(api.module.state.bundle.directory.joinpath("model_card.json").read_text())
-    required = card["contract"]["required"]
+    card = read_card(api.module.state.bundle.directory.joinpath("model_card.json").read_bytes())
+    required = card.contract.required
     assert required, "the contract declares required fields"
     bad = {k: v for k, v in applications[0].items() if k != required[0]}
     body = _problem(*api.call("POST", "/v1/score", bad), 422)
@@ -59,7 +60,7 @@ def test_missing_required_field(api, applications):
 
 def test_absent_optional_fields_are_missing_values(api, applications):
     card = api.module.state.bundle.card
-    required = set(card["contract"]["required"])
+    required = set(card.contract.required)
     minimal = {k: v for k, v in applications[0].items() if k in required}
     status, body, _ = api.call("POST", "/v1/score", minimal)
     assert status == 200 and 0 < body["probability"] < 1

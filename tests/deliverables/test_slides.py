@@ -10,6 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from credit_core.contracts import (
+    ColumnDrift,
+    DriftSummary,
+    Performance,
+    RankedColumn,
+    Window,
+    encode_pretty,
+    read_card,
+)
+
 PRESENTATION = Path(__file__).resolve().parents[2] / "docs" / "presentation"
 
 
@@ -71,8 +81,8 @@ def _slides(exported, trained, tmp_path, drift_summary=None) -> str:
 @pytest.mark.slow
 def test_slides_carry_the_model_card_figures(exported, trained, tmp_path):
     # Given the exported champion of a small training run
-    card = json.loads(
-        (exported / trained["summary"]["registered_version"] / "model_card.json").read_text()
+    card = read_card(
+        (exported / trained["summary"]["registered_version"] / "model_card.json").read_bytes()
     )
     manifest = json.loads((trained["cfg"].data / "drift_manifest.json").read_text())
 
@@ -80,15 +90,15 @@ def test_slides_carry_the_model_card_figures(exported, trained, tmp_path):
     md = _slides(exported, trained, tmp_path)
 
     # Then the numbers are the card's, the figures are inline PNGs, nothing is loaded from outside
-    holdout = card["metrics"]["holdout"]
-    assert f"holdout ROC AUC **{holdout['roc_auc']:.3f}**" in md
-    assert f"**{holdout['business_cost']:.3f}**" in md
+    holdout = card.metrics.holdout
+    assert f"holdout ROC AUC **{holdout.roc_auc:.3f}**" in md
+    assert f"**{holdout.business_cost:.3f}**" in md
     assert (
-        f"chosen on **out-of-fold** predictions of the training part: **{card['threshold']:.3f}**"
+        f"chosen on **out-of-fold** predictions of the training part: **{card.threshold:.3f}**"
         in md.replace("Chosen", "chosen")
     )
     assert f"| columns changed in production | {len(manifest['drifted_columns'])} |" in md
-    assert f"model v{card['model_version']}" in md
+    assert f"model v{card.model_version}" in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", md)
     assert len(images) == 4 and all(i.startswith("data:image/png;base64,") for i in images)
     assert "http://" not in md and "https://" not in md
@@ -102,49 +112,40 @@ def test_monitoring_slide_reads_the_drift_summary(exported, trained, tmp_path):
     manifest = json.loads((trained["cfg"].data / "drift_manifest.json").read_text())
     material = sorted(n for n, e in manifest["drifted_columns"].items() if e["material"])
     changed = material[0]
-    summary = {
-        "status": "ok",
-        "generated_at": "2026-11-30T06:00:00+00:00",
-        "window": {"since": "2026-11-23T00:00:00+00:00", "until": "2026-11-30T00:00:00+00:00"},
-        "model_version": "1",
-        "rows": 812,
-        "drift_share": 0.25,
-        "drifted_columns": 2,
-        "columns": [
-            {
-                "name": changed,
-                "method": "wasserstein",
-                "score": 0.4,
-                "threshold": 0.1,
-                "drifted": True,
-            },
-            {
-                "name": "FLAG_MOBIL",
-                "method": "chisquare",
-                "score": 0.2,
-                "threshold": 0.1,
-                "drifted": True,
-            },
-            {
-                "name": "CNT_CHILDREN",
-                "method": "chisquare",
-                "score": 0.01,
-                "threshold": 0.1,
-                "drifted": False,
-            },
+
+    def column(name: str, method: str, score: float, drifted: bool) -> ColumnDrift:
+        return ColumnDrift(
+            name=name, method=method, score=score, threshold=0.1, drifted=drifted,
+            missing_rate_reference=0.0, missing_rate_current=0.0, importance_share=0.05,
+            values_psi=score, missing_psi=0.0,
+        )  # fmt: skip
+
+    columns = [
+        column(changed, "psi_deciles", 0.4, True),
+        column("FLAG_MOBIL", "psi_levels", 0.2, True),
+        column("CNT_CHILDREN", "psi_levels", 0.01, False),
+    ]
+    summary = DriftSummary(
+        status="ok",
+        generated_at="2026-11-30T06:00:00+00:00",
+        window=Window(since="2026-11-23T00:00:00+00:00", until="2026-11-30T00:00:00+00:00"),
+        model_version="1",
+        rows=812,
+        drift_share=0.25,
+        drifted_columns=2,
+        columns=columns,
+        top_drifted=[
+            RankedColumn(rank=r, name=c.name, method=c.method, score=c.score, threshold=0.1)
+            for r, c in enumerate(columns[:2], 1)
         ],
-        "refusal_rate": 0.31,
-        "estimated": {
-            "default_rate": 0.097,
-            "business_cost_per_application": 0.61,
-            "roc_auc": 0.74,
-        },
-        "training": {"default_rate": 0.081, "business_cost_per_application": 0.55},
-        "actual": {"default_rate": 0.102, "business_cost_per_application": 0.64},
-        "actual_interval": {"business_cost_per_application": [0.58, 0.70]},
-    }
+        refusal_rate=0.31,
+        estimated=Performance(default_rate=0.097, business_cost_per_application=0.61, roc_auc=0.74),
+        training=Performance(default_rate=0.081, business_cost_per_application=0.55),
+        actual=Performance(default_rate=0.102, business_cost_per_application=0.64),
+        actual_interval={"business_cost_per_application": [0.58, 0.70]},
+    )
     path = tmp_path / "latest.json"
-    path.write_text(json.dumps(summary))
+    path.write_bytes(encode_pretty(summary))
 
     # When the slides are filled
     md = _slides(exported, trained, tmp_path, path)

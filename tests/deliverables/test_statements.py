@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from credit_core.contracts import Calibration
 from tests.deliverables.test_slides import PRESENTATION, _module
 
 REPO = PRESENTATION.parents[1]
@@ -60,11 +61,11 @@ def test_every_calibration_method_training_can_write_has_its_statement(build):
 
     for method in final_fit.METHODS:
         text = build.calibration_statement(
-            {"calibration": {"method": method, "calibration_rows": 1234, "fit_rows": 9}}
+            Calibration(method=method, a=1.0, b=0.0, calibration_rows=1234, fit_rows=9)
         )
         assert ("slice" in text) == (method == final_fit.SLICE)
     with pytest.raises(KeyError):
-        build.calibration_statement({"calibration": {"method": "isotonic_somewhere"}})
+        build.calibration_statement(Calibration(method="isotonic_somewhere", a=1.0, b=0.0))
 
 
 def test_the_notebook_describes_training_s_default_calibration(build):

@@ -6,44 +6,60 @@ import importlib.util
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 import pytest
 
+from credit_core.contracts import (
+    FeatureContract,
+    FieldContract,
+    FieldDomain,
+    FieldTraining,
+    Score,
+    to_builtins,
+)
+from credit_core.contracts.decision import Decision
 from tests.infra.cfn import ROOT
 
 spec = importlib.util.spec_from_file_location("smoke", ROOT / "infra/smoke.py")
 smoke = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(smoke)
 
-CONTRACT = {
-    "fields": {
-        "SK_ID_CURR": {
-            "type": "integer",
-            "domain": {"min": 100000},
-            "training": {"min": 100002, "max": 456255},
-            "required": True,
+CONTRACT = to_builtins(
+    FeatureContract(
+        fields={
+            "SK_ID_CURR": FieldContract(
+                type="integer", domain=FieldDomain(min=100000),
+                training=FieldTraining(min=100002, max=456255), required=True,
+            ),
+            "AMT_CREDIT": FieldContract(
+                type="number", domain=FieldDomain(min=0, min_exclusive=True),
+                training=FieldTraining(min=45000.0, max=4050000.0), required=True,
+            ),
+            "NAME_CONTRACT_TYPE": FieldContract(
+                type="category", domain=FieldDomain(levels=["Cash loans", "Revolving loans"]),
+                training=FieldTraining(levels=["Cash loans", "Revolving loans"]), required=True,
+            ),
+            "EXT_SOURCE_1": FieldContract(
+                type="number", domain=FieldDomain(min=0, max=1),
+                training=FieldTraining(min=0.01, max=0.96),
+            ),
         },
-        "AMT_CREDIT": {
-            "type": "number",
-            "domain": {"min": 0, "min_exclusive": True},
-            "training": {"min": 45000.0, "max": 4050000.0},
-            "required": True,
-        },
-        "NAME_CONTRACT_TYPE": {
-            "type": "category",
-            "domain": {"levels": ["Cash loans", "Revolving loans"]},
-            "training": {"levels": ["Cash loans", "Revolving loans"]},
-            "required": True,
-        },
-        "EXT_SOURCE_1": {
-            "type": "number",
-            "domain": {"min": 0, "max": 1},
-            "training": {"min": 0.01, "max": 0.96},
-            "required": False,
-        },
-    }
-}
+        required=["SK_ID_CURR", "AMT_CREDIT", "NAME_CONTRACT_TYPE"],
+    )
+)  # fmt: skip
+
+
+def scored(probability: float = 0.12, decision: str = "accept") -> dict:
+    """A /v1/score answer as the API writes it (the contract's Score)."""
+    return to_builtins(
+        Score(
+            request_id="r", sk_id_curr=100002, probability=probability, decision=decision,
+            risk_grade="A", threshold=0.4, model_version="1",
+        )
+    )  # fmt: skip
+
+
 KEY = "k" * 32
 
 
@@ -60,7 +76,7 @@ def test_sample_application_sets_required_fields_to_training_values():
 class StandIn(BaseHTTPRequestHandler):
     """Answers like the scoring API; ``score`` sets what POST /v1/score returns."""
 
-    score: ClassVar[tuple[int, dict]] = (200, {"probability": 0.12, "decision": "approve"})
+    score: ClassVar[tuple[int, dict]] = (200, scored())
     received: ClassVar[list[dict]] = []
 
     def _reply(self, status: int, body: dict) -> None:
@@ -97,13 +113,22 @@ def api():
     StandIn.received = []
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
-    StandIn.score = (200, {"probability": 0.12, "decision": "approve"})
+    StandIn.score = (200, scored())
 
 
 def test_smoke_passes_on_a_scored_application(api, capsys):
     assert smoke.main(api, KEY) == 0
     assert StandIn.received == [smoke.sample_application(CONTRACT)]
     assert "POST /v1/score -> 200" in capsys.readouterr().out
+
+
+def test_smoke_knows_the_contracts_decisions():
+    assert get_args(Decision) == smoke.DECISIONS
+
+
+def test_smoke_passes_on_a_refusal_too(api):
+    StandIn.score = (200, scored(0.8, "refuse"))
+    assert smoke.main(api, KEY) == 0
 
 
 def test_smoke_fails_on_a_wrong_key(api):
@@ -114,7 +139,8 @@ def test_smoke_fails_on_a_wrong_key(api):
     "score",
     [
         (503, {"title": "Model unavailable"}),
-        (200, {"probability": 1.5, "decision": "approve"}),
+        (200, scored(probability=1.5)),
+        (200, scored(decision="approve")),  # not a decision of the contract
         (200, {"probability": 0.2}),
     ],
 )

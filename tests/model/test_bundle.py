@@ -10,7 +10,8 @@ from moto import mock_aws
 
 from credit_api.validation import RequestDecoder
 from credit_core import storage
-from credit_core.bundle import BundleError, load_bundle
+from credit_core.bundle import BundleError, load_bundle, sha256
+from credit_core.contracts import CARD_VERSION
 from credit_core.features import columns_from_records, transform, transform_raw
 from credit_training import registry
 from credit_training.data import load_application
@@ -45,7 +46,7 @@ def test_training_and_serving_paths_give_identical_inputs_and_scores(trained, ro
     """The API's own decoder (JSON bytes -> validated raw matrix) and the shared transform give
     the matrix training built from the DataFrame, bit for bit, for a batch and for one row."""
     spec = load_bundle_spec(champion)
-    decoder = RequestDecoder(champion.card["contract"], "SK_ID_CURR", spec, max_batch=1000)
+    decoder = RequestDecoder(champion.card.contract, "SK_ID_CURR", spec, max_batch=1000)
     x_train_path = feature_matrix(spec, rows)
     records = _records(rows)
     body = json.dumps({"applications": records}).encode()
@@ -66,7 +67,7 @@ def test_training_and_serving_paths_give_identical_inputs_and_scores(trained, ro
 def load_bundle_spec(champion):
     from credit_core.features import FeatureSpec
 
-    return FeatureSpec.from_dict(champion.card["features"])
+    return FeatureSpec.from_dict(champion.card.features.spec_dict())
 
 
 def test_pred_contrib_equals_shap_tree_explainer(rows, champion):
@@ -87,10 +88,7 @@ def _assert_same_scores(bundle, champion, rows):
     expected = 1 / (
         1
         + np.exp(
-            -(
-                card["calibration"]["a"] * champion.booster.predict(x, raw_score=True)
-                + card["calibration"]["b"]
-            )
+            -(card.calibration.a * champion.booster.predict(x, raw_score=True) + card.calibration.b)
         )
     )
     np.testing.assert_allclose(bundle.model.probability(x), expected, rtol=1e-12)
@@ -114,18 +112,11 @@ def test_export_to_folder_round_trip(trained_store, rows, champion, tmp_path):
     } <= files
     bundle = load_bundle(str(out), cache_dir=tmp_path / "cache")
     card = bundle.card
-    assert card["model_version"] == version and card["run_id"] == champion.run_id
-    for key in (
-        "contract",
-        "features",
-        "threshold",
-        "cost_weights",
-        "metrics",
-        "library_versions",
-        "data",
-        "created_at",
-    ):
-        assert key in card
+    assert card.model_version == version and card.run_id == champion.run_id
+    assert card.schema_version == CARD_VERSION and card.contract.fields and card.data.rows
+    assert card.features.names == bundle.model.spec.names and card.library_versions
+    assert card.metrics.holdout.business_cost >= 0 and card.created_at
+    assert bundle.sha256 == sha256((out / version / "checksums.json").read_bytes())
     assert bundle.importance[0]["rank"] == 1
     _assert_same_scores(bundle, champion, rows)
     reference = pd.read_csv(out / version / "reference_sample.csv.gz")
@@ -154,6 +145,32 @@ def test_export_to_s3_round_trip(trained_store, rows, champion, tmp_path, monkey
         with pytest.raises(BundleError, match=r"checksum mismatch for model\.txt"):
             load_bundle("s3://models/credit", cache_dir=tmp_path / "s3cache2")
     storage.s3_client.cache_clear()
+
+
+def _rewrite_card(root, version: str, change) -> None:
+    """Edit the card of an exported version and its checksum (as an older or newer export)."""
+    folder = root / version
+    card = json.loads((folder / "model_card.json").read_text())
+    (folder / "model_card.json").write_text(json.dumps(change(card)))
+    sums = json.loads((folder / "checksums.json").read_text())
+    sums["model_card.json"] = sha256((folder / "model_card.json").read_bytes())
+    (folder / "checksums.json").write_text(json.dumps(sums))
+
+
+def test_cards_of_older_and_newer_versions(trained_store, champion, tmp_path):
+    version = champion.version
+    out = tmp_path / "bundles"
+    export_bundle(str(out), version=version)
+
+    # a card as exports wrote it before versions (no schema_version) is read, upgraded
+    _rewrite_card(out, version, lambda c: {k: v for k, v in c.items() if k != "schema_version"})
+    card = load_bundle(str(out), cache_dir=tmp_path / "c1").card
+    assert card.schema_version == CARD_VERSION and card.threshold == champion.card.threshold
+
+    # a newer card: the load says which version it cannot read
+    _rewrite_card(out, version, lambda c: c | {"schema_version": CARD_VERSION + 1})
+    with pytest.raises(BundleError, match=f"schema_version {CARD_VERSION + 1} is newer"):
+        load_bundle(str(out), cache_dir=tmp_path / "c2")
 
 
 def test_missing_pointer_is_a_bundle_error(tmp_path):

@@ -96,3 +96,46 @@ def test_skeleton_sees_prose_changes_but_not_figures(tiny_bundle):
     other["fairness"]["report"]["attributes"]["gender"]["groups"][0]["count"] += 7
     assert skeleton(render(other)) == skeleton(text)
     assert skeleton(text.replace("credit officers", "loan officers")) != skeleton(text)
+
+
+def _lost(raw, typed, path="$"):
+    """Paths of ``raw`` (the JSON written) that ``typed`` (the struct read back, as builtins)
+    dropped or changed; a key left out only because it holds its default (false, empty, null)
+    is no loss."""
+    if isinstance(raw, dict):
+        if not isinstance(typed, dict):
+            return [path]
+        return [
+            p
+            for k, v in raw.items()
+            for p in (
+                _lost(v, typed[k], f"{path}.{k}")
+                if k in typed
+                else ([] if not v else [f"{path}.{k}"])
+            )
+        ]
+    if isinstance(raw, list):
+        if not isinstance(typed, list) or len(raw) != len(typed):
+            return [path]
+        return [
+            p
+            for i, (a, b) in enumerate(zip(raw, typed, strict=True))
+            for p in _lost(a, b, f"{path}[{i}]")
+        ]
+    return [] if raw == typed else [path]
+
+
+def test_a_freshly_trained_cards_every_section_survives_the_typed_reader(tiny_bundle):
+    from credit_core import bundle, contracts
+
+    version = bundle.current_version(str(tiny_bundle))
+    raw = (tiny_bundle / version / bundle.CARD).read_bytes()
+    card = contracts.read_card(raw)
+    written = json.loads(raw)
+    assert _lost(written, contracts.to_builtins(card)) == []
+    # the parts the fairness work added are typed, not carried as loose mappings
+    assert card.fairness is not None and card.fairness.report.attributes["gender"].groups
+    assert card.data.synthetic_twin is not None and card.data.synthetic_twin.seed == 5
+    assert set(card.contract.unscored) == {"CODE_GENDER"}
+    assert card.contract.unscored["CODE_GENDER"].domain.levels
+    assert contracts.read_card(contracts.encode(card)) == card

@@ -76,7 +76,7 @@ def test_run_registers_a_champion_with_the_native_booster(trained, trained_store
     assert registry.alias_version(client, "credit-scoring", "champion") == s["registered_version"]
     model = registry.load_registered("credit-scoring", s["registered_version"])
     assert model.model_file.read_text().startswith("tree")  # LightGBM's own text format
-    assert model.card["threshold"] == pytest.approx(s["threshold"])
+    assert model.card.threshold == pytest.approx(s["threshold"])
     assert 0 < s["threshold"] < 0.5
     table = {(r["candidate"], r["strategy"]) for r in s["comparison"]}
     assert ("dummy", "none") in table and ("lightgbm", "smote") in table
@@ -103,13 +103,13 @@ def test_served_probabilities_match_the_default_rate_of_unseen_applications(
     from credit_training.featurize import feature_matrix
 
     served = registry.load_registered("credit-scoring", trained["summary"]["registered_version"])
-    card, cal = served.card, served.card["calibration"]
-    assert cal["method"] == "platt_on_final_model_slice"
-    training_part = round(card["data"]["rows"] * (1 - tiny_profile.holdout))
-    assert cal["fit_rows"] + cal["calibration_rows"] == training_part
-    assert cal["calibration_rows"] == pytest.approx(training_part * 0.15, abs=1)
-    spec = FeatureSpec.from_dict(card["features"])
-    model = ScoringModel(served.booster, spec, card["threshold"], cal["a"], cal["b"])
+    card, cal = served.card, served.card.calibration
+    assert cal.method == "platt_on_final_model_slice"
+    training_part = round(card.data.rows * (1 - tiny_profile.holdout))
+    assert cal.fit_rows + cal.calibration_rows == training_part
+    assert cal.calibration_rows == pytest.approx(training_part * 0.15, abs=1)
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
+    model = ScoringModel(served.booster, spec, card.threshold, cal.a, cal.b)
     p = model.probability(feature_matrix(spec, twin.train))
     observed = twin.train["TARGET"].mean()
     assert p.mean() / observed == pytest.approx(1.0, abs=0.05), (p.mean(), observed)

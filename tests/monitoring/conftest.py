@@ -9,11 +9,12 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
 
-from credit_core import storage
+from credit_core import contracts, storage
 from credit_core.bundle import load_bundle
 from credit_core.features import columns_from_records, transform
 from tests.conftest import REGION
@@ -58,7 +59,7 @@ def log_lines(
     records: list[dict],
     when: datetime,
     version: str | None = None,
-    warnings: list[list[dict]] | None = None,
+    warnings: list[list[contracts.ScoreWarning]] | None = None,
 ) -> bytes:
     """The request-log lines the API writes for one call (one line per application)."""
     bundle = load_bundle(str(bundle_dir), cache_dir=bundle_dir.parent / "cache")
@@ -66,24 +67,24 @@ def log_lines(
     x = transform(spec, columns_from_records(spec, records))
     p = bundle.model.probability(x)
     request_id = uuid.uuid4().hex
-    lines = []
-    for i, rec in enumerate(records):
-        lines.append(
-            json.dumps(
-                {
-                    "request_id": request_id,
-                    "item": i,
-                    "timestamp": when.isoformat(timespec="milliseconds"),
-                    "model_version": version or bundle.version,
-                    "inputs": rec,
-                    "features": [None if np.isnan(v) else float(v) for v in x[i]],
-                    "probability": float(p[i]),
-                    "decision": "refuse" if p[i] >= bundle.model.threshold else "approve",
-                    "warnings": (warnings[i] if warnings else []),
-                }
+    return contracts.encode_lines(
+        [
+            contracts.DecisionRecord(
+                request_id=request_id,
+                item=i,
+                timestamp=when.isoformat(timespec="milliseconds"),
+                model_version=version or bundle.version,
+                inputs=msgspec.Raw(msgspec.json.encode(rec)),
+                features=[None if np.isnan(v) else float(v) for v in x[i]],
+                probability=float(p[i]),
+                decision="refuse" if p[i] >= bundle.model.threshold else "accept",
+                warnings=warnings[i] if warnings else [],
+                threshold=bundle.model.threshold,
+                bundle_sha256=bundle.sha256,
             )
-        )
-    return ("\n".join(lines) + "\n").encode()
+            for i, rec in enumerate(records)
+        ]
+    )
 
 
 def write_call(log_uri: str, when: datetime, body: bytes) -> str:

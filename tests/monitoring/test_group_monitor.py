@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import msgspec
 import numpy as np
 import pytest
 
+from credit_core import contracts
+from credit_core.contracts import read_card
 from credit_monitoring import group_monitor, logs, report
 from credit_monitoring.group_monitor import Rate, group_refusals, rates, rates_from_card
+from tests.unit.test_contracts import v1_card
 
 WHEN = datetime(2026, 11, 20, 12, tzinfo=UTC)
 YEAR = 365.25
@@ -98,23 +102,40 @@ def test_a_group_with_a_tiny_reference_is_shown_but_not_compared():
     assert xna["count"] == 300 and xna["shift_pt"] is None and xna["alarm"] == []
 
 
+def _figures(group: str, count: int, refusal_rate: float) -> dict:
+    return {
+        "group": group, "count": count, "share": 0.5, "refusal_rate": refusal_rate,
+        "approval_rate": 1 - refusal_rate, "default_rate": 0.08, "auc": 0.7,
+        "false_refusal_rate": 0.2, "mean_pd": 0.08, "calibration_ratio": 1.0, "small": False,
+    }  # fmt: skip
+
+
 def test_the_card_s_fairness_report_is_a_reference():
-    card = {
-        "fairness": {
-            "report": {
-                "attributes": {
-                    "gender": {
-                        "groups": [
-                            {"group": "F", "count": 800, "refusal_rate": 0.25, "auc": 0.7},
-                            {"group": "M", "count": 700, "refusal_rate": 0.36, "auc": 0.7},
-                        ]
-                    }
+    fairness = {
+        "policy": {"protected_inputs": ["CODE_GENDER"], "measured_attributes": {}, "age": "input"},
+        "age_effect": [],
+        "evaluated_on": "holdout",
+        "report": {
+            "min_group_rows": 50,
+            "attributes": {
+                "gender": {
+                    "groups": [_figures("F", 800, 0.25), _figures("M", 700, 0.36)],
+                    "disparate_impact": 0.85,
+                    "lowest_group": "M",
+                    "highest_group": "F",
+                    "four_fifths": True,
+                    "equal_opportunity_difference": 0.01,
                 }
-            }
-        }
+            },
+            "worst_attribute": "gender",
+            "worst_ratio": 0.85,
+        },
+        "gate": {"tolerance": 0.05, "champion_worst_ratio": None, "failures": []},
     }
-    assert rates_from_card(card) == {"gender": {"F": Rate(800, 0.25), "M": Rate(700, 0.36)}}
-    assert rates_from_card({}) == {}
+    card = read_card(json.dumps(v1_card()))
+    typed = msgspec.structs.replace(card, fairness=msgspec.convert(fairness, contracts.Fairness))
+    assert rates_from_card(typed) == {"gender": {"F": Rate(800, 0.25), "M": Rate(700, 0.36)}}
+    assert rates_from_card(card) == {}  # a card before the fairness work
 
 
 def _line(inputs: dict, decision: str) -> bytes:
@@ -141,13 +162,13 @@ def _window(lines: list[bytes]) -> logs.Window:
 def test_logged_records_without_the_attribute_are_counted_as_unknown():
     # 150 women (60 refused), 150 records without CODE_GENDER (30 refused), 2 with ages as text
     lines = [
-        _line({"CODE_GENDER": "F", "DAYS_BIRTH": -30 * YEAR}, "refuse" if i < 60 else "approve")
+        _line({"CODE_GENDER": "F", "DAYS_BIRTH": -30 * YEAR}, "refuse" if i < 60 else "accept")
         for i in range(150)
     ]
     lines += [
-        _line({"DAYS_BIRTH": -70 * YEAR}, "refuse" if i < 30 else "approve") for i in range(150)
+        _line({"DAYS_BIRTH": -70 * YEAR}, "refuse" if i < 30 else "accept") for i in range(150)
     ]
-    lines += [_line({"CODE_GENDER": "M", "DAYS_BIRTH": "thirty"}, "approve") for _ in range(2)]
+    lines += [_line({"CODE_GENDER": "M", "DAYS_BIRTH": "thirty"}, "accept") for _ in range(2)]
     window = _window(lines)
 
     groups = window.groups()

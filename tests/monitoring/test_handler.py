@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from credit_core.contracts import ScoreWarning
 from tests.monitoring.conftest import as_records, log_lines, make_bucket, upload_dir, write_call
 
 pytestmark = pytest.mark.slow  # trains the tiny model once per session
@@ -88,12 +89,9 @@ def test_drifted_window_gives_report_summary_and_metrics(
     frame["AMT_CREDIT"] = frame["AMT_CREDIT"] * 3
     frame["EXT_SOURCE_2"] = float("nan")
     records = as_records(frame)
-    warning = {
-        "field": "AMT_CREDIT",
-        "kind": "outside_training_range",
-        "value": 1e7,
-        "message": "m",
-    }
+    warning = ScoreWarning(
+        field="AMT_CREDIT", kind="outside_training_range", value=1e7, message="m"
+    )
     for i in range(3):
         part = records[i * 200 : (i + 1) * 200]
         warns = [[warning] if j < 5 else [] for j in range(len(part))]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
+import msgspec
 import numpy as np
 import pytest
 
+from credit_core.contracts import DecisionRecord, encode_lines
 from credit_core.schema import Column
 from credit_monitoring import logs
 
@@ -19,18 +20,20 @@ WHEN = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def _line(**inputs) -> bytes:
-    record = {
-        "request_id": "r",
-        "item": 0,
-        "timestamp": WHEN.isoformat(),
-        "model_version": "v1",
-        "inputs": inputs,
-        "features": [0.0, 1.0],
-        "probability": 0.1,
-        "decision": "approve",
-        "warnings": [],
-    }
-    return json.dumps(record).encode()
+    """One request-log line (the contract's DecisionRecord) with these inputs, as logged."""
+    record = DecisionRecord(
+        request_id="r",
+        item=0,
+        timestamp=WHEN.isoformat(),
+        model_version="v1",
+        inputs=msgspec.Raw(msgspec.json.encode(inputs)),
+        features=[0.0, 1.0],
+        probability=0.1,
+        decision="accept",
+        threshold=0.4,
+        bundle_sha256="ab" * 32,
+    )
+    return encode_lines([record]).rstrip(b"\n")
 
 
 @pytest.mark.parametrize(

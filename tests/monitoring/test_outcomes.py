@@ -34,7 +34,7 @@ def _record(rid, sk_id, p, when, decision=None, item=0, threshold=0.5):
         "inputs": {"SK_ID_CURR": sk_id, "AMT_CREDIT": 1000.0},
         "features": [1.0, None],
         "probability": p,
-        "decision": decision or ("refuse" if p >= threshold else "approve"),
+        "decision": decision or ("refuse" if p >= threshold else "accept"),
         "warnings": [],
     }
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from credit_core import storage
+from credit_core.contracts import card_from
 from tests.api.conftest import LambdaContext, v2_event
 
 pytestmark = pytest.mark.slow
@@ -126,7 +127,7 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
     pointer = read_json(s3, f"{MODELS}/current.json")
     version = first["registered_version"]
     assert pointer["version"] == version
-    card = read_json(s3, f"{MODELS}/{version}/model_card.json")
+    card = card_from(read_json(s3, f"{MODELS}/{version}/model_card.json"))
     checksums = read_json(s3, f"{MODELS}/{version}/checksums.json")
     assert set(checksums) >= {"model.txt", "model_card.json", "reference_sample.csv.gz"}
 
@@ -163,7 +164,7 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
         a["SK_ID_CURR"] for a in apps
     )
     assert {r["model_version"] for r in records} == {version}
-    assert all(len(r["features"]) == len(card["features"]["names"]) for r in records)
+    assert all(len(r["features"]) == len(card.features.names) for r in records)
     assert all(0 < r["probability"] < 1 for r in records)
 
     # When the scheduled drift job runs over that window

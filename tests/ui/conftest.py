@@ -3,7 +3,6 @@ trained bundle, the app under AppTest, and summaries in the monitoring job's sha
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -12,6 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from credit_core.contracts import (
+    ColumnDrift,
+    DriftSummary,
+    Performance,
+    PredictionDrift,
+    RankedColumn,
+    Window,
+    encode_pretty,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "frontend" / "streamlit_app.py"
@@ -106,71 +115,95 @@ def api_without_model(tmp_path_factory) -> Iterator[Served]:
     served.stop()
 
 
-def summary(generated_at: str, drift_share: float, default_rate: float, run: str) -> dict:
-    """A drift summary with the keys agreed with the monitoring job (BRIEF, interface 2)."""
+def summary(generated_at: str, drift_share: float, default_rate: float, run: str) -> DriftSummary:
+    """A production drift summary as the monitoring job writes it (the contract's own struct)."""
     columns = [
-        {
-            "name": "EXT_SOURCE_3",
-            "method": "wasserstein",
-            "score": 0.31,
-            "threshold": 0.1,
-            "drifted": True,
-            "missing_rate_reference": 0.19,
-            "missing_rate_current": 0.35,
-            "importance_share": 0.12,
-        },
-        {
-            "name": "AMT_INCOME_TOTAL",
-            "method": "wasserstein",
-            "score": 0.14,
-            "threshold": 0.1,
-            "drifted": True,
-            "missing_rate_reference": 0.0,
-            "missing_rate_current": 0.0,
-            "importance_share": 0.03,
-        },
-        {
-            "name": "DAYS_BIRTH",
-            "method": "wasserstein",
-            "score": 0.02,
-            "threshold": 0.1,
-            "drifted": False,
-            "missing_rate_reference": 0.0,
-            "missing_rate_current": 0.0,
-            "importance_share": 0.05,
-        },
+        ColumnDrift(
+            name="EXT_SOURCE_3",
+            method="psi_missing_rate",
+            score=0.31,
+            threshold=0.1,
+            drifted=True,
+            missing_rate_reference=0.19,
+            missing_rate_current=0.35,
+            importance_share=0.12,
+            values_psi=0.02,
+            missing_psi=0.31,
+        ),
+        ColumnDrift(
+            name="AMT_INCOME_TOTAL",
+            method="psi_deciles",
+            score=0.14,
+            threshold=0.1,
+            drifted=True,
+            missing_rate_reference=0.0,
+            missing_rate_current=0.0,
+            importance_share=0.03,
+            values_psi=0.14,
+            missing_psi=0.0,
+        ),
+        ColumnDrift(
+            name="DAYS_BIRTH",
+            method="psi_deciles",
+            score=0.02,
+            threshold=0.1,
+            drifted=False,
+            missing_rate_reference=0.0,
+            missing_rate_current=0.0,
+            importance_share=0.05,
+            values_psi=0.02,
+            missing_psi=0.0,
+        ),
     ]
+    drifted = [c for c in columns if c.drifted]
     day = generated_at[:10]
-    return {
-        "status": "ok",
-        "generated_at": generated_at,
-        "window": {"since": f"{day}T00:00:00Z", "until": generated_at},
-        "model_version": "1",
-        "rows": 1200,
-        "drift_share": drift_share,
-        "drifted_columns": sum(c["drifted"] for c in columns),
-        "columns": columns,
-        "top_drifted": [  # ranked drifted columns, as credit_monitoring.drift.ranked writes them
-            {
-                "rank": r,
-                "name": c["name"],
-                "method": c["method"],
-                "score": c["score"],
-                "importance_share": c["importance_share"],
-            }
-            for r, c in enumerate(columns[:2], 1)
+    return DriftSummary(
+        status="ok",
+        generated_at=generated_at,
+        window=Window(since=f"{day}T00:00:00Z", until=generated_at),
+        model_version="1",
+        rows=1200,
+        malformed_lines=0,
+        outside_window_lines=0,
+        drift_share=drift_share,
+        drifted_columns=len(drifted),
+        columns=columns,
+        top_drifted=[
+            RankedColumn(
+                rank=r,
+                name=c.name,
+                method=c.method,
+                score=c.score,
+                threshold=c.threshold,
+                importance_share=c.importance_share,
+                priority=c.score * (c.importance_share or 0.0),
+                rank_by_score=r,
+                rank_by_importance=r,
+            )
+            for r, c in enumerate(drifted, 1)
         ],
-        "prediction_drift": {"method": "wasserstein", "score": 0.08, "drifted": False},
-        "refusal_rate": 0.27,
-        "estimated": {
-            "default_rate": default_rate,
-            "business_cost_per_application": 0.61,
-            "roc_auc": 0.74,
-        },
-        "training": {"default_rate": 0.081, "business_cost_per_application": 0.52},
-        "warnings_by_field": {"AMT_INCOME_TOTAL": 4},
-        "report_key": f"dt={day}/{run}/report.html",
-    }
+        prediction_drift=PredictionDrift(
+            method="psi_deciles", score=0.08, threshold=0.1, drifted=False
+        ),
+        refusal_rate=0.27,
+        mean_probability=0.11,
+        threshold=0.42,
+        estimated=Performance(
+            default_rate=default_rate,
+            business_cost_per_application=0.61,
+            refusal_rate=0.27,
+            roc_auc=0.74,
+        ),
+        training=Performance(
+            default_rate=0.081,
+            business_cost_per_application=0.52,
+            refusal_rate=0.25,
+            mean_probability=0.1,
+        ),
+        warnings_by_field={"AMT_INCOME_TOTAL": {"outside_training_range": 4}},
+        warnings_by_kind={"outside_training_range": 4},
+        report_key=f"dt={day}/{run}/report.html",
+    )
 
 
 RUNS = [
@@ -186,11 +219,11 @@ def write_reports(root: Path) -> Path:
         s = summary(at, share, rate, run)
         folder = root / f"dt={at[:10]}" / run
         folder.mkdir(parents=True)
-        (folder / "summary.json").write_text(json.dumps(s))
+        (folder / "summary.json").write_bytes(encode_pretty(s))
         (folder / "report.html").write_text(
             f"<html><body><h1>Drift report {run}</h1></body></html>"
         )
-    (root / "latest.json").write_text(json.dumps(s))
+    (root / "latest.json").write_bytes(encode_pretty(s))
     return root
 
 

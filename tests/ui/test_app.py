@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from credit_core.contracts import DriftSummary, Window, encode_pretty, read_published_card
 from credit_frontend.batch import prepare
 from tests.ui.conftest import API_KEY, APP, SAMPLE, free_port
 
@@ -68,7 +69,7 @@ def api_post(api, path: str, body: dict) -> httpx.Response:
 
 def contract_fields(api) -> list[str]:
     card = httpx.get(api.url + "/v1/model", headers={"X-API-Key": API_KEY}, timeout=10).json()
-    return list(card["contract"]["fields"])
+    return list(read_published_card(card).contract.fields)
 
 
 def test_pick_client_score_shows_the_apis_decision_gauge_and_waterfall(api):
@@ -325,9 +326,9 @@ def test_model_not_loaded_is_a_503_message(api_without_model):
 
 def test_value_outside_training_is_scored_with_a_warning_beside_the_field(api):
     card = httpx.get(api.url + "/v1/model", headers={"X-API-Key": API_KEY}, timeout=10).json()
-    spec = card["contract"]["fields"]["AMT_INCOME_TOTAL"]
-    value = 3 * spec["training"]["max"]
-    assert spec["domain"]["max"] is None or value <= spec["domain"]["max"]
+    spec = read_published_card(card).contract.fields["AMT_INCOME_TOTAL"]
+    value = 3 * spec.training.max
+    assert spec.domain.max is None or value <= spec.domain.max
     at = make_app(api.url)
     at.selectbox(key="client_pick").select(int(pd.read_csv(SAMPLE)["SK_ID_CURR"].iloc[0])).run()
     at.number_input(key="f:AMT_INCOME_TOTAL").set_value(value)
@@ -341,12 +342,13 @@ def test_value_outside_training_is_scored_with_a_warning_beside_the_field(api):
 
 
 def test_monitoring_page_says_when_the_window_had_no_scored_requests(api, tmp_path):
-    (tmp_path / "latest.json").write_text(json.dumps({
-        "status": "no_data", "generated_at": "2026-11-30T06:00:00Z",
-        "window": {"since": "2026-11-23", "until": "2026-11-30"}, "rows": 0,
-        "drift_share": 0.0, "drifted_columns": 0, "columns": [], "top_drifted": [],
-        "estimated": None, "report_key": "dt=2026-11-30/r/report.html",
-    }))  # fmt: skip
+    no_data = DriftSummary(
+        status="no_data", generated_at="2026-11-30T06:00:00Z",
+        window=Window(since="2026-11-23", until="2026-11-30"), rows=0,
+        drift_share=0.0, drifted_columns=0, columns=[], top_drifted=[],
+        report_key="dt=2026-11-30/r/report.html",
+    )  # fmt: skip
+    (tmp_path / "latest.json").write_bytes(encode_pretty(no_data))
     at = make_app(api.url, REPORTS_URI=str(tmp_path))
     at.switch_page("app_pages/monitoring.py").run()
     assert not at.exception

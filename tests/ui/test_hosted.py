@@ -74,7 +74,7 @@ def hosted_python(tmp_path_factory) -> Path:
 
 
 def test_the_hosted_environment_holds_only_the_requirements(hosted_python):
-    code = "import credit_core.feature_meta, credit_frontend"
+    code = "import credit_core.feature_meta, credit_core.contracts, credit_frontend"
     done = subprocess.run([hosted_python, "-c", code], cwd=REPO, capture_output=True, text=True)
     # credit_frontend is not installed: Streamlit puts the entry script's folder on the path
     assert "No module named 'credit_frontend'" in done.stderr

@@ -8,6 +8,17 @@ import httpx
 import pandas as pd
 import pytest
 
+from credit_core.contracts import (
+    FeatureContract,
+    FieldContract,
+    FieldDomain,
+    FieldError,
+    FieldTraining,
+    ItemRefusal,
+    ItemScore,
+    ProblemDetails,
+    to_builtins,
+)
 from credit_frontend import batch, reports
 from credit_frontend.client import ApiClient, ApiError
 from credit_frontend.config import load_settings
@@ -24,26 +35,31 @@ from credit_frontend.form import (
 )
 from credit_frontend.i18n import TEXT, api_message, tr
 
-CARD = {
-    "contract": {
-        "fields": {
-            "DAYS_BIRTH": {"type": "integer", "domain": {"min": -40000, "max": 0},
-                           "training": {"min": -25000, "max": -7000}, "required": True,
-                           "missing_rate_in_training": 0.0},
-            "DAYS_EMPLOYED": {"type": "integer",
-                              "domain": {"min": -40000, "max": 0, "sentinels": [365243]},
-                              "training": {"min": -17000, "max": 0}, "required": False,
-                              "missing_rate_in_training": 0.0},
-            "AMT_CREDIT": {"type": "number", "min": 0.0, "max": 4e6, "required": False},
-            "EXT_SOURCE_1": {"type": "number", "domain": {"min": 0, "max": 1},
-                             "training": {"min": 0.01, "max": 0.96}, "required": False,
-                             "missing_rate_in_training": 0.56},
-            "CODE_GENDER": {"type": "category", "domain": {"levels": ["F", "M"]},
-                            "training": {"levels": ["F", "M"]}, "required": False},
-            "SOMETHING_NEW": {"type": "number", "domain": {"min": 0, "max": 1}},
-        }
-    }
-}  # fmt: skip
+CONTRACT = FeatureContract(
+    fields={
+        "DAYS_BIRTH": FieldContract(
+            type="integer", domain=FieldDomain(min=-40000, max=0),
+            training=FieldTraining(min=-25000, max=-7000), required=True,
+            missing_rate_in_training=0.0,
+        ),
+        "DAYS_EMPLOYED": FieldContract(
+            type="integer", domain=FieldDomain(min=-40000, max=0, sentinels=[365243]),
+            training=FieldTraining(min=-17000, max=0), missing_rate_in_training=0.0,
+        ),
+        # a card from before field domains: the training range at the field's level
+        "AMT_CREDIT": FieldContract(type="number", min=0.0, max=4e6),
+        "EXT_SOURCE_1": FieldContract(
+            type="number", domain=FieldDomain(min=0, max=1),
+            training=FieldTraining(min=0.01, max=0.96), missing_rate_in_training=0.56,
+        ),
+        "CODE_GENDER": FieldContract(
+            type="category", domain=FieldDomain(levels=["F", "M"]),
+            training=FieldTraining(levels=["F", "M"]),
+        ),
+        "SOMETHING_NEW": FieldContract(type="number", domain=FieldDomain(min=0, max=1)),
+    },
+    required=["DAYS_BIRTH"],
+)  # fmt: skip
 
 
 def test_settings_prefer_secrets_then_environment_and_ignore_blanks():
@@ -78,7 +94,7 @@ def test_loopback_http_and_remote_https_are_accepted():
 
 
 def test_fields_read_both_contract_shapes_and_group_unknown_fields_as_other():
-    fields = {f.name: f for f in fields_from_card(CARD)}
+    fields = {f.name: f for f in fields_from_card(CONTRACT)}
     assert fields["DAYS_EMPLOYED"].sentinels == (365243.0,)
     assert (fields["AMT_CREDIT"].lo, fields["AMT_CREDIT"].hi) == (0.0, 4e6)  # older flat shape
     assert fields["CODE_GENDER"].levels == ("F", "M")
@@ -94,7 +110,7 @@ def test_durations_round_trip_through_years_exactly(days):
 
 
 def test_widget_values_are_years_missing_stays_missing_and_codes_pass_through():
-    f = {f.name: f for f in fields_from_card(CARD)}
+    f = {f.name: f for f in fields_from_card(CONTRACT)}
     assert to_widget(f["DAYS_BIRTH"], -14610) == pytest.approx(40.0)
     assert to_api(f["DAYS_BIRTH"], 40.0) == -14610
     assert to_widget(f["EXT_SOURCE_1"], float("nan")) is None
@@ -208,6 +224,13 @@ def test_batch_merge_words_reasons_and_warnings_for_people():
     assert out["w"].tolist() == [None, "AMT_INCOME_TOTAL outside"]
 
 
+def _item(index: int, probability: float, decision: str, grade: str) -> ItemScore:
+    return ItemScore(
+        index=index, request_id="r", sk_id_curr=index + 1, probability=probability,
+        decision=decision, risk_grade=grade, threshold=0.4, model_version="1",
+    )  # fmt: skip
+
+
 def test_batch_merges_results_in_input_order_with_reasons():
     df = pd.DataFrame({"SK_ID_CURR": [1, 2, 3], "TARGET": [0, 1, 0]})
     rows, ignored = batch.prepare(df, ["AMT_CREDIT"])
@@ -217,13 +240,20 @@ def test_batch_merges_results_in_input_order_with_reasons():
         {"SK_ID_CURR": 3},
     ]
     results = [
-        {"index": 0, "probability": 0.1, "decision": "approve", "risk_grade": "A"},
-        {
-            "index": 1,
-            "error": {"errors": [{"field": "applications[1].AMT_CREDIT", "message": "too low"}]},
-        },
-        {"index": 2, "probability": 0.7, "decision": "refuse", "risk_grade": "E"},
-    ]
+        to_builtins(_item(0, 0.1, "accept", "A")),
+        to_builtins(
+            ItemRefusal(
+                index=1,
+                error=ProblemDetails(
+                    type="about:blank", title="Invalid application", status=422,
+                    detail="invalid field(s): applications[1].AMT_CREDIT",
+                    errors=[FieldError(field="applications[1].AMT_CREDIT", message="too low")],
+                    error_count=1,
+                ),
+            )
+        ),
+        to_builtins(_item(2, 0.7, "refuse", "E")),
+    ]  # fmt: skip
     cols = {"probability": "p", "decision": "d", "grade": "g", "reason": "r"}
     out = batch.merge(df, results, cols)
     assert out["p"].tolist()[::2] == [0.1, 0.7] and out["r"].tolist()[1] == "AMT_CREDIT: too low"
@@ -237,8 +267,7 @@ def test_batch_chunks_report_progress_and_keep_global_indexes():
         apps = json.loads(request.content)["applications"]
         calls.append(len(apps))
         return httpx.Response(200, json={"results": [
-            {"index": i, "probability": 0.2, "decision": "approve", "risk_grade": "B"}
-            for i in range(len(apps))]})  # fmt: skip
+            to_builtins(_item(i, 0.2, "accept", "B")) for i in range(len(apps))]})  # fmt: skip
 
     api = ApiClient("http://api", "k", transport=_transport(handler))
     seen = []
@@ -249,10 +278,10 @@ def test_batch_chunks_report_progress_and_keep_global_indexes():
 
 def test_reports_read_latest_and_history_from_a_folder(reports_dir):
     latest = reports.latest(str(reports_dir))
-    assert latest["drift_share"] == 0.25
+    assert latest.drift_share == 0.25
     runs = reports.history(str(reports_dir))
-    assert [r["drift_share"] for r in runs] == [0.05, 0.12, 0.25]
-    key = reports.relative_key(str(reports_dir), latest["report_key"])
+    assert [r.drift_share for r in runs] == [0.05, 0.12, 0.25]
+    key = reports.relative_key(str(reports_dir), latest.report_key)
     assert b"Drift report r3" in reports.read_bytes(str(reports_dir), key)
     assert (
         reports.relative_key("s3://b/reports", "reports/dt=1/r/report.html") == "dt=1/r/report.html"

@@ -103,7 +103,7 @@ def test_warnings_outside_training_and_unseen_levels(decoder, setup):
     _, contract, rows, _ = setup
     hi = contract["fields"]["AMT_ANNUITY"]["training"]["max"]
     apps = decoder.one(_body(rows[0] | {"AMT_ANNUITY": hi + 1, "CODE_GENDER": "XNA"}))
-    kinds = {(w["field"], w["kind"]) for w in apps.warnings[0]}
+    kinds = {(w.field, w.kind) for w in apps.warnings[0]}
     assert kinds == {("AMT_ANNUITY", "outside_training_range"), ("CODE_GENDER", "unseen_level")}
     missing = decoder.one(_body({k: v for k, v in rows[0].items() if k != "CODE_GENDER"}))
     unseen = decoder.one(_body(rows[0] | {"CODE_GENDER": "XNA"}))
@@ -132,8 +132,8 @@ def test_a_card_without_domains_is_derived_from_the_schema(setup):
 def test_a_problem_lists_at_most_50_errors_and_counts_them():
     errors = [{"field": f"F{i}", "message": "unknown field"} for i in range(80)]
     body = problems.invalid(errors)
-    assert len(body["errors"]) == 50 and body["error_count"] == 80
-    assert "30 more" in body["detail"]
+    assert len(body.errors) == 50 and body.error_count == 80
+    assert "30 more" in body.detail
 
 
 def test_a_repeated_envelope_key_refuses_the_batch(decoder, setup):

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from credit_api.scoring import _sentence
+from credit_core.contracts import Contribution
 from credit_core.units import format_value, history_phrase
 
 
@@ -47,13 +48,15 @@ def test_french_uses_french_units_and_separators():
 
 
 def test_reasons_read_in_peoples_units_and_contributions_keep_the_raw_value():
-    row = {"feature": "DAYS_EMPLOYED", "label": "time in current job", "value": 365_243}
+    row = Contribution(
+        feature="DAYS_EMPLOYED", label="time in current job", value=365_243, contribution=0.3
+    )
     assert (
         _sentence(row, "raises")
         == "Time in current job (no current employer) raises the risk of default."
     )
-    assert row["value"] == 365_243
-    age = {"feature": "DAYS_BIRTH", "label": "age", "value": -12_000}
+    assert row.value == 365_243
+    age = Contribution(feature="DAYS_BIRTH", label="age", value=-12_000, contribution=-0.2)
     assert _sentence(age, "lowers") == "Age (32 years) lowers the risk of default."
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from credit_core.cli import UsageError
+from credit_core.contracts import DEFAULT_FN_COST, DEFAULT_FP_COST
 
 
 def _twin(args: argparse.Namespace) -> int:
@@ -149,7 +150,7 @@ def _tracking_uri(args: argparse.Namespace) -> str:
 def _model_card(args: argparse.Namespace) -> int:
     import sys
 
-    from credit_core import bundle, storage
+    from credit_core import bundle, contracts, storage
     from credit_training.model_card import render
 
     try:
@@ -157,9 +158,9 @@ def _model_card(args: argparse.Namespace) -> int:
         raw = storage.read_bytes(
             storage.join(args.bundle, bundle.check_version(version), bundle.CARD)
         )
-        card = json.loads(raw)
+        card = contracts.to_builtins(contracts.read_card(raw))  # checked, upgraded if older
         text = render(card)
-    except (bundle.BundleError, OSError, ValueError, KeyError) as exc:
+    except (bundle.BundleError, contracts.ContractError, OSError, ValueError, KeyError) as exc:
         raise UsageError(f"no readable model card in {args.bundle}: {exc}") from exc
     out = Path(args.out)
     if args.check:
@@ -240,8 +241,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--experiment", default="credit-scoring")
     train.add_argument("--target-col", default="TARGET")
     train.add_argument("--id-col", default="SK_ID_CURR")
-    train.add_argument("--fn-cost", type=float, default=10.0, help="cost of a missed defaulter")
-    train.add_argument("--fp-cost", type=float, default=1.0, help="cost of a refused good client")
+    train.add_argument(
+        "--fn-cost", type=float, default=DEFAULT_FN_COST, help="cost of a missed defaulter"
+    )
+    train.add_argument(
+        "--fp-cost", type=float, default=DEFAULT_FP_COST, help="cost of a refused good client"
+    )
     train.add_argument("--promote", action="store_true", help="make the new model champion")
     train.add_argument(
         "--protected-inputs",

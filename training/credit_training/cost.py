@@ -1,32 +1,18 @@
 """The business cost of decisions and the threshold that minimises it.
 
 A missed defaulter (false negative: accepted, then defaults) costs ``fn`` units, a good client
-refused (false positive) costs ``fp`` units; by default 10 and 1. Costs are reported per
-application so that figures from tables of different sizes compare.
+refused (false positive) costs ``fp`` units; by default 10 and 1, defined once with the model
+card (``credit_core.contracts.CostWeights``). Costs are reported per application so that figures
+from tables of different sizes compare.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from credit_core.contracts import DEFAULT_COST_WEIGHTS, CostWeights
 
-@dataclass(frozen=True, slots=True)
-class CostWeights:
-    fn: float = 10.0
-    fp: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in ("fn", "fp"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"the {name} cost must be a positive number, got {value!r}")
-
-    @property
-    def beta(self) -> float:
-        """F-beta weight matching the cost ratio (recall weighs sqrt(fn/fp) times precision)."""
-        return float(np.sqrt(self.fn / self.fp))
+__all__ = ["CostWeights", "business_cost", "cost_curve"]
 
 
 def business_cost(y: np.ndarray, p: np.ndarray, threshold: float, w: CostWeights) -> float:
@@ -65,6 +51,6 @@ def best_threshold(y: np.ndarray, p: np.ndarray, w: CostWeights) -> tuple[float,
     return float(thresholds[i]), float(costs[i])
 
 
-def min_cost_score(y: np.ndarray, p: np.ndarray, w: CostWeights = CostWeights()) -> float:
+def min_cost_score(y: np.ndarray, p: np.ndarray, w: CostWeights = DEFAULT_COST_WEIGHTS) -> float:
     """The threshold-optimised cost on one validation fold (a CV scoring function)."""
     return best_threshold(y, p, w)[1]

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import msgspec
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from credit_core import bundle, storage
+from credit_core import bundle, contracts, storage
 from credit_training import registry
 
 
@@ -44,14 +45,14 @@ def export_bundle(
     with tempfile.TemporaryDirectory() as tmp:
         registered = registry.load_registered(model_name, version, Path(tmp))
         files: dict[str, bytes] = {bundle.MODEL: registered.model_file.read_bytes()}
-        card = dict(registered.card)
-        card.update(
+        card = msgspec.structs.replace(
+            registered.card,
             model_name=model_name,
             model_version=version,
             run_id=registered.run_id,
             aliases=sorted(client.get_model_version(model_name, version).aliases),
         )
-        files[bundle.CARD] = json.dumps(card, indent=1).encode()
+        files[bundle.CARD] = contracts.encode_pretty(card)
         for name in (bundle.IMPORTANCE, bundle.REFERENCE):
             path = mlflow.artifacts.download_artifacts(
                 run_id=registered.run_id, artifact_path=f"bundle/{name}", dst_path=tmp

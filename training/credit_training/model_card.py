@@ -100,7 +100,7 @@ def render(card: Mapping[str, Any], owner: str = OWNER) -> str:
     """The card as markdown (the sections of docs/model_card.md, in order)."""
     data, fair = card["data"], card.get("fairness") or {}
     h, cv = card["metrics"]["holdout"], card["metrics"]["cv"]
-    version = card.get("model_version", card.get("run_id", "unregistered"))
+    version = card.get("model_version") or card.get("run_id") or "unregistered"
     twin = data.get("synthetic_twin")
     policy = fair.get("policy", {})
     lines = [
@@ -114,7 +114,7 @@ def render(card: Mapping[str, Any], owner: str = OWNER) -> str:
         f"- **Owner:** {owner}",
         f"- **Model:** {card['model_name']} version {version}",
         f"- **Trained:** {card['created_at']}",
-        f"- **MLflow run:** {card.get('run_id', 'n/a')}",
+        f"- **MLflow run:** {card.get('run_id') or 'n/a'}",
         "- **Libraries:** "
         + ", ".join(f"{k} {v}" for k, v in card.get("library_versions", {}).items()),
         "",

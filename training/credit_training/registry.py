@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import lightgbm as lgb
 import mlflow
 import yaml
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+
+from credit_core.contracts import ModelCard, read_card
 
 MODEL_NAME = "credit-scoring"
 EXPERIMENT = "credit-scoring"
@@ -143,7 +143,7 @@ class RegisteredModel:
     version: str
     run_id: str
     booster: lgb.Booster
-    card: dict[str, Any]
+    card: ModelCard
     model_file: Path
 
 
@@ -169,6 +169,6 @@ def load_registered(name: str, version: str, dst: Path | None = None) -> Registe
     card_path = mlflow.artifacts.download_artifacts(
         run_id=mv.run_id, artifact_path=CARD_ARTIFACT, dst_path=str(dst / "card")
     )
-    card = json.loads(Path(card_path).read_text("utf-8"))
+    card = read_card(Path(card_path).read_bytes())
     booster = lgb.Booster(model_file=str(model_file))
     return RegisteredModel(name, str(version), mv.run_id, booster, card, model_file)

@@ -27,11 +27,13 @@ from typing import Any, Literal
 
 import lightgbm as lgb
 import mlflow
+import msgspec
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 from sklearn.model_selection import train_test_split
 
+from credit_core import contracts
 from credit_core.features import DERIVED, FeatureSpec
 from credit_core.groups import ATTRIBUTES, PROTECTED_INPUTS, assign_groups
 from credit_core.model import ScoringModel
@@ -176,22 +178,18 @@ def _champion_on(
     if version is None:
         return None
     current = registry.load_registered(cfg.model_name, version)
-    spec = FeatureSpec.from_dict(current.card["features"])
+    card = current.card
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
     if not set(spec.raw_inputs) <= set(holdout.columns):
         return None
     if spec.history and (history is None or spec.history_digest != HistoryData.digest_now()):
         return None
     model = ScoringModel(
-        current.booster,
-        spec,
-        float(current.card["threshold"]),
-        float(current.card["calibration"]["a"]),
-        float(current.card["calibration"]["b"]),
+        current.booster, spec, card.threshold, card.calibration.a, card.calibration.b
     )
     p = model.probability(feature_matrix(spec, holdout, history))
-    weights = CostWeights(**current.card["cost_weights"])
     return ChampionOnHoldout(
-        business_cost(y, p, model.threshold, weights),
+        business_cost(y, p, model.threshold, card.cost_weights),
         fairness.fairness_report(y, p, model.threshold, groups),
     )
 
@@ -398,49 +396,50 @@ def _fit_and_register(
         },
     }
     history_card = history.card(importance, comparison)
-    card = {
-        "model_name": cfg.model_name,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": {
-            "source": str(cfg.data),
-            "fingerprint": data_fp,
-            "rows": len(train_df) + len(hold_df),
-            "target_col": cfg.target_col,
-            "id_col": cfg.id_col,
-            "synthetic_twin": twin_manifest(cfg.data),
-        },
-        "contract": build_contract(train_df, spec, required, cfg.protected_inputs),
-        "features": spec.to_dict() | {"names": spec.names},
-        "history": history_card,
-        "threshold": threshold,
-        "cost_weights": {"fn": w.fn, "fp": w.fp},
-        "calibration": {
-            "method": final.method,
-            "a": platt.a,
-            "b": platt.b,
-            "fit_rows": final.fit_rows,
-            "calibration_rows": final.calibration_rows,
-        },
-        "strategy": strategy,
-        "params": final.params,
-        "metrics": {
-            "holdout": holdout,
-            "holdout_uncalibrated": uncalibrated,
-            "cv": {
-                "roc_auc": tuned.cv_auc,
-                "business_cost": tuned.cv_cost,
-                "oof_business_cost": oof_cost,
-            },
-        },
-        "comparison": table,
-        "fairness": fairness_section,
-        "library_versions": {
+    card = contracts.ModelCard(
+        model_name=cfg.model_name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        data=contracts.DataSource(
+            source=str(cfg.data),
+            fingerprint=data_fp,
+            rows=len(train_df) + len(hold_df),
+            target_col=cfg.target_col,
+            id_col=cfg.id_col,
+            synthetic_twin=msgspec.convert(twin_manifest(cfg.data), contracts.SyntheticTwin | None),
+        ),
+        contract=msgspec.convert(
+            build_contract(train_df, spec, required, cfg.protected_inputs),
+            contracts.FeatureContract,
+        ),
+        features=msgspec.convert(spec.to_dict() | {"names": spec.names}, contracts.FeatureList),
+        history=history_card,
+        threshold=threshold,
+        cost_weights=w,
+        calibration=contracts.Calibration(
+            method=final.method,
+            a=platt.a,
+            b=platt.b,
+            fit_rows=final.fit_rows,
+            calibration_rows=final.calibration_rows,
+        ),
+        strategy=strategy,
+        params=dict(final.params),
+        metrics=contracts.Metrics(
+            holdout=contracts.HoldoutMetrics(**holdout),
+            holdout_uncalibrated=contracts.HoldoutMetrics(**uncalibrated),
+            cv=contracts.CvMetrics(
+                roc_auc=tuned.cv_auc, business_cost=tuned.cv_cost, oof_business_cost=oof_cost
+            ),
+        ),
+        comparison=table,
+        fairness=msgspec.convert(fairness_section, contracts.Fairness),
+        library_versions={
             "python": platform.python_version(),
             "lightgbm": lgb.__version__,
             "numpy": np.__version__,
             "mlflow": mlflow.__version__,
         },
-    }
+    )
 
     champion_cost = champion and champion.cost
     if comparison is not None:
@@ -482,8 +481,8 @@ def _fit_and_register(
             if comparison is not None:
                 mlflow.log_dict(comparison, "history_comparison.json")
             reference.to_csv(out / "bundle" / "reference_sample.csv.gz", index=False)
-            card["run_id"] = run.info.run_id
-            (out / "bundle" / "model_card.json").write_text(json.dumps(card, indent=1))
+            card = msgspec.structs.replace(card, run_id=run.info.run_id)
+            (out / "bundle" / "model_card.json").write_bytes(contracts.encode_pretty(card))
             mlflow.log_artifacts(str(out / "bundle"), "bundle")
             (out / "fairness").mkdir()
             (out / "fairness" / "fairness.md").write_text(

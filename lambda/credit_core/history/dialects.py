@@ -14,10 +14,15 @@ Dialect = Literal["duckdb", "trino", "athena", "spark"]
 def history_query_in(dialect: Dialect) -> str:
     """The history query written for ``dialect`` (the six tables and ``spine`` by name)."""
     import sqlglot
+    from sqlglot.errors import ErrorLevel
 
     if dialect == "duckdb":
         return history_query()
     (sql,) = sqlglot.transpile(
-        history_query(), read="duckdb", write=dialect, pretty=True, unsupported_level="raise"
+        history_query(),
+        read="duckdb",
+        write=dialect,
+        pretty=True,
+        unsupported_level=ErrorLevel.RAISE,
     )
     return sql
