@@ -74,12 +74,15 @@ def test_the_run_says_it_uses_history_and_the_card_records_the_feature_set(histo
     )
     model = registry.load_registered("credit-scoring", s["registered_version"])
     card = model.card
-    assert card["features"]["history"] == {"names": feature_names(), "digest": definitions_digest()}
-    assert card["features"]["names"][-78:] == feature_names()
-    assert model.booster.num_feature() == len(card["features"]["names"])
+    assert card.features.history is not None
+    assert card.features.history.names == feature_names()
+    assert card.features.history.digest == definitions_digest()
+    assert card.features.names[-78:] == feature_names()
+    assert model.booster.num_feature() == len(card.features.names)
     # the request contract never asks a client for a history feature
-    assert not set(card["contract"]["fields"]) & set(feature_names())
-    section = card["history"]
+    assert not set(card.contract.fields) & set(feature_names())
+    section = card.history
+    assert section is not None
     assert section["status"] == "used"
     assert section["feature_set"]["digest"] == definitions_digest()
     assert 0.6 < section["clients_with_history_share"] < 0.8  # the tables cover 70%
@@ -92,7 +95,7 @@ def test_the_run_says_it_uses_history_and_the_card_records_the_feature_set(histo
         run_id=s["run_id"], artifact_path="bundle/importance.json"
     )
     ranked = [r["feature"] for r in json.loads(Path(path).read_text())]
-    assert set(ranked) == set(card["features"]["names"])
+    assert set(ranked) == set(card.features.names)
     assert ranked.index(tops[0]) == section["top_features"][0]["rank"] - 1
 
 
@@ -171,5 +174,5 @@ def test_an_application_only_folder_trains_as_before(trained, trained_store):
     s = trained["summary"]
     assert s["history"] == {"status": "absent"}
     card = registry.load_registered("credit-scoring", s["registered_version"]).card
-    assert "history" not in card["features"]
-    assert not set(card["features"]["names"]) & set(feature_names())
+    assert card.features.history is None
+    assert not set(card.features.names) & set(feature_names())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import pytest
 
 from credit_core import storage
 from credit_core.contracts import card_from
+from credit_core.history import tables
 from tests.api.conftest import LambdaContext, v2_event
 
 pytestmark = pytest.mark.slow
@@ -195,6 +197,8 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
     drifted = pd.concat([train, test.merge(labels, on="SK_ID_CURR")])[train.columns]
     (tmp_path / "drifted").mkdir()
     drifted.to_csv(tmp_path / "drifted" / "application_train.csv", index=False)
+    for table in tables.TABLES:  # the same clients' history: the champion is compared on it
+        shutil.copy(tmp_path / "twin" / tables.file_name(table), tmp_path / "drifted")
     second = json.loads(
         credit("train", "--data", "drifted", "--profile", "smoke", "--data-dir", ".", cwd=tmp_path)
         .strip()

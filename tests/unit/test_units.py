@@ -187,12 +187,12 @@ def test_every_history_feature_has_a_phrase_in_both_languages():
 
 
 def test_a_history_reason_is_one_readable_sentence():
-    row = {"feature": "INST_LATE_COUNT", "label": "x", "value": 3.0}
+    row = Contribution(feature="INST_LATE_COUNT", label="x", value=3.0, contribution=0.1)
     assert (
         _sentence(row, "raises", {"INST_COUNT": 24.0})
         == "3 of 24 instalments paid late: raises the risk of default."
     )
-    card = {"feature": "CC_UTILISATION_MAX", "label": "x", "value": 0.5}
+    card = Contribution(feature="CC_UTILISATION_MAX", label="x", value=0.5, contribution=-0.1)
     assert (
         _sentence(card, "lowers")
         == "Card used at up to 50% of its limit: lowers the risk of default."
