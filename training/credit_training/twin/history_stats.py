@@ -47,18 +47,7 @@ def column(table: str, name: str) -> dict[str, Any]:
 
 
 def numeric(table: str, name: str) -> Numeric:
-    c = column(table, name)
-    s = c["numeric_summary"]
-    return Numeric(
-        mean=s["mean"],
-        std=s["std"],
-        min=s["min"],
-        p25=s["p25"],
-        p50=s["p50"],
-        p75=s["p75"],
-        max=s["max"],
-        missing_rate=c["missing_rate"],
-    )
+    return Numeric.from_column(column(table, name))
 
 
 def levels(table: str, name: str) -> tuple[list, list[float]]:

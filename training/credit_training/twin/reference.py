@@ -34,6 +34,13 @@ class Numeric:
     max: float
     missing_rate: float
 
+    @classmethod
+    def from_column(cls, column: dict[str, Any]) -> Numeric:
+        """From a statistics file's column entry (``numeric_summary`` + ``missing_rate``)."""
+        s = column["numeric_summary"]
+        keys = ("mean", "std", "min", "p25", "p50", "p75", "max")
+        return cls(**{k: s[k] for k in keys}, missing_rate=column["missing_rate"])
+
 
 @dataclass(frozen=True, slots=True)
 class Categorical:
@@ -50,18 +57,7 @@ def _side(name: str, side: str) -> dict[str, Any]:
 
 
 def numeric(name: str, side: str = "train") -> Numeric:
-    s = _side(name, side)
-    ns = s["numeric_summary"]
-    return Numeric(
-        mean=ns["mean"],
-        std=ns["std"],
-        min=ns["min"],
-        p25=ns["p25"],
-        p50=ns["p50"],
-        p75=ns["p75"],
-        max=ns["max"],
-        missing_rate=s["missing_rate"],
-    )
+    return Numeric.from_column(_side(name, side))
 
 
 def categorical(name: str, side: str = "train") -> Categorical:
