@@ -211,8 +211,11 @@ def test_a_version_1_log_line_is_upgraded_without_threshold_or_digest():
     warning = {"field": "AMT_CREDIT", "kind": "outside_training_range", "value": 1e7,
                "message": "m", "training_min": 40000, "training_max": 4e6}  # fmt: skip
     rec = read_record(v1_log_line([warning]))
-    assert rec.schema_version == DECISION_VERSION == 2
+    assert rec.schema_version == DECISION_VERSION == 3
     assert rec.threshold is None and rec.bundle_sha256 is None
+    assert (rec.history, rec.client_ref, rec.reasons, rec.idempotency_key, rec.caller) == (
+        None, None, [], None, None
+    )  # fmt: skip
     assert rec.features == [None, 250000.0, 0.0]  # NaN was written as null
     assert rec.input_values() == {"AMT_CREDIT": 250000.0, "CODE_GENDER": "F"}
     assert rec.warnings == [ScoreWarning(**warning)]
@@ -223,10 +226,15 @@ def test_a_decision_record_round_trips_through_its_line():
         request_id="req-2", item=3, timestamp="2026-11-30T06:00:00.000+00:00",
         model_version="3", inputs=msgspec.Raw(b'{"AMT_CREDIT":1.0}'),
         features=[math.nan, 1.0], probability=0.5, decision="refuse", threshold=0.41,
-        bundle_sha256="ab" * 32,
+        bundle_sha256="ab" * 32, client_ref="c" * 64, idempotency_key="k-1",
+        history=contracts.HistoryUse(found=True, as_of="2026-12-01", feature_set="d" * 16),
+        reasons=[contracts.Reason(feature="EXT_SOURCE_3", contribution=0.4, text="low score")],
+        caller=contracts.Caller(kind="officer", subject="u-7", issuer="https://idp"),
     )  # fmt: skip
     (line,) = contracts.encode_lines([rec]).splitlines()
     back = read_record(line)
+    assert back == read_record(contracts.encode_lines([back]).strip())
+    assert (back.history, back.reasons, back.caller) == (rec.history, rec.reasons, rec.caller)
     assert back.features == [None, 1.0] and back.input_values() == {"AMT_CREDIT": 1.0}
     assert (back.threshold, back.bundle_sha256, back.item) == (0.41, "ab" * 32, 3)
     assert json.loads(line)["schema_version"] == DECISION_VERSION

@@ -37,8 +37,10 @@ from credit_core.contracts.card import (
 )
 from credit_core.contracts.decision import (
     DECISION_VERSION,
+    Caller,
     DecisionRecord,
     InputValue,
+    Reason,
     ScoreWarning,
     encode_lines,
     read_record,
@@ -99,6 +101,7 @@ __all__ = [
     "AttributeRefusals",
     "BatchScore",
     "Calibration",
+    "Caller",
     "ColumnDrift",
     "ContractError",
     "ContractVersionError",
@@ -138,6 +141,7 @@ __all__ = [
     "ProblemDetails",
     "PublishedCard",
     "RankedColumn",
+    "Reason",
     "Sampling",
     "Score",
     "ScoreWarning",

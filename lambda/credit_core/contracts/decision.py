@@ -7,10 +7,12 @@ Version history:
    features, probability, decision, warnings.
 2. ``schema_version``, ``threshold`` (the decision's cut-off) and ``bundle_sha256`` (sha256 of
    the bundle's checksums.json: the exact bundle that decided) added.
+3. ``history`` (whether the client's history was found, its date and feature set; the history
+   features themselves are in ``features``), ``client_ref`` (pseudonymised client id),
+   ``reasons`` (the reasons given, most important first), ``idempotency_key`` and ``caller``
+   (who asked: a signed-in officer or a machine client) added; all empty when upgraded.
 
-Later fields come with a version bump and an upgrade in :data:`UPGRADES` (planned: the
-client-history features used, a pseudonymised client id, the decision's reasons and the
-idempotency key).
+Later fields come with a version bump and an upgrade in :data:`UPGRADES`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import msgspec
 
 from credit_core.contracts import versions
 
-DECISION_VERSION = 2
+DECISION_VERSION = 3
 
 Number = int | float
 Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
@@ -41,6 +43,32 @@ class ScoreWarning(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     scored_as: Literal["missing"] | None = None  # an unseen level is scored as missing
 
 
+class HistoryUse(msgspec.Struct, frozen=True, kw_only=True):
+    """For a model trained on client history: whether the applicant's history was found."""
+
+    found: bool  # false: scored as a client without history
+    as_of: str | None = None  # date of the history features used
+    feature_set: str  # digest of the history definitions the model uses
+
+
+class Caller(msgspec.Struct, frozen=True, kw_only=True):
+    """Who asked for a decision: a signed-in credit officer (``subject`` from the identity
+    provider's token) or a machine client (``subject``: the API key's name, never the key)."""
+
+    kind: Literal["officer", "machine", "anonymous"]
+    subject: str | None = None
+    issuer: str | None = None
+
+
+class Reason(msgspec.Struct, frozen=True, kw_only=True):
+    """A reason given with the decision: the feature, its SHAP contribution (log-odds; positive
+    raises the probability of default) and the sentence shown."""
+
+    feature: str
+    contribution: float
+    text: str
+
+
 class DecisionRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """``inputs`` is the application's JSON as received (validated: kept as raw JSON text);
     ``features`` the row the model saw, in the card's ``features.names`` order (null: NaN)."""
@@ -57,6 +85,11 @@ class DecisionRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     warnings: list[ScoreWarning] = []
     threshold: float | None = None  # version 2; None when upgraded from version 1
     bundle_sha256: str | None = None  # version 2; None when upgraded from version 1
+    history: HistoryUse | None = None  # version 3; None: a model without history features
+    client_ref: str | None = None  # version 3; keyed HMAC of SK_ID_CURR, never the id itself
+    reasons: list[Reason] = []  # version 3
+    idempotency_key: str | None = None  # version 3; the client's Idempotency-Key header
+    caller: Caller | None = None  # version 3
 
     def input_values(self) -> dict[str, InputValue]:
         """The inputs as a mapping of scalars; ``ContractError`` if they are not a JSON object
@@ -75,7 +108,18 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc | {"threshold": None, "bundle_sha256": None}
 
 
-UPGRADES: dict[int, versions.Upgrade] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 lines lack history use, client reference, reasons, idempotency key, caller."""
+    return doc | {
+        "history": None,
+        "client_ref": None,
+        "reasons": [],
+        "idempotency_key": None,
+        "caller": None,
+    }
+
+
+UPGRADES: dict[int, versions.Upgrade] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class _Stamp(msgspec.Struct):

@@ -12,20 +12,12 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from credit_core.contracts.card import Calibration, CostWeights, FeatureContract, Metrics
-from credit_core.contracts.decision import Decision, Probability, ScoreWarning
+from credit_core.contracts.decision import Decision, HistoryUse, Probability, ScoreWarning
 
 RESPONSE_VERSION = 2
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 RiskGrade = Literal["A", "B", "C", "D", "E"]
-
-
-class HistoryUse(msgspec.Struct, frozen=True, kw_only=True):
-    """For a model trained on client history: whether the applicant's history was found."""
-
-    found: bool  # false: scored as a client without history
-    as_of: str | None = None  # date of the history features used
-    feature_set: str  # digest of the history definitions the model uses
 
 
 class Score(msgspec.Struct, frozen=True, kw_only=True):
