@@ -24,6 +24,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
 from credit_api import auth, problems
+from credit_api.call import Call
 from credit_api.contract import AnyApplication
 from credit_api.observability import logger, metrics
 from credit_api.problems import Problem
@@ -243,7 +244,9 @@ def create_app(
     async def call(route: Route, request: Request, key: str | None) -> Response:
         if state.bundle is None:
             log_unavailable()
-        reply = service.handle(route, await request.body(), key, request.state.request_id)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        call = Call(request.state.request_id, key, headers)
+        reply = service.handle(route, await request.body(), call)
         return Response(reply.body, reply.status, reply.headers, reply.content_type)
 
     async def require_key(key: Key) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from credit_api import problems
+from credit_api.call import Call
 from credit_api.observability import logger, metrics
 from credit_api.service import Route, ScoringService, problem_reply
 
@@ -150,6 +151,18 @@ def api_key_of(event: dict[str, Any]) -> str | None:
     return key
 
 
+def call_of(event: dict[str, Any], request_id: str) -> Call:
+    """The call's key, lower-cased headers and the JWT claims the authorizer verified."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if v is not None}
+    context = event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    jwt = authorizer.get("jwt") if isinstance(authorizer, dict) else None
+    claims = jwt.get("claims") if isinstance(jwt, dict) else None
+    return Call(
+        request_id, api_key_of(event), headers, claims if isinstance(claims, dict) else None
+    )
+
+
 def drop_unencodable_headers(event: dict[str, Any]) -> None:
     """Remove, in place, headers that cannot be UTF-8 encoded (a lone surrogate in a hand-made
     event): Mangum would fail on them with a 500; without them a missing API key is a 401."""
@@ -179,7 +192,7 @@ def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[
     start = time.perf_counter()
     request_id = request_id_of(event) or str(uuid.uuid4())
     try:
-        reply = service.handle(route, body_of(event), api_key_of(event), request_id)
+        reply = service.handle(route, body_of(event), call_of(event, request_id))
     except binascii.Error:
         reply = problem_reply(problems.problem(400, "Bad request", "the body is not valid base64"))
     except Exception:  # as FastAPI's last-resort handler does: a logged 500, never a bare crash

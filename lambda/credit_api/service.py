@@ -20,6 +20,7 @@ import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from credit_api import auth, problems, request_log, scoring
+from credit_api.call import Call
 from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
 from credit_api.reference import ReferenceSample
 from credit_api.settings import Settings
@@ -95,14 +96,15 @@ class ScoringService:
                     extra={"version": bundle.version, "history_features": len(model.spec.history)},
                 )
 
-    def handle(self, route: Route, body: bytes, api_key: str | None, request_id: str) -> Reply:
+    def handle(self, route: Route, body: bytes, call: Call) -> Reply:
         """One call of a scoring route; refusals are problem+json replies, never exceptions."""
+        request_id = call.request_id
         limit = self.settings.max_body_bytes
         if len(body) > limit:
             return problem_reply(
                 problems.problem(413, "Payload too large", f"body exceeds {limit} bytes")
             )
-        if not auth.verify(api_key, self.key_hash()):
+        if not auth.verify(call.api_key, self.key_hash()):
             return problem_reply(problems.UNAUTHORIZED, problems.CHALLENGE)
         if self.decoder is None or self.state.bundle is None:
             detail = self.state.error or "no model loaded"

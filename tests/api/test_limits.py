@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from credit_api.app import MAX_FIELDS
+from credit_api.call import Call
 from credit_api.contract import ID_MAX
 from tests.api.conftest import API_KEY, LambdaContext, v2_event
 
@@ -25,7 +26,7 @@ def test_a_5mb_body_of_unknown_keys_is_refused_quickly_and_names_them(make_api, 
     body = orjson.dumps(applications[0] | unknown)
     assert 4.5e6 < len(body) <= 5 * MB  # under MAX_BODY_BYTES: refused for its keys
     start = time.perf_counter()
-    reply = api.module.service.handle("score", body, API_KEY, "rid")
+    reply = api.module.service.handle("score", body, Call("rid", API_KEY))
     elapsed = time.perf_counter() - start
     assert reply.status == 422
     problem = orjson.loads(reply.body)
@@ -39,7 +40,7 @@ def test_unknown_keys_beside_a_bad_known_value_list_both(make_api, applications)
     api = make_api()
     unknown = {f"EXTRA_{i}": i for i in range(2_000)}
     body = orjson.dumps(applications[0] | {"AMT_CREDIT": "lots"} | unknown)
-    problem = orjson.loads(api.module.service.handle("score", body, API_KEY, "rid").body)
+    problem = orjson.loads(api.module.service.handle("score", body, Call("rid", API_KEY)).body)
     assert problem["error_count"] == len(unknown) + 1
     assert "AMT_CREDIT" in problem["detail"]
 

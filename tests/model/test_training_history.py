@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from credit_api.call import Call
 from credit_core.history.definitions import definitions_digest, feature_names
 from tests.model.history_tables import write_history_tables
 
@@ -152,7 +153,7 @@ def test_a_with_history_bundle_served_without_a_store_scores_as_no_history(histo
     test = pd.read_csv(history_store["root"] / "twin" / "application_test.csv").head(1)
     record = {k: (v.item() if hasattr(v, "item") else v) for k, v in test.iloc[0].items()}
     record = json.loads(json.dumps({k: v for k, v in record.items() if not pd.isna(v)}))
-    reply = service.handle("explain", json.dumps(record).encode(), API_KEY, "req-1")
+    reply = service.handle("explain", json.dumps(record).encode(), Call("req-1", API_KEY))
     assert reply.status == 200, reply.body
     body = json.loads(reply.body)
     assert body["history"] == {"found": False, "as_of": None, "feature_set": definitions_digest()}
