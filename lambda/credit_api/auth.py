@@ -85,19 +85,25 @@ def static_hash_provider(plain_key: str | None) -> Callable[[], str | None]:
     return lambda: expected
 
 
-def verify(presented: str | None, expected_hashes: str | None) -> bool:
-    """True if the presented key's hash is one of the stored hashes.
+def matching_hash(presented: str | None, expected_hashes: str | None) -> str | None:
+    """The stored hash the presented key matches (lower-case hex), or None.
 
     Timing-safe: every stored hash is compared in constant time, with no early exit, so the
     time taken says nothing about the key. A key that cannot be encoded (a lone surrogate from
     a hand-built event) is simply not valid."""
     if not presented or not expected_hashes:
-        return False
+        return None
     try:
         digest = key_hash(presented).encode()
     except UnicodeEncodeError:
-        return False
-    ok = False
+        return None
+    found: bytes | None = None
     for expected in parse_hashes(expected_hashes):
-        ok |= hmac.compare_digest(digest, expected)
-    return ok
+        if hmac.compare_digest(digest, expected):
+            found = expected
+    return found.decode() if found is not None else None
+
+
+def verify(presented: str | None, expected_hashes: str | None) -> bool:
+    """True if the presented key's hash is one of the stored hashes (:func:`matching_hash`)."""
+    return matching_hash(presented, expected_hashes) is not None

@@ -2,7 +2,7 @@
 
 FastAPI (local server, docs) and the Lambda handler's direct path for API Gateway events both
 call :meth:`ScoringService.handle`, so the two can never answer differently. Order of checks:
-body size (413), API key (401), model loaded (503), body valid (422), then score, log, reply.
+body size (413), caller: API key or officer token (401), model loaded (503), body valid (422), then score, log, reply.
 A batch answers 422 only for its envelope; each refused item gets its problem in its place and
 the others are scored and logged. Values inside the domain but outside what training saw are
 scored with ``warnings`` (also logged and counted by the ``ScoringWarnings`` metric, by kind).
@@ -19,7 +19,7 @@ from typing import Any, Literal
 import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from credit_api import auth, problems, request_log, scoring
+from credit_api import identity, problems, request_log, scoring
 from credit_api.call import Call
 from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
 from credit_api.reference import ReferenceSample
@@ -29,6 +29,7 @@ from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
 from credit_core import bundle as bundles
 from credit_core.contracts import (
     BatchScore,
+    Caller,
     Explanation,
     HistoryUse,
     ItemRefusal,
@@ -104,7 +105,8 @@ class ScoringService:
             return problem_reply(
                 problems.problem(413, "Payload too large", f"body exceeds {limit} bytes")
             )
-        if not auth.verify(call.api_key, self.key_hash()):
+        caller = identity.caller_of(call, self.key_hash())
+        if caller is None:
             return problem_reply(problems.UNAUTHORIZED, problems.CHALLENGE)
         if self.decoder is None or self.state.bundle is None:
             detail = self.state.error or "no model loaded"
@@ -117,8 +119,8 @@ class ScoringService:
         except Invalid as exc:
             return problem_reply(problems.invalid(exc.errors))
         if route == "explain":
-            return self._explain(apps, request_id)
-        results = self._score(apps, request_id) if len(apps.values) else []
+            return self._explain(apps, request_id, caller)
+        results = self._score(apps, request_id, caller) if len(apps.values) else []
         if route == "score":
             return Reply(200, _ENCODER.encode(results[0]))
         return Reply(200, _ENCODER.encode(self._batch(request_id, apps, results, refused)))
@@ -199,19 +201,22 @@ class ScoringService:
             raise RuntimeError("no model loaded")
         return bundle
 
-    def _score(self, apps: Applications, request_id: str) -> list[Score]:
+    def _score(self, apps: Applications, request_id: str, caller: Caller) -> list[Score]:
         model = self._bundle().model
-        return self._results(apps, scoring.score(model, apps.matrix), request_id)
+        return self._results(apps, scoring.score(model, apps.matrix), request_id, caller)
 
-    def _explain(self, apps: Applications, request_id: str) -> Reply:
+    def _explain(self, apps: Applications, request_id: str, caller: Caller) -> Reply:
         model = self._bundle().model
         scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels)
-        (result,) = self._results(apps, scored, request_id)
+        (result,) = self._results(apps, scored, request_id, caller)
         explanation = Explanation(**msgspec.structs.asdict(result), **why)
         return Reply(200, _ENCODER.encode(explanation))
 
-    def _results(self, apps: Applications, scored: scoring.Scored, request_id: str) -> list[Score]:
-        """Log the scored applications, count decisions, build the per-item results."""
+    def _results(
+        self, apps: Applications, scored: scoring.Scored, request_id: str, caller: Caller
+    ) -> list[Score]:
+        """Log the scored applications (with who asked), count decisions, build the per-item
+        results."""
         bundle = self._bundle()
         now = datetime.now(UTC)
         p = scored.probability.tolist()
@@ -228,6 +233,7 @@ class ScoringService:
             apps.index,
             threshold,
             bundle.sha256,
+            caller=caller,
         )
         request_log.write(self.settings.log_uri, request_id, now, body)
         refused = scored.decision.count("refuse")
