@@ -23,10 +23,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from credit_api import auth, problems
+from credit_api import identity, problems
 from credit_api.call import Call
 from credit_api.contract import AnyApplication
 from credit_api.observability import logger, metrics
+from credit_api.officers import OfficerRoutes, Verify
 from credit_api.problems import Problem
 from credit_api.reference import UnknownFields
 from credit_api.service import Route, ScoringService
@@ -208,8 +209,11 @@ def create_app(
     state: ModelState,
     key_hash: Callable[[], str | None],
     root_path: str = "",
+    verify: Verify | None = None,
 ) -> FastAPI:
-    """The app; ``app.state.service`` is the scoring service its POST routes delegate to."""
+    """The app; ``app.state.service`` is the scoring service its POST routes delegate to.
+    Every ``/v1`` route is also served under ``/officer/v1`` for signed-in officers (bearer
+    JWT; ``verify`` checks it where no API Gateway authorizer did: :mod:`credit_api.officers`)."""
     bundle = state.bundle
     service = ScoringService(settings, state, key_hash)
     app = FastAPI(
@@ -234,6 +238,7 @@ def create_app(
         _batch_schema(application, settings.max_batch),
         {"applications": [example]} if example else None,
     )
+    app.add_middleware(OfficerRoutes, verify=verify)
     app.add_middleware(Observability, max_body_bytes=settings.max_body_bytes)
     api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
     Key = Annotated[str | None, Security(api_key)]
@@ -245,12 +250,14 @@ def create_app(
         if state.bundle is None:
             log_unavailable()
         headers = {name.lower(): value for name, value in request.headers.items()}
-        call = Call(request.state.request_id, key, headers)
+        call = Call(request.state.request_id, key, headers, _claims(request))
         reply = service.handle(route, await request.body(), call)
         return Response(reply.body, reply.status, reply.headers, reply.content_type)
 
-    async def require_key(key: Key) -> None:
-        if not auth.verify(key, key_hash()):
+    async def require_key(request: Request, key: Key) -> None:
+        """A machine's API key or, on an officer path, the officer's verified claims."""
+        call = Call(request.state.request_id, key, {}, _claims(request))
+        if identity.caller_of(call, key_hash()) is None:
             raise Problem(401, problems.UNAUTHORIZED.title, problems.UNAUTHORIZED.detail)
 
     async def require_model() -> ModelState:
@@ -344,6 +351,11 @@ def create_app(
 
     _contract_schemas(app)
     return app
+
+
+def _claims(request: Request) -> dict[str, Any] | None:
+    """The officer's verified claims (:class:`~credit_api.officers.OfficerRoutes`), or None."""
+    return request.scope.get("state", {}).get("claims")
 
 
 def _contract_schemas(app: FastAPI) -> None:

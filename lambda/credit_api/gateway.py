@@ -22,7 +22,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from credit_api import problems
+from credit_api import identity, problems
 from credit_api.call import Call
 from credit_api.observability import logger, metrics
 from credit_api.service import Route, ScoringService, problem_reply
@@ -34,17 +34,26 @@ ROUTES: dict[str, Route] = {
 }
 
 
+def _path(event: dict[str, Any], stage: str) -> str:
+    path = event.get("rawPath") or ""
+    return path[len(stage) :] if stage and path.startswith(stage + "/") else path
+
+
 def route_of(event: dict[str, Any], stage: str = "") -> Route | None:
-    """The scoring route an event asks for, or None if Mangum should serve it."""
+    """The scoring route an event asks for (also under the officers' prefix), or None if
+    Mangum should serve it."""
     if event.get("version") != "2.0":
         return None
     http = (event.get("requestContext") or {}).get("http") or {}
     if http.get("method") != "POST":
         return None
-    path = event.get("rawPath") or ""
-    if stage and path.startswith(stage + "/"):
-        path = path[len(stage) :]
-    return ROUTES.get(path)  # exact paths, as FastAPI routes them
+    path = _path(event, stage)
+    return ROUTES.get(identity.officer_path(path) or path)  # exact paths, as FastAPI routes them
+
+
+def is_officer(event: dict[str, Any], stage: str = "") -> bool:
+    """Whether the event is on an officer path (``/officer/v1/...``: JWT authorizer, no key)."""
+    return identity.officer_path(_path(event, stage)) is not None
 
 
 def body_of(event: dict[str, Any]) -> bytes:
@@ -151,16 +160,17 @@ def api_key_of(event: dict[str, Any]) -> str | None:
     return key
 
 
-def call_of(event: dict[str, Any], request_id: str) -> Call:
-    """The call's key, lower-cased headers and the JWT claims the authorizer verified."""
+def call_of(event: dict[str, Any], request_id: str, officer: bool = False) -> Call:
+    """The call's lower-cased headers and its one credential: on an officer path the JWT claims
+    the authorizer verified (the key ignored), on any other path the API key (claims ignored)."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if v is not None}
+    if not officer:
+        return Call(request_id, api_key_of(event), headers, None)
     context = event.get("requestContext")
     authorizer = context.get("authorizer") if isinstance(context, dict) else None
     jwt = authorizer.get("jwt") if isinstance(authorizer, dict) else None
     claims = jwt.get("claims") if isinstance(jwt, dict) else None
-    return Call(
-        request_id, api_key_of(event), headers, claims if isinstance(claims, dict) else None
-    )
+    return Call(request_id, None, headers, claims if isinstance(claims, dict) else None)
 
 
 def drop_unencodable_headers(event: dict[str, Any]) -> None:
@@ -187,12 +197,19 @@ def request_id_of(event: object) -> str | None:
     return context.get("requestId") if isinstance(context, dict) else None
 
 
-def serve(service: ScoringService, route: Route, event: dict[str, Any]) -> dict[str, Any]:
+def serve(
+    service: ScoringService, route: Route, event: dict[str, Any], officer: bool = False
+) -> dict[str, Any]:
     """Answer a scoring event with the service; the response as API Gateway expects it."""
     start = time.perf_counter()
     request_id = request_id_of(event) or str(uuid.uuid4())
     try:
-        reply = service.handle(route, body_of(event), call_of(event, request_id))
+        call = call_of(event, request_id, officer)
+        if officer and call.claims is None:  # only if the route lost its JWT authorizer
+            reason = "no claims from the API's authorizer"
+            reply = problem_reply(problems.unauthorized_officer(reason), problems.BEARER_CHALLENGE)
+        else:
+            reply = service.handle(route, body_of(event), call)
     except binascii.Error:
         reply = problem_reply(problems.problem(400, "Bad request", "the body is not valid base64"))
     except Exception:  # as FastAPI's last-resort handler does: a logged 500, never a bare crash

@@ -64,6 +64,12 @@ def invalid(errors: list[dict[str, Any]]) -> ProblemDetails:
 UNAUTHORIZED = problem(401, "Unauthorized", "a valid X-API-Key header is required")
 UNEXPECTED = problem(500, "Internal error", "unexpected error; it has been logged")
 CHALLENGE = {"WWW-Authenticate": "ApiKey"}
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+def unauthorized_officer(reason: str) -> ProblemDetails:
+    """The 401 of an officer path (``/officer/v1/...``): why the bearer token was refused."""
+    return problem(401, "Unauthorized", f"a valid officer bearer token is required: {reason}")
 
 
 def encode(body: ProblemDetails) -> bytes:

@@ -34,6 +34,16 @@ def key_provider(settings: Settings) -> Callable[[], str | None]:
     return auth.static_hash_provider(settings.plain_api_key)
 
 
+def token_verifier(settings: Settings) -> Callable[[str], Any] | None:
+    """``credit serve``'s check of officers' tokens (OIDC_ISSUER); None in AWS, where the HTTP
+    API's JWT authorizer checks them before the function runs."""
+    if settings.oidc_issuer is None or settings.oidc_audience is None:
+        return None
+    from credit_api.oidc import TokenVerifier
+
+    return TokenVerifier(settings.oidc_issuer, settings.oidc_audience).verify
+
+
 class Runtime:
     """One API instance. ``handler(event, context)`` is the Lambda entry (Powertools-wrapped);
     ``app`` is the FastAPI app (``credit serve``), ``service`` its scoring service, ``asgi``
@@ -48,6 +58,7 @@ class Runtime:
         self.settings = settings
         self.stage = settings.stage_prefix.rstrip("/")
         self.key_hash = key_hash or key_provider(settings)
+        self.verify = token_verifier(settings)
         self.loader = loader or ModelLoader(settings)
         self._build(self.loader.state)
         wrapped = tracer.capture_lambda_handler(capture_response=False)(self._handle)
@@ -56,7 +67,9 @@ class Runtime:
 
     def _build(self, state: ModelState) -> None:
         self.state = state
-        self.app: FastAPI = create_app(self.settings, state, self.key_hash, root_path=self.stage)
+        self.app: FastAPI = create_app(
+            self.settings, state, self.key_hash, root_path=self.stage, verify=self.verify
+        )
         self.service: ScoringService = self.app.state.service
         self.asgi = Mangum(
             self.app,
@@ -87,4 +100,4 @@ class Runtime:
         route = gateway.route_of(event, self.stage)
         if route is None:
             return self.asgi(event, context)
-        return gateway.serve(self.service, route, event)
+        return gateway.serve(self.service, route, event, gateway.is_officer(event, self.stage))

@@ -62,6 +62,16 @@ class Settings(EnvSettings):
         gt=0,
         description="while SSM cannot be read, the last hashes read are trusted this long",
     )
+    oidc_issuer: str | None = env(
+        "OIDC_ISSUER",
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="local: the officers' token issuer `credit serve` verifies against "
+        "(in AWS the HTTP API's JWT authorizer verifies tokens)",
+    )
+    oidc_audience: str | None = env(
+        "OIDC_AUDIENCE", default=None, min_length=1, description="local: the UI's client id"
+    )
     max_batch: int = env("MAX_BATCH", default=1000, gt=0, le=100_000)
     max_body_bytes: int = env("MAX_BODY_BYTES", default=5 * 1024 * 1024, gt=0, le=MAX_BODY_LIMIT)
     reload_seconds: float = env("MODEL_RELOAD_SECONDS", default=30.0, ge=0)
@@ -76,6 +86,8 @@ class Settings(EnvSettings):
     def _safe_for_stage(self) -> Settings:
         if self.api_key is not None and self.api_key_parameter:
             raise ValueError("set CREDIT_API_KEY or API_KEY_PARAMETER, not both")
+        if (self.oidc_issuer is None) != (self.oidc_audience is None):
+            raise ValueError("set OIDC_ISSUER and OIDC_AUDIENCE together")
         if self.stage == LOCAL:
             return self
         unsafe = []
