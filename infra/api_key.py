@@ -7,8 +7,9 @@ valid keys, see ``credit_api.auth``). A new key is printed once and stored nowhe
     python infra/api_key.py retire 3fa9c1    # then remove the old key, named by its hash prefix
     python infra/api_key.py list             # the stored hashes (a prefix each)
 
-``--parameter`` (default ``/credit-scoring/api-key-sha256``); AWS credentials and region from the
-environment. A user error is one line on stderr and exit 2.
+``--stage dev|prod`` (default dev) picks the stage's parameter,
+``/credit-scoring/STAGE/api-key-sha256`` (the stack's default: stages never share keys);
+``--parameter`` names another. AWS credentials and region from the environment. A user error is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from collections.abc import Sequence
 
 from credit_api.auth import key_hash, parse_hashes
 
-PARAMETER = "/credit-scoring/api-key-sha256"
+PARAMETER = "/credit-scoring/{stage}/api-key-sha256"  # template.yaml's per-stage default
+
+
+def parameter_for(stage: str) -> str:
+    return PARAMETER.format(stage=stage)
+
+
 PREFIX = 12  # hash characters shown by `list`: enough to name a key, useless to an attacker
 
 
@@ -84,8 +91,10 @@ def main(argv: Sequence[str] | None = None, ssm=None) -> int:
     parser = argparse.ArgumentParser(prog="api_key.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("new", "add", "retire", "list"))
     parser.add_argument("prefix", nargs="?", help="retire: the first characters of the hash")
-    parser.add_argument("--parameter", default=PARAMETER)
+    parser.add_argument("--stage", choices=("dev", "prod"), default="dev")
+    parser.add_argument("--parameter", default=None, help="default: the stage's parameter")
     args = parser.parse_args(argv)
+    parameter = args.parameter or parameter_for(args.stage)
     if ssm is None:
         import boto3
 
@@ -93,7 +102,7 @@ def main(argv: Sequence[str] | None = None, ssm=None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        print(run(args.command, args.parameter, args.prefix, ssm))
+        print(run(args.command, parameter, args.prefix, ssm))
     except RotationError as exc:
         print(f"api_key.py {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,9 @@ def ssm(aws):
 
 
 def stored(ssm) -> str:
-    return ssm.get_parameter(Name=api_key.PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    return ssm.get_parameter(Name=api_key.parameter_for("dev"), WithDecryption=True)["Parameter"][
+        "Value"
+    ]
 
 
 def test_rotation_keeps_the_old_key_valid_until_it_is_retired(ssm, capsys):
@@ -75,3 +77,14 @@ def test_the_last_key_cannot_be_retired(ssm, capsys):
     (prefix,) = capsys.readouterr().out.split()[-1:]
     assert api_key.main(["retire", prefix], ssm) == 2
     assert "last key" in capsys.readouterr().err
+
+
+def test_each_stage_has_its_own_parameter(ssm, capsys):
+    assert api_key.main(["new", "--stage", "prod"], ssm) == 0
+    prod = printed_key(capsys.readouterr().out)
+    assert api_key.main(["new"], ssm) == 0  # dev by default
+    dev = printed_key(capsys.readouterr().out)
+    value = ssm.get_parameter(Name=api_key.parameter_for("prod"), WithDecryption=True)
+    assert auth.verify(prod, value["Parameter"]["Value"])
+    assert not auth.verify(dev, value["Parameter"]["Value"])
+    assert auth.verify(dev, stored(ssm)) and not auth.verify(prod, stored(ssm))

@@ -36,6 +36,7 @@ def resolver(publisher: bool = True) -> Resolver:
             "HasReservedConcurrency": True,
             "HasProvisionedConcurrency": False,
             "UseSnapStart": False,
+            "StageApiKeyParameter": True,
         },
     )
 

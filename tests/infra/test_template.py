@@ -19,6 +19,8 @@ RESOURCES = TEMPLATE["Resources"]
 NOT_SET_ON_LAMBDA = {
     "CREDIT_API_KEY": "plain key for local use; Lambda reads the hash from SSM",
     "STAGE_PREFIX": "the HTTP API's $default stage adds no path prefix",
+    "OIDC_ISSUER": "credit serve verifies officers' tokens; in AWS the JWT authorizer does",
+    "OIDC_AUDIENCE": "the same",
 }
 # set by the template, read by a library rather than by the project's code
 READ_BY_LIBRARIES = {
@@ -27,7 +29,7 @@ READ_BY_LIBRARIES = {
     "POWERTOOLS_METRICS_NAMESPACE",
 }
 # routes agreed in BRIEF interface 1 that the api branch adds
-AGREED_ROUTES = {"GET /v1/reference"}
+AGREED_ROUTES = {"GET /v1/reference", "GET /officer/v1/reference"}
 # actions that accept no resource narrower than "*" (AWS service authorization reference)
 NO_RESOURCE_LEVEL = {
     "xray:PutTraceSegments",
@@ -133,6 +135,8 @@ def resolved_env(name: str) -> dict[str, str]:
     params = TEMPLATE["Parameters"]
     out = {}
     for key, value in RESOURCES[name]["Properties"]["Environment"]["Variables"].items():
+        if isinstance(value, dict) and "Fn::If" in value:  # the default-parameter branch
+            value = value["Fn::If"][1]
         if isinstance(value, dict) and "Ref" in value:
             value = str(params.get(value["Ref"], {}).get("Default", ""))
         elif isinstance(value, dict) and "Fn::Sub" in value:
@@ -178,6 +182,8 @@ def test_every_route_the_app_serves_is_routed_and_nothing_else():
     )
     code.add(f"GET {asset_path.group(1)}/{{name}}")  # the docs' own files, served by the app
     code |= {"GET /docs", "GET /openapi.json"}  # FastAPI's defaults
+    # every /v1 route also serves signed-in officers under /officer (credit_api.officers)
+    code |= {r.replace(" /v1/", " /officer/v1/") for r in code if " /v1/" in r}
     routes = api_routes()
     assert code <= routes
     assert routes - code <= AGREED_ROUTES
@@ -216,10 +222,18 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
         assert f'"{props["MetricName"]}"' in emitted, f"{name}: metric not emitted by the API"
 
 
-def test_the_api_key_parameter_default_is_the_one_the_key_script_writes():
+def test_the_api_key_parameter_default_is_the_stages_one_the_key_script_writes():
     script = (ROOT / "infra/api_key.py").read_text()
-    default = re.search(r'^PARAMETER = "([^"]+)"$', script, re.MULTILINE).group(1)
-    assert TEMPLATE["Parameters"]["ApiKeyParameterName"]["Default"] == default
+    default = re.search(r'^PARAMETER = "([^"]+)"', script, re.MULTILINE).group(1)
+    per_stage = default.replace("{stage}", "${Stage}")
+    assert "${Stage}" in per_stage  # dev and prod never share keys by default
+    assert TEMPLATE["Parameters"]["ApiKeyParameterName"]["Default"] == ""
+    env = RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"]
+    used = env["API_KEY_PARAMETER"]["Fn::If"]
+    assert used[0] == "StageApiKeyParameter" and used[1] == {"Fn::Sub": per_stage}
+    assert TEMPLATE["Conditions"]["StageApiKeyParameter"] == {
+        "Fn::Equals": [{"Ref": "ApiKeyParameterName"}, ""]
+    }
 
 
 def statements(template: dict) -> list[tuple[str, dict]]:
@@ -430,3 +444,26 @@ def test_the_group_refusal_alarm_states_the_rule_the_job_applies():
     assert f"{group_monitor.MAX_SHIFT_PT:g} percentage points" in text
     assert f"at least {group_monitor.MIN_DECISIONS} decisions" in text
     assert group_monitor.FOUR_FIFTHS == 0.8 and "four-fifths rule" in text
+
+
+def test_officer_routes_and_only_they_take_the_cognito_jwt_authorizer():
+    api = RESOURCES["HttpApi"]["Properties"]
+    jwt = api["Auth"]["Authorizers"]["OfficerJwt"]
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    assert jwt["JwtConfiguration"]["audience"] == [{"Ref": "OfficerUiClient"}]
+    assert "${OfficerPool}" in jwt["JwtConfiguration"]["issuer"]["Fn::Sub"]
+    assert "DefaultAuthorizer" not in api["Auth"]  # machine routes: no authorizer, the key
+    for event in RESOURCES["ScoringFunction"]["Properties"]["Events"].values():
+        props = event["Properties"]
+        officer = props["Path"].startswith("/officer/")
+        assert (props.get("Auth") == {"Authorizer": "OfficerJwt"}) == officer, props["Path"]
+    pool = RESOURCES["OfficerPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}  # no self sign-up
+    assert pool["MfaConfiguration"] == "ON"
+    client = RESOURCES["OfficerUiClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is True
+    # officers' routes are throttled like the machines' (their own buckets: separate routes)
+    settings = api["RouteSettings"]
+    for route in ("POST /v1/score/batch", "GET /v1/reference"):
+        officer = route.replace(" /v1/", " /officer/v1/")
+        assert settings[officer] == settings[route]
