@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from credit_frontend.client import ApiError
-from credit_frontend.ui import language_switch, model_card, pct, t
+from credit_frontend.ui import language_switch, model_card, officer_token, pct, signed_in_as, t
 
 PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
@@ -30,6 +30,9 @@ def main() -> None:
     st.set_page_config(page_title="Prêt à Dépenser", page_icon="💶", layout="wide")
     with st.sidebar:
         language_switch()
+        signed_in_as()
+    officer_token()  # with sign-in configured: nothing below runs until an officer signs in
+    with st.sidebar:
         _status()
     pages = [
         st.Page(

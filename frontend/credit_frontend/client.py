@@ -49,8 +49,13 @@ def error_from_response(response: httpx.Response) -> ApiError:
     )
 
 
+OFFICER_PREFIX = "/officer"  # the API's routes for signed-in officers (bearer token, no key)
+
+
 class ApiClient:
-    """Calls of the scoring API used by the app (JSON in, JSON out, ``X-API-Key`` on every call)."""
+    """Calls of the scoring API used by the app (JSON in, JSON out). With ``token`` (a signed-in
+    officer's ID token) every call goes to the officers' routes with ``Authorization: Bearer``;
+    else to ``/v1/...`` with ``X-API-Key`` (the local demo, a machine)."""
 
     def __init__(
         self,
@@ -58,15 +63,20 @@ class ApiClient:
         api_key: str | None,
         timeout_s: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ):
-        headers = {"X-API-Key": api_key} if api_key else {}
+        if token:
+            headers, self._prefix = {"Authorization": f"Bearer {token}"}, OFFICER_PREFIX
+        else:
+            headers, self._prefix = ({"X-API-Key": api_key} if api_key else {}), ""
+        self.officer = bool(token)
         self._http = httpx.Client(
             base_url=base_url, headers=headers, timeout=timeout_s, transport=transport
         )
 
     def _call(self, method: str, path: str, **kw: Any) -> Any:
         try:
-            response = self._http.request(method, path, **kw)
+            response = self._http.request(method, self._prefix + path, **kw)
         except httpx.HTTPError as exc:  # connection refused, DNS, timeout, protocol error
             raise ApiError("unreachable", None, f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

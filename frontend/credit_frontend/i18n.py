@@ -21,6 +21,26 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Model {version} · threshold {threshold}",
         "fr": "Modèle {version} · seuil {threshold}",
     },
+    # officers' sign-in (st.login, when [auth] is configured)
+    "sign_in_needed": {
+        "en": "Sign in with your credit officer account to score applications.",
+        "fr": "Connectez-vous avec votre compte de chargé de crédit pour scorer des dossiers.",
+    },
+    "sign_in": {"en": "Sign in", "fr": "Se connecter"},
+    "sign_out": {"en": "Sign out", "fr": "Se déconnecter"},
+    "signed_in_as": {"en": "Signed in as {name}", "fr": "Connecté : {name}"},
+    "session_expired": {
+        "en": "Your session has expired: sign in again.",
+        "fr": "Votre session a expiré : reconnectez-vous.",
+    },
+    "err_no_token": {
+        "en": 'The sign-in gave no identity token: the app\'s [auth] settings need expose_tokens = "id".',
+        "fr": "La connexion n'a fourni aucun jeton d'identité : les réglages [auth] de l'application doivent contenir expose_tokens = \"id\".",
+    },
+    "err_officer_unauthorized": {
+        "en": "The scoring service refused your sign-in (401). Sign out and sign in again.",
+        "fr": "Le service de score a refusé votre connexion (401). Déconnectez-vous puis reconnectez-vous.",
+    },
     # failures
     "err_settings": {
         "en": "The app is not configured correctly: {reason}",

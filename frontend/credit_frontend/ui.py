@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import streamlit as st
 
 from credit_core.contracts import PublishedCard
-from credit_frontend import charts
+from credit_frontend import charts, officer
 from credit_frontend.client import ApiClient, ApiError
 from credit_frontend.config import Settings, SettingsError, load_settings
 from credit_frontend.i18n import LANG_NAMES, LANGS, api_message, tr
@@ -45,9 +46,64 @@ def _client(url: str, key: str | None, timeout_s: float) -> ApiClient:
     return ApiClient(url, key, timeout_s)
 
 
+def sign_in_configured() -> bool:
+    """Officers sign in (st.login) when the app's secrets have an ``[auth]`` section; without
+    one (the local demo) the app calls the API with its key."""
+    return "auth" in _secrets()
+
+
+def _user() -> dict[str, Any]:
+    return dict(st.user.to_dict())
+
+
+def officer_token() -> str | None:
+    """The signed-in officer's ID token, None when sign-in is not configured. Not signed in, or
+    signed in with an expired token: the page stops on a sign-in button (nothing is scored)."""
+    if not sign_in_configured():
+        return None
+    user = _user()
+    if not user.get("is_logged_in"):
+        st.info(t("sign_in_needed"))
+        st.button(t("sign_in"), key="sign_in", on_click=st.login, type="primary")
+        st.stop()
+    token = st.user.tokens.get("id")
+    if not token:
+        st.error(t("err_no_token"))
+        st.button(t("sign_out"), key="sign_out_no_token", on_click=st.logout)
+        st.stop()
+    if not officer.usable(token, time.time()):
+        st.warning(t("session_expired"))
+        st.button(t("sign_in"), key="sign_in_again", on_click=st.logout, type="primary")
+        st.stop()
+    return token
+
+
+def signed_in_as() -> None:
+    """In the sidebar: who is signed in, and the sign-out button (only with sign-in)."""
+    if not sign_in_configured():
+        return
+    user = _user()
+    if user.get("is_logged_in"):
+        name = user.get("name") or user.get("email") or user.get("sub") or "?"
+        st.caption(t("signed_in_as", name=name))
+        st.button(t("sign_out"), key="sign_out", on_click=st.logout)
+
+
 def client() -> ApiClient:
+    """The API client: the signed-in officer's (bearer token, officers' routes), else the app's
+    key. An officer's client is kept in the session only, never shared between sessions."""
     s = settings()
-    return _client(s.api_url, s.api_key, s.timeout_s)
+    token = officer_token()
+    if token is None:
+        return _client(s.api_url, s.api_key, s.timeout_s)
+    cache_key = ("officer_client", s.api_url, token)
+    if cache_key not in st.session_state:
+        for old in [
+            k for k in st.session_state if isinstance(k, tuple) and k[:1] == ("officer_client",)
+        ]:
+            del st.session_state[old]
+        st.session_state[cache_key] = ApiClient(s.api_url, None, s.timeout_s, token=token)
+    return st.session_state[cache_key]
 
 
 def model_card() -> PublishedCard:
@@ -109,6 +165,8 @@ def error_text(err: ApiError, field_label=None, field_message=None) -> str:
         return t("err_invalid", fields="; ".join(parts))
     if err.kind == "unexpected":
         return t("err_unexpected", status=err.status)
+    if err.kind == "unauthorized" and sign_in_configured():
+        return t("err_officer_unauthorized")
     return t(f"err_{err.kind}")
 
 
