@@ -338,8 +338,8 @@ def create_app(
     @app.get(
         "/v1/clients/{sk_id_curr}/history",
         dependencies=Authorized,
-        responses={200: _body("HistorySummary") | {"description": "the client's history"}}
-        | _HISTORY_ERRORS,
+        responses=_HISTORY_ERRORS
+        | {200: _body("HistorySummary") | {"description": "the client's history"}},
     )
     async def client_history(
         sk_id_curr: Annotated[
