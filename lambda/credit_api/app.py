@@ -18,6 +18,7 @@ import fastapi_offline
 import msgspec
 from aws_lambda_powertools.metrics import MetricUnit
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, Security
+from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader
@@ -25,6 +26,7 @@ from pydantic import BaseModel
 
 from credit_api import identity, problems
 from credit_api.call import Call
+from credit_api.client_history import MAX_CLIENT_ID, ClientHistories, HistoryUnavailable
 from credit_api.contract import AnyApplication
 from credit_api.observability import logger, metrics
 from credit_api.officers import OfficerRoutes, Verify
@@ -42,6 +44,7 @@ from credit_core.contracts import (
     PublishedCard,
     Score,
 )
+from credit_core.contracts.history import HistorySummary
 from credit_core.population import Population
 
 JSON = "application/json"
@@ -50,7 +53,7 @@ JSON = "application/json"
 # The bodies are the contracts of credit_core (msgspec Structs): their JSON Schemas are added to
 # the OpenAPI document's components, the routes refer to them.
 CONTRACT_SCHEMAS = msgspec.json.schema_components(
-    (Score, BatchScore, Explanation, PublishedCard, ProblemDetails),
+    (Score, BatchScore, Explanation, PublishedCard, ProblemDetails, HistorySummary),
     ref_template="#/components/schemas/{name}",
 )[1]
 
@@ -337,6 +340,34 @@ def create_app(
                 allowed=exc.known,
             ) from None
 
+    histories = ClientHistories.from_uri(settings.features_uri)
+
+    @app.get(
+        "/v1/clients/{sk_id_curr}/history",
+        dependencies=Authorized,
+        responses=_HISTORY_ERRORS
+        | {200: _body("HistorySummary") | {"description": "the client's history"}},
+    )
+    async def client_history(
+        sk_id_curr: Annotated[
+            int, PathParam(ge=0, le=MAX_CLIENT_ID, description="the client's SK_ID_CURR")
+        ],
+    ) -> Response:
+        """The client's history as a credit officer reads it: bureau credits (status, amount,
+        debt, overdue, dates in days before the application), previous applications (status,
+        amount asked and granted, decision day), instalment punctuality and card use month by
+        month over the last 24 months. 404 when no history is on record for the client."""
+        try:
+            summary = histories.get(sk_id_curr)
+        except HistoryUnavailable as exc:
+            logger.warning("history store unavailable", extra={"cause": str(exc)})
+            raise Problem(
+                503, "History unavailable", "the client history is unavailable; retry later"
+            ) from None
+        if summary is None:
+            raise Problem(404, "No history", f"no credit history on record for client {sk_id_curr}")
+        return Response(msgspec.json.encode(summary), media_type=JSON)
+
     @app.post("/v1/score", responses=_ERRORS | {200: _body("Score")}, openapi_extra=one)
     async def score_one(request: Request, key: Key) -> Response:
         return await call("score", request, key)
@@ -413,6 +444,12 @@ def _docs(app: FastAPI) -> None:
 
 _PROBLEM = _body("ProblemDetails", problems.MEDIA_TYPE)
 _card_body = _body("PublishedCard") | {"description": "the model's published card"}
+_HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API key"} | _PROBLEM,
+    404: {"description": "no history on record for this client"} | _PROBLEM,
+    422: {"description": "the client id is not a whole number >= 0"} | _PROBLEM,
+    503: {"description": "the history store cannot be read"} | _PROBLEM,
+}
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong API key"} | _PROBLEM,
     503: {"description": "no model loaded"} | _PROBLEM,

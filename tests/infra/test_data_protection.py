@@ -359,3 +359,32 @@ def test_the_publisher_role_assumes_the_feature_publisher_and_nobody_else_does()
     assert allowed(principal, "sts:AssumeRole", r.get_att("FeaturePublisherRole", "Arn"), {})
     for other in ("ScoringFunctionRole", "DriftFunctionRole"):
         assert not allowed(principal, "sts:AssumeRole", r.get_att(other, "Arn"), {}), other
+
+
+def test_the_history_summary_table_is_protected_like_the_feature_table_and_read_one_by_one():
+    table = RESOURCES["FeatureHistoryTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    features = RESOURCES["FeatureTable"]["Properties"]
+    props = table["Properties"]
+    for name in ("BillingMode", "SSESpecification", "PointInTimeRecoverySpecification"):
+        assert props[name] == features[name], name
+    assert (props["KeySchema"], props["AttributeDefinitions"]) == (
+        features["KeySchema"],
+        features["AttributeDefinitions"],
+    )
+    r = resolver()
+    arn = r.get_att("FeatureHistoryTable", "Arn")
+    roles = [
+        n for n, res in RESOURCES.items() if res["Type"] in ("AWS::IAM::Role", "AWS::IAM::User")
+    ]
+    readers, writers = set(), set()
+    for name in roles:
+        principal = _bounded_role(r, name)
+        if allowed(principal, "dynamodb:GetItem", arn, {}):
+            readers.add(name)
+        if any(allowed(principal, a, arn, {}) for a in TABLE_WRITES):
+            writers.add(name)
+        # the officers' screen reads one client at a time: never a batch of clients' histories
+        assert not allowed(principal, "dynamodb:BatchGetItem", arn, {}), name
+        assert not any(allowed(principal, a, arn, {}) for a in TABLE_OTHERS), name
+    assert (readers, writers) == ({"ScoringFunctionRole"}, {"FeaturePublisherRole"})

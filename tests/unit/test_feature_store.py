@@ -22,10 +22,10 @@ TABLE = "credit-scoring-features"
 AS_OF = "2026-11-30"
 
 
-def _template_table() -> dict:
+def _template_table(name: str = "FeatureTable") -> dict:
     """The feature table's key schema and billing as template.yaml declares them."""
     resources = load_template("template.yaml")["Resources"]
-    props = resources["FeatureTable"]["Properties"]
+    props = resources[name]["Properties"]
     return {
         "KeySchema": props["KeySchema"],
         "AttributeDefinitions": props["AttributeDefinitions"],
@@ -35,7 +35,7 @@ def _template_table() -> dict:
 
 @pytest.fixture
 def dynamodb(monkeypatch):
-    """moto's DynamoDB with the template's feature table; yields the low-level client."""
+    """moto's DynamoDB with the template's feature and history tables; yields the client."""
     import boto3
     from moto import mock_aws
 
@@ -46,6 +46,10 @@ def dynamodb(monkeypatch):
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
         client.create_table(TableName=TABLE, **_template_table())
+        # the officers' history summaries, published beside the features
+        client.create_table(
+            TableName=store.summary_table(TABLE), **_template_table("FeatureHistoryTable")
+        )
         yield client
 
 

@@ -67,7 +67,34 @@ def _publish(args: argparse.Namespace) -> int:
         f"(as of {meta.as_of}, {meta.digest[:19]}) to {args.to}: computed in {computed:.1f} s, "
         f"written in {time.perf_counter() - start - computed:.1f} s"
     )
+    _publish_summaries(args, folder, as_of)
     return 0
+
+
+def _publish_summaries(args: argparse.Namespace, folder: Path, as_of: date) -> None:
+    """The officers' history summaries (credit_core.history.summary) into the same store."""
+    import msgspec
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from credit_core.history import store
+    from credit_core.history.engine import connect_folder
+    from credit_core.history.summary import batch_summaries, pack
+
+    start = time.perf_counter()
+    con = connect_folder(folder, memory_limit=args.memory_limit)
+    try:
+        items = ((s.sk_id_curr, pack(s)) for s in batch_summaries(con, as_of))
+        count = store.publish_summaries(args.to, items)
+    except msgspec.ValidationError as exc:
+        raise UsageError(f"history: a value outside the history summary's contract: {exc}") from exc
+    except (OSError, sqlite3.Error, BotoCoreError, ClientError) as exc:
+        raise UsageError(f"cannot write the history summaries to {args.to}: {exc}") from exc
+    finally:
+        con.close()
+    print(
+        f"published {count:,} clients' history summaries to {args.to} "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -436,3 +436,128 @@ def check_writable(uri: str) -> None:
     probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
     probe.write_bytes(b"")
     probe.unlink()
+
+
+# ---------------------------------------------------------------------------- history summaries
+# What a credit officer's screen shows of a client's history (credit_core.history.summary), kept
+# beside the features and read by the API's history route only, never on the scoring path:
+# a table ``summaries`` in the same SQLite file, a table ``<features table>-history`` in
+# DynamoDB (one item per client: ``SK_ID_CURR``, ``s`` the packed summary).
+
+SUMMARY_SQLITE_TABLE = "summaries"
+SUMMARY_TABLE_SUFFIX = "-history"
+
+
+def summary_table(table: str) -> str:
+    """The DynamoDB table of the summaries beside the features table ``table``."""
+    return f"{table}{SUMMARY_TABLE_SUFFIX}"
+
+
+class SummaryStore(Protocol):
+    """Reads the published history summaries (packed bytes, one per client)."""
+
+    uri: str
+
+    def get_summary(self, sk_id: int) -> bytes | None:
+        """One client's packed summary, ``None`` if the store holds no history for them;
+        :class:`StoreUnavailable` / :class:`StoreNotReady` if it cannot say."""
+        ...
+
+
+class SqliteSummaries:
+    """The ``summaries`` table of the SQLite store, opened read-only on each call (an officer's
+    screen, not the scoring path: a replaced file is always read afresh)."""
+
+    def __init__(self, uri: str, path: Path):
+        self.uri, self.path = uri, path
+
+    def get_summary(self, sk_id: int) -> bytes | None:
+        if not self.path.is_file():
+            raise StoreUnavailable(f"feature store {self.uri}: no file {self.path}")
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
+        try:
+            row = con.execute(
+                f"SELECT s FROM {SUMMARY_SQLITE_TABLE} WHERE id = ?", (int(sk_id),)
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise StoreNotReady(
+                    f"feature store {self.uri}: no history summaries published"
+                ) from exc
+            raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
+        finally:
+            con.close()
+        return None if row is None else bytes(row[0])
+
+
+class DynamoSummaries:
+    """The summaries table beside a DynamoDB features table (:func:`summary_table`)."""
+
+    def __init__(self, uri: str, table: str, client: Any | None = None):
+        self.uri, self.table = uri, summary_table(table)
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = dynamodb_client()
+        return self._client
+
+    def get_summary(self, sk_id: int) -> bytes | None:
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key={ID: {"N": str(int(sk_id))}}, ProjectionExpression="s"
+            ).get("Item")
+        except _client_errors() as exc:
+            raise _dynamo_error(self.uri, exc) from exc
+        return None if item is None else bytes(item["s"]["B"])
+
+
+def open_summaries(uri: str) -> SummaryStore:
+    """A reader of the history summaries of the store at ``uri`` (no I/O until the first
+    read); StoreUriError on a bad URI."""
+    scheme, target = parse_uri(uri)
+    if scheme == "sqlite":
+        return SqliteSummaries(uri, Path(target))
+    return DynamoSummaries(uri, target)
+
+
+def publish_summaries(uri: str, items: Iterable[tuple[int, bytes]]) -> int:
+    """Write every client's packed summary after :func:`publish` wrote the features: SQLite
+    replaces its ``summaries`` table in one transaction (the file must exist:
+    FileNotFoundError otherwise); DynamoDB writes its summaries table item by item (boto3's
+    batch writer). Returns the number of clients written."""
+    scheme, target = parse_uri(uri)
+    if scheme == "sqlite":
+        path = Path(target)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: publish the features first")
+        con = sqlite3.connect(path)
+        try:
+            with con:
+                con.execute(f"DROP TABLE IF EXISTS {SUMMARY_SQLITE_TABLE}")
+                con.execute(
+                    f"CREATE TABLE {SUMMARY_SQLITE_TABLE} (id INTEGER PRIMARY KEY, s BLOB NOT NULL)"
+                )
+                cursor = con.executemany(
+                    f"INSERT INTO {SUMMARY_SQLITE_TABLE} (id, s) VALUES (?, ?)",
+                    ((int(i), blob) for i, blob in items),
+                )
+                count = cursor.rowcount
+        finally:
+            con.close()
+        return count
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(summary_table(target))
+    count = 0
+    with table.batch_writer(overwrite_by_pkeys=[ID]) as writer:
+        for i, blob in items:
+            writer.put_item(Item={ID: int(i), "s": blob})
+            count += 1
+    return count
