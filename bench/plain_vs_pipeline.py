@@ -67,7 +67,7 @@ def plain_model(x, y, categorical, seed, folds, w):
 
 def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        write_twin(Path(tmp), rows, 100, seed=seed)
+        write_twin(Path(tmp), rows, 100, seed=seed, tables="application")
         df = load_table(Path(tmp), "TARGET", "SK_ID_CURR")
     train_df, hold_df = train_test_split(
         df, test_size=0.2, stratify=df["TARGET"], random_state=seed
