@@ -3,8 +3,8 @@
 Per data size and seed: a twin of that many application rows (``generate_twin``, written and read
 back through ``credit train``'s loader), one stratified 80/20 holdout, then on the same training
 part (a) the pipeline's selection as ``credit train`` runs it without MLflow (stage 1 candidates
-x strategies, stage 2 champion grid, the better of the two, ``fit_final``) and (b) a plain
-LightGBM with one sensible fixed configuration (issue 19 §3). Both are scored on the holdout: AUC,
+x strategies, ``selection.choose_champion``, ``fit_final``) and (b) a plain LightGBM with one
+sensible fixed configuration (``candidates.PLAIN``, issue 19 §3). Both are scored on the holdout: AUC,
 ECE, and business cost at a threshold chosen on each model's own out-of-fold training
 probabilities (plain: uncalibrated, as a new user would ship it). Prints a JSON line per run and
 a table of means per size; the target is a mean AUC difference (pipeline - plain) >= 0 at every
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -27,37 +28,32 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 
 from credit_training import candidates
+from credit_training.candidates import PLAIN
 from credit_training.cost import CostWeights, best_threshold, business_cost
 from credit_training.featurize import feature_matrix, spec_for_frame
 from credit_training.final_fit import calibration_method, fit_final
 from credit_training.metrics import expected_calibration_error
-from credit_training.selection import compare, grid_search
+from credit_training.selection import choose_champion, compare
 from credit_training.train import load_table
 from credit_training.twin.generate import write_twin
-
-PLAIN = {
-    "n_estimators": 300,
-    "learning_rate": 0.03,
-    "num_leaves": 15,
-    "min_child_samples": 50,
-    "subsample": 0.8,
-    "subsample_freq": 1,
-    "colsample_bytree": 0.8,
-}
 
 
 def pipeline_champion(x, y, categorical, profile, w):
     """Stage 1, stage 2 and the final fit exactly as ``train.run_training`` chains them."""
     results = compare(x, y, categorical, profile, w)
-    servable = [r for r in results if r.candidate == candidates.SERVABLE]
-    chosen = min(servable, key=lambda r: r.cv_cost)
-    tuned = grid_search(
-        chosen.candidate, chosen.strategy, profile.champion_grid, x, y, categorical, profile, w
-    )
-    if chosen.cv_cost < tuned.cv_cost:
-        tuned = chosen
+    tuned = choose_champion(results, x, y, categorical, profile, w)
     method = calibration_method(len(y), profile.folds)
-    return fit_final(chosen.strategy, tuned.best_params, x, y, categorical, profile, w, method)
+    return tuned, fit_final(
+        tuned.strategy,
+        tuned.best_params,
+        x,
+        y,
+        categorical,
+        profile,
+        w,
+        method,
+        size_trees=not tuned.trees_sized,
+    )
 
 
 def plain_model(x, y, categorical, seed, folds, w):
@@ -71,7 +67,7 @@ def plain_model(x, y, categorical, seed, folds, w):
 
 def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        write_twin(Path(tmp), rows, 100, seed=seed)
+        write_twin(Path(tmp), rows, 100, seed=seed, tables="application")
         df = load_table(Path(tmp), "TARGET", "SK_ID_CURR")
     train_df, hold_df = train_test_split(
         df, test_size=0.2, stratify=df["TARGET"], random_state=seed
@@ -82,7 +78,7 @@ def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -
     cat = spec.categorical_indices
 
     start = time.perf_counter()
-    final = pipeline_champion(x, y, cat, profile, w)
+    tuned, final = pipeline_champion(x, y, cat, profile, w)
     pipe_s = time.perf_counter() - start
     p_pipe = final.probability(xh)
     start = time.perf_counter()
@@ -99,7 +95,11 @@ def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -
         "plain_ece": expected_calibration_error(yh, p_plain),
         "pipeline_cost": business_cost(yh, p_pipe, final.threshold, w),
         "plain_cost": business_cost(yh, p_plain, plain_t, w),
+        "pipeline_strategy": tuned.strategy,
         "pipeline_params": {k: str(v) for k, v in final.params.items()},
+        "plain_chosen": tuned.best_params.get("model__learning_rate") == PLAIN["learning_rate"]
+        and tuned.strategy == "none",
+        "load_1min": os.getloadavg()[0],
         "calibration": final.method,
         "pipeline_seconds": round(pipe_s, 1),
         "plain_seconds": round(plain_s, 1),

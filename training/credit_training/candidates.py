@@ -29,6 +29,21 @@ LEAF_FACTOR = "min_child_samples_per_sqrt_row"
 DEFAULT_LEAF_FACTOR = 0.4  # lightgbm grid points that name no leaf size
 MIN_LEAF = 5
 
+# One sensible fixed LightGBM configuration a new user would try first (issue 19 §3). Profiles with
+# ``plain_candidate`` search it in stage 2 under strategy "none", so the champion's CV AUC is
+# never below it; ``bench/plain_vs_pipeline.py`` fits it alone as the yardstick.
+PLAIN = {
+    "n_estimators": 300,
+    "learning_rate": 0.03,
+    "num_leaves": 15,
+    "min_child_samples": 50,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 0.0,
+}
+PLAIN_STRATEGY = "none"
+
 STRATEGIES = ("none", "class_weight", "undersample", "smote")
 CANDIDATES = ("dummy", "logreg", "lightgbm")
 SERVABLE = "lightgbm"  # the API scores with a native LightGBM booster
@@ -46,8 +61,10 @@ class Profile:
     holdout: float = 0.2
     calibration_slice: float = 0.15  # of the training part: the final model's Platt map only
     seed: int = 42
-    # early stopping sizes the final model's trees, up to this many (0: the grid's count)
+    # early stopping sizes every stage-2 point's trees, up to this many (0: the grid's count)
     max_trees: int = 0
+    # stage 2 also searches the PLAIN configuration (strategy "none"), as given
+    plain_candidate: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,6 +113,7 @@ PROFILES = {
         },
         reference_rows=20_000,
         max_trees=600,
+        plain_candidate=True,
     ),
     "full": Profile(
         name="full",
@@ -114,6 +132,7 @@ PROFILES = {
         },
         shap_rows=5000,
         max_trees=1000,
+        plain_candidate=True,
     ),
 }
 
@@ -143,6 +162,11 @@ def scale_grid(
             point["model__min_child_samples"] = counts
         out.append(point)
     return out
+
+
+def plain_point() -> dict[str, list[Any]]:
+    """The PLAIN configuration as a one-point grid of the servable pipeline."""
+    return {f"model__{k}": [v] for k, v in PLAIN.items()}
 
 
 def smote_keep_missing(x: np.ndarray, y: np.ndarray, seed: int = 0):

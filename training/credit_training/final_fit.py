@@ -13,8 +13,9 @@ Two calibration methods, both a Platt map of the booster's raw score (``calibrat
 Which one ``credit train`` uses depends on the data (``calibration_method``): with few rows and at least
 ``CROSS_FIT_MIN_FOLDS`` folds, setting a slice aside costs the booster more than the OOF map's
 bias (small: each CV model learns from >= 80 % of the rows); the map is cross-fitted and the
-final booster learns from every row. The final booster's tree count is set by early stopping on
-the CV folds when the profile allows it (``Profile.max_trees``).
+final booster learns from every row. The final booster's tree count is the one early stopping
+on the CV folds chose in stage 2 (``Profile.max_trees``), or is sized here for a configuration
+that did not go through it.
 
 Both choose the threshold on the calibrated out-of-fold probabilities of the whole training part
 (probability space, so it transfers to any calibrated model; more rows than the slice alone).
@@ -72,10 +73,12 @@ def fit_final(
     profile: candidates.Profile,
     w: CostWeights,
     method: str = SLICE,
+    size_trees: bool | None = None,
 ) -> FinalModel:
     """Fit the servable candidate with ``params`` on the (n, f) training part ``x``, labels ``y``
     (0/1), calibrated by ``method`` (one of METHODS, ValueError otherwise; ``credit train`` passes
-    ``calibration_method``'s choice). With ``profile.max_trees``, early stopping sets the trees."""
+    ``calibration_method``'s choice). Early stopping sets the trees when ``size_trees`` (default:
+    ``profile.max_trees`` is set); ``False`` keeps ``params``' count (stage 2 already sized it)."""
     if method not in METHODS:
         raise ValueError(f"unknown calibration method {method!r}; one of {', '.join(METHODS)}")
 
@@ -87,7 +90,9 @@ def fit_final(
         )
         return model.set_params(**params)
 
-    if profile.max_trees:
+    if size_trees is None:
+        size_trees = bool(profile.max_trees)
+    if size_trees and profile.max_trees:
         params["model__n_estimators"] = early_stopped_trees(
             new_model(), x, y, categorical, profile, profile.max_trees
         )

@@ -51,7 +51,7 @@ from credit_training.featurize import feature_matrix, spec_for_frame
 from credit_training.final_fit import calibration_method, fit_final
 from credit_training.history import HistoryData, load_history
 from credit_training.metrics import evaluate
-from credit_training.selection import CandidateResult, compare, grid_search
+from credit_training.selection import CandidateResult, choose_champion, compare
 
 
 @dataclass(frozen=True)
@@ -263,16 +263,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
         table = _comparison_table(results)
         mlflow.log_dict({"comparison": table}, "comparison.json")
 
-        servable = [r for r in results if r.candidate == candidates.SERVABLE]
-        chosen = min(servable, key=lambda r: r.cv_cost)
-        _log(f"stage 2: tuning {chosen.candidate} with strategy {chosen.strategy}")
-        tuned = grid_search(
-            chosen.candidate, chosen.strategy, profile.champion_grid, x, y, categorical, profile, w
-        )
-        _log(f"  best {tuned.best_params}: CV AUC {tuned.cv_auc:.4f} cost {tuned.cv_cost:.4f}")
-        if chosen.cv_cost < tuned.cv_cost:  # the larger grid did not beat stage 1's best point
-            tuned = chosen
-            _log(f"  keeping the stage-1 configuration {tuned.best_params}")
+        tuned = choose_champion(results, x, y, categorical, profile, w, log=_log)
 
         summary = _fit_and_register(
             cfg,
@@ -283,7 +274,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
             y,
             x_hold,
             y_hold,
-            chosen.strategy,
+            tuned.strategy,
             tuned,
             table,
             data_fp,
@@ -320,7 +311,17 @@ def _fit_and_register(
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
     method = calibration_method(len(y), profile.folds)
-    final = fit_final(strategy, tuned.best_params, x, y, categorical, profile, w, method)
+    final = fit_final(
+        strategy,
+        tuned.best_params,
+        x,
+        y,
+        categorical,
+        profile,
+        w,
+        method,
+        size_trees=not tuned.trees_sized,
+    )
     threshold, oof_cost, oof_cal, platt = (
         final.threshold,
         final.oof_cost,
