@@ -167,6 +167,32 @@ def test_history_carries_the_public_signs_of_default(small):
     for name, f in features.items():
         joined = pd.concat([f.astype(float), y], axis=1, join="inner")
         assert joined.iloc[:, 0].corr(joined["TARGET"]) > 0.02, name  # all positive in public
+    # PREVIOUS_LOAN_RATE_MEAN (annuity / credit): negative in public (r = -0.028)
+    rate = _per_client_mean(prev, "SK_ID_CURR", prev["AMT_ANNUITY"] / prev["AMT_CREDIT"])
+    joined = pd.concat([rate.astype(float), y], axis=1, join="inner")
+    assert joined.iloc[:, 0].corr(joined["TARGET"]) < -0.01
+
+
+def test_history_carries_signal_beyond_the_application(small):
+    """What the application already tells (the twin's probability of default) is removed from
+    TARGET; the history aggregates still track what is left (a model gains from history)."""
+    twin, tables = small
+    left = pd.Series(
+        twin.train["TARGET"].to_numpy() - twin.probability[0], index=twin.train["SK_ID_CURR"]
+    )
+    inst = pd.DataFrame(tables["installments_payments"])
+    prev = pd.DataFrame(tables["previous_application"])
+    cc = pd.DataFrame(tables["credit_card_balance"])
+    features = {
+        "late": _per_client_mean(
+            inst, "SK_ID_CURR", inst["DAYS_ENTRY_PAYMENT"] > inst["DAYS_INSTALMENT"]
+        ),
+        "refused": _per_client_mean(prev, "SK_ID_CURR", prev["NAME_CONTRACT_STATUS"] == "Refused"),
+        "atm": _per_client_mean(cc, "SK_ID_CURR", cc["CNT_DRAWINGS_ATM_CURRENT"]),
+    }
+    for name, f in features.items():
+        joined = pd.concat([f.astype(float), left.rename("left")], axis=1, join="inner")
+        assert joined.iloc[:, 0].corr(joined["left"]) > 0.03, name
 
 
 def test_history_drift_entries_are_detectable(small):

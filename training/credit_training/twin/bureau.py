@@ -34,8 +34,9 @@ BALANCE_CLIENT_MORE_LOANS = 1.68  # so that 45% of credits carry balance rows
 ORPHAN_BALANCE_SHARE = 0.0527  # balance ids without a bureau row (public)
 HISTORY_AGE_RISK = 0.45
 ACTIVE_RISK = 0.1
+OPEN_CREDIT_SIZE = 0.5  # rank shift of open credits' AMT_CREDIT_SUM, in standard deviations
 LATE_MONTH_RATE = 0.045  # of known (non-X) open months, at average risk
-LATE_RISK = 0.35
+LATE_RISK = 0.28
 TEST_STATUS_1_FACTOR = 0.75  # public drift: BURO_STATUS_1_MEAN_MEAN lower on the test side
 AMT_COLUMNS = (
     "AMT_CREDIT_MAX_OVERDUE",
@@ -107,7 +108,10 @@ def build_bureau(
     update = np.maximum(update, days_credit)
 
     present = _present_patterns(rng, m)
-    total = amounts(rng, from_curve(T, "AMT_CREDIT_SUM", rng.random(m)), 0.6)
+    # open credits are the larger ones (no public split by status: chosen so that the debt's
+    # p75 meets the public 40,154 while AMT_CREDIT_SUM keeps its public quartiles)
+    size = ranked(OPEN_CREDIT_SIZE * ~is_closed + rng.standard_normal(m))
+    total = amounts(rng, from_curve(T, "AMT_CREDIT_SUM", size), 0.6)
     total[card & (rng.random(m) < 0.12)] = 0.0
     remaining = np.where(card, rng.beta(1.0, 3.0, m) * (rng.random(m) < 0.5), rng.beta(2.0, 1.0, m))
     debt = np.where(is_closed, 0.0, np.round(total * remaining, 2))

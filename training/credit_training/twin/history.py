@@ -4,7 +4,10 @@ The history risk of an applicant mixes the twin's probability of default (its lo
 applicant's drawn TARGET: history is generated after the outcome, from the joint law
 P(history, TARGET | application) = P(TARGET | application) P(history | TARGET, application),
 which leaves the application twin and its calibration untouched while history carries signal
-beyond the application form (as it does on the real data).
+beyond the application form (as it does on the real data). The mix leans on the label: with the
+application's share at 0.2 and the label's at 0.7 the named aggregates keep their public
+correlations with TARGET (within 0.87-1.25 of them on a 60k twin) and plain LightGBM gains about
++0.02 AUC from history (public: +0.016 CV); ``bench/history_gain.py`` measures both.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from credit_training.twin.marginals import standard
 from credit_training.twin.previous import build_previous
 from credit_training.twin.repayment import build_cards, build_installments, build_pos
 
-RISK_FROM_PROBABILITY = 0.5
-RISK_FROM_TARGET = 0.35  # shift of defaulters' history risk, in standard deviations
+RISK_FROM_PROBABILITY = 0.2
+RISK_FROM_TARGET = 0.7  # shift of defaulters' history risk, in standard deviations
 FILES = {t: file_name(t) for t in hs.TABLES}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
 from credit_training.twin import history_stats as hs
 from credit_training.twin.history_rows import (
@@ -35,6 +36,7 @@ T = "previous_application"
 ID_START = 1_000_001
 SENTINEL = float(hs.SENTINEL)
 REFUSAL_RISK = 0.55
+TERM_RISK = 0.25  # riskier clients take longer terms (lower annuity / credit)
 CASH_XNA_SHARE = 0.384  # of Cash loans in the XNA portfolio (canceled offers, no amounts)
 CONSUMER_XNA_SHARE = 0.053
 REVOLVING_XNA_SHARE = 0.25
@@ -175,10 +177,21 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     terms_v, terms_c = frequent(T, "CNT_PAYMENT")
     loan = ~xna & ~revolving
     cnt = np.full(m, np.nan)
-    cnt[loan] = from_frequent(rng, terms_v[terms_v > 0], terms_c[terms_v > 0], int(loan.sum()))
-    short = terms_v[(terms_v > 0) & (terms_v <= 24)], terms_c[(terms_v > 0) & (terms_v <= 24)]
-    goods_loan = loan & consumer  # goods bought in shops: short terms
-    cnt[goods_loan] = from_frequent(rng, *short, int(goods_loan.sum()))
+    # approved loans: goods bought in shops take the short terms, the other loans the public
+    # law; the applications not taken up (refused, unused) carry the long terms this leaves
+    # out, so that all rows together keep the public law (terms by status are not published)
+    positive = terms_v > 0
+    terms_v, terms_c = terms_v[positive], terms_c[positive] / terms_c[positive].sum()
+    short = terms_v <= 24
+    short_c = np.where(short, terms_c / terms_c[short].sum(), 0.0)
+    goods_loan = loan & consumer & approved
+    other = loan & ~consumer & approved
+    asked = loan & ~approved
+    shares = np.array([goods_loan.sum(), asked.sum()]) / max(loan.sum(), 1)
+    asked_c = np.maximum(terms_c + shares[0] * (terms_c - short_c) / max(shares[1], 1e-9), 0.0)
+    cnt[goods_loan] = _terms(rng, terms_v[short], terms_c[short], risk[goods_loan])
+    cnt[other] = _terms(rng, terms_v, terms_c, risk[other])
+    cnt[asked] = _terms(rng, terms_v, asked_c / asked_c.sum(), risk[asked])
     cnt[revolving & ~xna] = 0.0
     # AMT_APPLICATION's quartiles include its zeros: non-zero amounts follow AMT_GOODS_PRICE's
     application = amounts(rng, from_curve(T, "AMT_GOODS_PRICE", rng.random(m)), 0.5)
@@ -274,6 +287,20 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     kept = ~(pos & (rng.random(m) < ORPHAN_SHARE["pos"]))
     kept &= ~(card & (rng.random(m) < ORPHAN_SHARE["card"]))
     return Previous(cols=cols, client=client, pos=pos, card=card, kept=kept)
+
+
+def _terms(
+    rng: np.random.Generator, values: np.ndarray, counts_: np.ndarray, risk: np.ndarray
+) -> np.ndarray:
+    """Loan terms (months) with the public frequencies; riskier clients take the longer terms.
+
+    Two terms are drawn per loan and the longer kept with probability Phi(TERM_RISK * risk):
+    for a risk symmetric around 0 the marginal stays the public one (max and min of two draws
+    average to one draw), while the annuity rate (1 / term) falls with risk, as it does in
+    public (PREVIOUS_LOAN_RATE_MEAN r = -0.028 with TARGET)."""
+    pair = from_frequent(rng, values, counts_, 2 * len(risk)).reshape(2, -1)
+    longer = rng.random(len(risk)) < ndtr(TERM_RISK * risk)
+    return np.where(longer, pair.max(axis=0), pair.min(axis=0))
 
 
 def _not(name: str, level: str) -> list:
