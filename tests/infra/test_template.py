@@ -19,6 +19,7 @@ RESOURCES = TEMPLATE["Resources"]
 NOT_SET_ON_LAMBDA = {
     "CREDIT_API_KEY": "plain key for local use; Lambda reads the hash from SSM",
     "STAGE_PREFIX": "the HTTP API's $default stage adds no path prefix",
+    "SCORE_WITHOUT_HISTORY": "local only: the deployed function always reads its feature store",
 }
 # set by the template, read by a library rather than by the project's code
 READ_BY_LIBRARIES = {
@@ -351,6 +352,7 @@ def test_every_alarm_notifies_the_topic_whose_email_is_required():
         "Errors",
         "Throttles",
         "LogWriteFailures",
+        "HistoryStoreUnavailable",
     } <= metrics
     assert "Default" not in TEMPLATE["Parameters"]["AlarmEmail"]
     (subscription,) = RESOURCES["AlarmTopic"]["Properties"]["Subscription"]
