@@ -198,10 +198,16 @@ package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels, 
 $(BUNDLE_DIR)/current.json:
 	$(MAKE) twin train export
 
-bench-api: install package $(BUNDLE_DIR)/current.json  ## API latency, throughput, cold init; package smoke
-	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON)
+# the twin's client history in the embedded store (what `make demo` publishes before serving)
+FEATURES_DB := $(abspath $(DATA_DIR))/features.sqlite
+$(FEATURES_DB): $(BUNDLE_DIR)/current.json
+	$(RUN) credit features publish --history $(TWIN_DIR) --to sqlite:///$(FEATURES_DB)
+
+bench-api: install package $(BUNDLE_DIR)/current.json $(FEATURES_DB)  ## API latency, throughput, cold init (with and without the history lookup); package smoke
+	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON) \
+		--features sqlite:///$(FEATURES_DB)
 	LD_LIBRARY_PATH=$(LAMBDA_BUILD)/lib $(PYTHON) -I -S bench/lambda_smoke.py $(LAMBDA_BUILD) \
-		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages
+		$(BUNDLE_DIR) .venv/lib/python3.12/site-packages sqlite:///$(FEATURES_DB)
 
 UI_PORT ?= 8501
 

@@ -1,6 +1,11 @@
 """Scoring API benchmark (not a test): handler paths vs bare LightGBM, vs the common public
 design, and cold init vs an mlflow.pyfunc load. All figures come from one run, side by side.
 
+A with-history bundle is served with its embedded feature store (``--features``, published by
+``make bench-api`` from the twin's history tables) and, side by side, the same bundle on the
+application-only path (``SCORE_WITHOUT_HISTORY``: no store lookup, every applicant with the
+no-history values), so the difference is the history lookup and nothing else.
+
     make bench-api       # needs `make demo` first (data/bundles, data/mlflow, data/twin)
 """
 
@@ -83,6 +88,9 @@ def main() -> None:
     parser.add_argument("--cold-repeats", type=int, default=5)
     parser.add_argument("--package", default="build/lambda")
     parser.add_argument("--python312", default=sys.executable)
+    parser.add_argument(
+        "--features", default=None, help="the feature store of a with-history bundle (sqlite:///)"
+    )
     args = parser.parse_args()
     data = Path(args.data).resolve()
     log_dir = tempfile.mkdtemp(prefix="bench-requests-")
@@ -93,18 +101,41 @@ def main() -> None:
         BUNDLE_CACHE_DIR=tempfile.mkdtemp(prefix="bench-cache-"),
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
+    if args.features:
+        os.environ["FEATURES_URI"] = args.features
     import credit_api.handler as h
     from credit_api import request_log
+    from credit_api.runtime import Runtime
+    from credit_api.settings import Settings
     from credit_training.data import load_application
     from credit_training.featurize import feature_matrix
 
     bundle = h.runtime.state.bundle
+    assert bundle is not None, h.runtime.state.cause
     model, booster = bundle.model, bundle.model.booster
+    source = h.runtime.service.history
+    assert source is None or source.ready, f"history store not ready: {source.cause}"
     test = load_application(data / "twin", "test").head(1000)
     recs = records(test)
     x = feature_matrix(model.spec, test)
     one = x[:1]
     print(f"bundle v{bundle.version}: {booster.num_trees()} trees, {x.shape[1]} features")
+    # the same bundle without the history lookup: the application-only path
+    plain = None
+    if source is not None:
+        env = {k: v for k, v in os.environ.items() if k != "FEATURES_URI"}
+        plain = Runtime(Settings.from_env(env | {"SCORE_WITHOUT_HISTORY": "1"}))
+        assert source.store is not None
+        ids = test["SK_ID_CURR"].astype(int).tolist()
+        found = source.store.lookup(ids).found
+        print(
+            f"history: {len(model.spec.history)} features from {args.features}; "
+            f"{len(found):,} of the {len(ids):,} benchmark clients have a record"
+        )
+        # the single-row requests are for a client with a record (the store's full path)
+        with_record = [i for i, sk_id in enumerate(ids) if sk_id in found]
+        if with_record:
+            recs.insert(0, recs.pop(with_record[0]))
 
     # the common public design: pickled sklearn Pipeline(imputer, scaler, LGBMClassifier) on a
     # one-row pandas DataFrame
@@ -138,6 +169,9 @@ def main() -> None:
 
     for event in (score_event, explain_event, batch_event):
         assert invoke(event)["statusCode"] == 200
+    if plain is not None:
+        for event in (score_event, batch_event):
+            assert invoke(event, plain.handler)["statusCode"] == 200
 
     n, n_batch = args.n, max(20, args.n // 40)
     batch_body = batch_event["body"].encode()
@@ -175,6 +209,27 @@ def main() -> None:
         ),
         "log": ("floor: request log lines + write, 1,000 rows", log_batch, n_batch),
     }
+    if plain is not None and source is not None and source.store is not None:
+        reader, ids = source.store, test["SK_ID_CURR"].astype(int).tolist()
+        first = recs[0]["SK_ID_CURR"]
+        rows |= {
+            "score_plain": (
+                "application-only path: /v1/score, no lookup",
+                lambda: invoke(score_event, plain.handler),
+                n,
+            ),
+            "lookup1": ("store lookup, 1 client (SQLite)", lambda: reader.lookup([first]), n),
+            "batch_plain": (
+                "application-only path: batch, no lookup",
+                lambda: invoke(batch_event, plain.handler),
+                n_batch,
+            ),
+            "lookup1000": (
+                "store lookup, 1,000 clients (SQLite)",
+                lambda: reader.lookup(ids),
+                n_batch,
+            ),
+        }
     # metrics stay on (an EMF flush per call, as in Lambda); their lines go to /dev/null
     with contextlib.redirect_stdout(open(os.devnull, "w")):
         res = {key: timings(fn, reps) for key, (_, fn, reps) in rows.items()}
@@ -188,6 +243,12 @@ def main() -> None:
         f"    (the whole /v1/score path / bare pred_contrib: {med['score'] / med['contrib']:.2f})"
     )
     print(f"  batch throughput / bare batch: {med['predict1000'] / med['batch']:.2%}")
+    if "score_plain" in med:
+        print(
+            f"  history lookup: /v1/score p50 {med['score'] - med['score_plain']:+.3f} ms over the "
+            f"application-only path (target <= +0.15 ms); 1,000-row batch "
+            f"{med['batch'] / med['batch_plain']:.2f}x (target <= 1.3x)"
+        )
     floor = med["parse"] + med["log"] + med["predict1000"]
     print(
         f"    (bare batch / (parse + log + bare batch), no validation: {med['predict1000'] / floor:.2%})"

@@ -1,6 +1,7 @@
 """Run the built Lambda package in a bare python3.12 (no site-packages): import, init, score.
 
-    python3.12 -I -S bench/lambda_smoke.py build/lambda data/bundles .venv/lib/python3.12/site-packages
+    python3.12 -I -S bench/lambda_smoke.py build/lambda data/bundles .venv/lib/python3.12/site-packages \
+        [sqlite:///.../features.sqlite]
 Proves the package holds everything scoring needs; prints which scipy modules were loaded.
 """
 
@@ -36,7 +37,7 @@ def _inside(field: FieldContract) -> float | int:
     return round(mid) if field.type == "integer" else mid
 
 
-def main(package: str, bundle: str, site_packages: str) -> int:
+def main(package: str, bundle: str, site_packages: str, features: str | None = None) -> int:
     sys.path.insert(0, os.path.abspath(package))
     sys.path.append(runtime_provided(site_packages))
     os.environ.update(
@@ -45,6 +46,8 @@ def main(package: str, bundle: str, site_packages: str) -> int:
         CREDIT_API_KEY="smoke",
         BUNDLE_CACHE_DIR=tempfile.mkdtemp(prefix="lambda-cache-"),
     )
+    if features:  # a with-history model reads its client history from this store
+        os.environ["FEATURES_URI"] = features
     start = time.perf_counter()
     import credit_api.handler as h
 
@@ -58,6 +61,7 @@ def main(package: str, bundle: str, site_packages: str) -> int:
         for n, f in fields.items()
         if f.required
     }
+    app["SK_ID_CURR"] = 100002  # a with-history model looks the client's history up by id
     event = v2_event("/v1/score", app, "smoke")
     out = h.handler(event, Context())
     scipy_mods = sorted({m.split(".")[1] for m in sys.modules if m.startswith("scipy.")})
@@ -70,4 +74,4 @@ def main(package: str, bundle: str, site_packages: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1], sys.argv[2], sys.argv[3]))
+    raise SystemExit(main(*sys.argv[1:5]))

@@ -130,12 +130,14 @@ def _run_step(name: str, cmd: list[str], env: dict[str, str], state: Path) -> No
         raise DemoError(f"{name} failed with status {code}; see {log}")
 
 
-def services(args: argparse.Namespace, key: str) -> list[Service]:
-    """The long-running processes of the demo, in start order."""
+def services(args: argparse.Namespace, key: str, features: str | None = None) -> list[Service]:
+    """The long-running processes of the demo, in start order; the API reads the client
+    history from the store ``features`` when given."""
     base = dict(os.environ)
     data = Path(args.data).resolve()
     mlflow_db = f"sqlite:///{data / 'mlflow' / 'mlflow.db'}"
     api_url = f"http://127.0.0.1:{args.api_port}"
+    history = ["--features", features] if features else []
     return [
         Service(
             "api",
@@ -148,6 +150,7 @@ def services(args: argparse.Namespace, key: str) -> list[Service]:
                 str(args.api_port),
                 "--log-uri",
                 str(data / "requests"),
+                *history,
             ],
             f"{api_url}/health",
             base | {"CREDIT_API_KEY": key},
@@ -205,13 +208,18 @@ def _write_record(pids_file: Path, pids: dict[str, int]) -> None:
     pids_file.write_text(json.dumps({"supervisor": os.getpid(), "services": pids}))
 
 
+def store_uri(data: Path) -> str:
+    """The demo's embedded feature store: ``<data>/features.sqlite``."""
+    return f"sqlite:///{(data / 'features.sqlite').resolve()}"
+
+
 def features_step(data: Path) -> tuple[str, list[str]] | None:
     """Publish the twin's client history to the embedded store ``<data>/features.sqlite``, when
     the twin folder has history tables (``bureau.csv`` and the five others); None otherwise."""
     twin = data / "twin"
     if not (twin / "bureau.csv").exists():
         return None
-    store = f"sqlite:///{(data / 'features.sqlite').resolve()}"
+    store = store_uri(data)
     cmd = [str(BIN / "credit"), "features", "publish", "--history", str(twin), "--to", store]
     return "features", cmd
 
@@ -223,8 +231,12 @@ def start(args: argparse.Namespace) -> int:
     if args.services_only and local_bundle and not (Path(args.bundle) / "current.json").exists():
         raise DemoError(f"no exported bundle in {args.bundle}: run `make demo` once first")
     key = api_key(state)
-    svc = services(args, key)
     data = Path(args.data)
+    # the store is published before the API starts (the API checks it once, at start-up);
+    # demo-up serves the last publication again
+    publish = None if args.services_only else features_step(data)
+    published = publish is not None or (data / "features.sqlite").exists()
+    svc = services(args, key, store_uri(data) if published else None)
     credit = str(BIN / "credit")
     traffic = [credit, "traffic", "--api", f"http://127.0.0.1:{args.api_port}", "--key", key]
     traffic += ["--data", str(data / "twin" / "application_test.csv")]
@@ -239,9 +251,6 @@ def start(args: argparse.Namespace) -> int:
     outcomes += ["--reports", str(data / "reports"), "--bundle", args.bundle]
     steps = [("traffic", traffic), ("drift", drift), ("outcomes-file", labels)]
     steps = [] if args.services_only else [*steps, ("outcomes", outcomes)]
-    publish = None if args.services_only else features_step(data)
-    if publish is not None:
-        steps.insert(0, publish)
     ports = (args.api_port, args.mlflow_port, args.ui_port)
 
     def ready(elapsed: float) -> None:
@@ -261,7 +270,15 @@ def start(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    return run(state, svc, steps, ports=ports, exit_when_ready=args.exit_when_ready, ready=ready)
+    return run(
+        state,
+        svc,
+        steps,
+        ports=ports,
+        exit_when_ready=args.exit_when_ready,
+        ready=ready,
+        prepare=[publish] if publish is not None else [],
+    )
 
 
 def run(
@@ -272,9 +289,11 @@ def run(
     exit_when_ready: bool = False,
     ready: Callable[[float], None] | None = None,
     first: int = 2,
+    prepare: Sequence[tuple[str, list[str]]] = (),
 ) -> int:
-    """Launch ``svc[:first]``, run ``steps`` (name, command) in order, launch the rest, then
-    supervise until SIGTERM, Ctrl-C or a service's exit; every service is stopped on the way out.
+    """Run ``prepare`` (name, command) in order, launch ``svc[:first]``, run ``steps`` in order,
+    launch the rest, then supervise until SIGTERM, Ctrl-C or a service's exit; every service is
+    stopped on the way out.
 
     Returns 0 when asked to stop (or ``exit_when_ready``); raises DemoError if a service or a
     step fails. The record ``<state>/pids.json`` names this process and the services' groups."""
@@ -291,6 +310,8 @@ def run(
     former = signal.signal(signal.SIGTERM, _on_sigterm)  # from the start: no orphan services
     _write_record(pids_file, pids)
     try:
+        for name, cmd in prepare:
+            _run_step(name, cmd, dict(os.environ), state)
         for s in svc[:first]:
             _launch(s, state, pids, procs, pids_file)
         for name, cmd in steps:

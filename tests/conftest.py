@@ -92,3 +92,59 @@ def trained_store(trained):
 
     mlflow.set_tracking_uri(default_tracking_uri(trained["root"]))
     return trained
+
+
+HISTORY_TRAIN_ROWS = 2000
+
+
+@pytest.fixture(scope="session")
+def trained_with_history(tmp_path_factory, tiny_profile):
+    """One training run on a 2,000-row twin with six small history tables covering 70% of its
+    applicants (one imbalance strategy: the pipeline is the same, the runtime a third); the
+    run's log lines are kept. ``root / "twin"`` is the folder of all seven tables."""
+    import logging
+    from dataclasses import replace
+
+    import mlflow
+
+    from credit_training.data import load_application
+    from credit_training.registry import default_tracking_uri
+    from credit_training.train import TrainConfig, run_training
+    from credit_training.twin.generate import write_twin
+    from tests.model.history_tables import write_history_tables
+
+    root = tmp_path_factory.mktemp("history_run")
+    # application tables from the twin, history tables of our own (a label-tied signal)
+    write_twin(root / "twin", HISTORY_TRAIN_ROWS, 100, seed=11, tables="application")
+    train = load_application(root / "twin")
+    write_history_tables(root / "twin", train["SK_ID_CURR"].to_numpy(), train["TARGET"].to_numpy())
+    profile = replace(tiny_profile, strategies=("none",))
+    cfg = TrainConfig(data=root / "twin", profile=profile, data_dir=root)
+    logger = logging.getLogger("credit.train")
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        summary = run_training(cfg)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    mlflow.set_tracking_uri(default_tracking_uri(root))
+    return {"root": root, "summary": summary, "lines": lines, "train": train}
+
+
+@pytest.fixture(scope="session")
+def history_bundle_dir(trained_with_history, tmp_path_factory) -> Path:
+    """The with-history champion exported with the real exporter to a local folder."""
+    import mlflow
+
+    from credit_training.export import export_bundle
+    from credit_training.registry import default_tracking_uri
+
+    mlflow.set_tracking_uri(default_tracking_uri(trained_with_history["root"]))
+    out = tmp_path_factory.mktemp("history-bundle")
+    export_bundle(str(out), version=trained_with_history["summary"]["registered_version"])
+    return out

@@ -28,6 +28,7 @@ from credit_api import identity, problems
 from credit_api.call import Call
 from credit_api.client_history import MAX_CLIENT_ID, ClientHistories, HistoryUnavailable
 from credit_api.contract import AnyApplication
+from credit_api.history import NOT_READY
 from credit_api.observability import logger, metrics
 from credit_api.officers import OfficerRoutes, Verify
 from credit_api.problems import Problem
@@ -85,6 +86,9 @@ class Health(BaseModel):
     status: Literal["ok"]
     model_loaded: bool
     model_version: str | None
+    # a model trained on client history: its feature store is ready, or (local only) the model
+    # is served without one; absent for an application-only model
+    history_store: Literal["ready", "without_history"] | None = None
 
 
 # Swagger UI and ReDoc files shipped by fastapi-offline (the versions FastAPI's CDN links use)
@@ -272,13 +276,27 @@ def create_app(
     Guard = Annotated[ModelState, Depends(require_model)]
     Authorized = [Depends(require_key)]
 
+    def history_ready() -> bool:
+        """A with-history model's store is usable (checked again when due; cause logged)."""
+        source = service.history
+        if source is None or source.refresh():
+            return True
+        logger.warning("client-history store not ready", extra={"cause": source.cause})
+        return False
+
     @app.head("/health", include_in_schema=False)
     async def health_head() -> Response:
-        return Response(status_code=200 if state.bundle is not None else 503)
+        return Response(status_code=200 if state.bundle is not None and history_ready() else 503)
 
-    @app.get("/health", response_model=Health, responses={503: {"description": "no model"}})
+    @app.get(
+        "/health",
+        response_model=Health,
+        response_model_exclude_none=True,
+        responses={503: {"description": "no model, or its client-history store not ready"}},
+    )
     async def health() -> Any:
-        """Status, whether a model is loaded and its version; nothing else."""
+        """Status, whether a model is loaded and its version and, for a model trained on client
+        history, whether its feature store is ready; nothing else."""
         if state.bundle is None:
             log_unavailable()
             return problems.problem_response(
@@ -288,7 +306,20 @@ def create_app(
                 model_loaded=False,
                 model_version=None,
             )
-        return Health(status="ok", model_loaded=True, model_version=state.bundle.version)
+        version = state.bundle.version
+        if not history_ready():
+            return problems.problem_response(
+                503,
+                "History store not ready",
+                NOT_READY,
+                model_loaded=True,
+                model_version=version,
+            )
+        source = service.history
+        store: Literal["ready", "without_history"] | None = None
+        if source is not None:
+            store = "without_history" if source.without_history else "ready"
+        return Health(status="ok", model_loaded=True, model_version=version, history_store=store)
 
     _docs(app)
 

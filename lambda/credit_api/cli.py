@@ -24,6 +24,10 @@ def _serve(args: argparse.Namespace) -> int:
     overrides: dict = {"stage": LOCAL, "model_uri": args.bundle}
     if args.log_uri:
         overrides["log_uri"] = args.log_uri
+    if args.features:
+        overrides["features_uri"] = args.features
+    if args.without_history:
+        overrides["without_history"] = True
     env = os.environ
     generated = not (env.get("CREDIT_API_KEY", "").strip() or env.get("API_KEY_PARAMETER"))
     if generated:
@@ -35,6 +39,10 @@ def _serve(args: argparse.Namespace) -> int:
     runtime = Runtime(settings)
     if runtime.state.bundle is None:  # served, it would only answer 503
         raise UsageError(f"no model to serve: {runtime.state.cause}")
+    history = runtime.service.history
+    if history is not None and not history.ready:  # the same: every scoring call a 503
+        hint = "" if settings.features_uri else " (--features URI, or --without-history)"
+        raise UsageError(f"client history not ready: {history.cause}{hint}")
     if generated:
         print(f"generated API key (X-API-Key): {settings.plain_api_key}")
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
@@ -52,5 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--log-uri",
         default=None,
         help="where scored requests go (default: LOG_URI, else data/requests)",
+    )
+    serve.add_argument(
+        "--features",
+        default=None,
+        metavar="URI",
+        help="the client-history feature store of a with-history model: sqlite:///path or "
+        "dynamodb://table (default: FEATURES_URI)",
+    )
+    serve.add_argument(
+        "--without-history",
+        action="store_true",
+        help="serve a with-history model with no store: every applicant scored as a client "
+        "without history (each response says so)",
     )
     serve.set_defaults(func=_serve)

@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from credit_api import deadline
 from credit_api.observability import logger, metrics
 from credit_core import storage
-from credit_core.contracts import Caller, DecisionRecord, ScoreWarning, encode_lines
+from credit_core.contracts import Caller, DecisionRecord, HistoryUse, ScoreWarning, encode_lines
 from credit_core.contracts.decision import Decision
 
 
@@ -42,13 +42,16 @@ def lines(
     items: Sequence[int] | None = None,
     threshold: float | None = None,
     bundle_sha256: str | None = None,
+    history: Sequence[HistoryUse] | None = None,
     *,
     caller: Caller | None = None,
 ) -> bytes:
     """One :class:`~credit_core.contracts.DecisionRecord` JSON line per application.
     ``inputs`` is the application's JSON as received (already validated, so it is kept as raw
     JSON); ``features`` is the row the model saw, in the order of the bundle's
-    ``features.names`` for ``model_version`` (NaN -> null); ``caller``: who asked."""
+    ``features.names`` for ``model_version`` (NaN -> null), the history features used
+    included; ``history`` says per row whether the client's history was found (a with-history
+    model only); ``caller``: who asked."""
     stamp = when.isoformat(timespec="milliseconds")
     return encode_lines(
         [
@@ -65,6 +68,7 @@ def lines(
                 threshold=threshold,
                 bundle_sha256=bundle_sha256,
                 caller=caller,
+                history=history[i] if history else None,
             )
             for i in range(len(inputs))
         ]

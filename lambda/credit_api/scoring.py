@@ -13,7 +13,7 @@ from credit_core import feature_meta, units
 from credit_core.contracts import Contribution
 from credit_core.contracts.decision import Decision
 from credit_core.contracts.responses import RiskGrade
-from credit_core.features import transform_raw
+from credit_core.features import History, transform_raw
 from credit_core.history import definitions as history
 from credit_core.model import ScoringModel, sigmoid
 
@@ -54,9 +54,10 @@ def _scored(model: ScoringModel, x: np.ndarray, p: np.ndarray) -> Scored:
     return Scored(p, model.decide(p).tolist(), grades(p, model.threshold), x)
 
 
-def score(model: ScoringModel, raw: np.ndarray) -> Scored:
-    """Score applications given as the raw-input matrix (rows x ``spec.raw_inputs``)."""
-    x = transform_raw(model.spec, raw)
+def score(model: ScoringModel, raw: np.ndarray, history: History | None = None) -> Scored:
+    """Score applications given as the raw-input matrix (rows x ``spec.raw_inputs``) and, for
+    a with-history model, their history block (rows x ``spec.history``; None: no history)."""
+    x = transform_raw(model.spec, raw, history)
     return _scored(model, x, model.probability(x))
 
 
@@ -66,10 +67,12 @@ def explain(
     values: Sequence[Any],
     feature_labels: Sequence[str],
     top: int = 5,
+    history: History | None = None,
 ) -> tuple[Scored, dict[str, Any]]:
     """Score one application plus its TreeSHAP contributions (calibrated log-odds), ranked by
-    size, and the top reasons each way. ``values`` are the raw inputs as sent (None if absent)."""
-    x = transform_raw(model.spec, raw)
+    size, and the top reasons each way. ``values`` are the raw inputs as sent (None if absent);
+    ``history`` as in :func:`score`."""
+    x = transform_raw(model.spec, raw, history)
     contrib, base = model.contributions(x)
     # the contributions add up to the calibrated log-odds: no second pass through the trees
     scored = _scored(model, x, sigmoid(contrib.sum(axis=1) + base))

@@ -2,7 +2,10 @@
 
 FastAPI (local server, docs) and the Lambda handler's direct path for API Gateway events both
 call :meth:`ScoringService.handle`, so the two can never answer differently. Order of checks:
-body size (413), caller: API key or officer token (401), model loaded (503), body valid (422), then score, log, reply.
+body size (413), caller: API key or officer token (401), model loaded (503), body valid (422),
+then, for a model trained on client history, the applicants' history from the feature store
+(:mod:`credit_api.history`: 503 if the store cannot be used, never scored as "no history"),
+then score, log, reply.
 A batch answers 422 only for its envelope; each refused item gets its problem in its place and
 the others are scored and logged. Values inside the domain but outside what training saw are
 scored with ``warnings`` (also logged and counted by the ``ScoringWarnings`` metric, by kind).
@@ -21,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from credit_api import identity, problems, request_log, scoring
 from credit_api.call import Call
+from credit_api.history import HistoryRows, HistorySource, HistoryUnavailable
 from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
 from credit_api.reference import ReferenceSample
 from credit_api.settings import Settings
@@ -71,7 +75,7 @@ class ScoringService:
         bundle = state.bundle
         self.decoder = None
         self._reference: ReferenceSample | None = None
-        self.history: HistoryUse | None = None  # what a with-history model says it used
+        self.history: HistorySource | None = None  # a with-history model's feature store
         if bundle is not None:
             model = bundle.model
             self.decoder = RequestDecoder(
@@ -87,14 +91,12 @@ class ScoringService:
                     extra={"version": bundle.version},
                 )
             self.labels = scoring.labels(model.spec.names)
-            if model.spec.history:  # no feature store yet: every applicant without history
-                self.history = HistoryUse(
-                    found=False, as_of=None, feature_set=model.spec.history_digest or ""
-                )
-                logger.warning(
-                    "the model uses client-history features and no feature store is "
-                    "configured: every applicant is scored as a client without history",
-                    extra={"version": bundle.version, "history_features": len(model.spec.history)},
+            if model.spec.history:  # the store is opened and checked once, here
+                self.history = HistorySource(
+                    model.spec,
+                    settings.features_uri,
+                    settings.without_history,
+                    settings.reload_seconds,
                 )
 
     def handle(self, route: Route, body: bytes, call: Call) -> Reply:
@@ -118,9 +120,20 @@ class ScoringService:
                 apps, refused = self.decoder.one(body), []
         except Invalid as exc:
             return problem_reply(problems.invalid(exc.errors))
+        history: HistoryRows | None = None
+        if self.history is not None and len(apps.values):
+            missing = [i for i, sk_id in enumerate(apps.ids) if sk_id is None]
+            if missing and route != "batch":
+                return problem_reply(problems.invalid([ID_REQUIRED]))
+            if missing:
+                apps, refused = _refuse(apps, missing, refused)
+            try:
+                history = self.history.rows(apps.ids) if len(apps.values) else None
+            except HistoryUnavailable as exc:
+                return self._history_unavailable(exc, request_id)
         if route == "explain":
-            return self._explain(apps, request_id, caller)
-        results = self._score(apps, request_id, caller) if len(apps.values) else []
+            return self._explain(apps, request_id, caller, history)
+        results = self._score(apps, request_id, caller, history) if len(apps.values) else []
         if route == "score":
             return Reply(200, _ENCODER.encode(results[0]))
         return Reply(200, _ENCODER.encode(self._batch(request_id, apps, results, refused)))
@@ -201,22 +214,44 @@ class ScoringService:
             raise RuntimeError("no model loaded")
         return bundle
 
-    def _score(self, apps: Applications, request_id: str, caller: Caller) -> list[Score]:
-        model = self._bundle().model
-        return self._results(apps, scoring.score(model, apps.matrix), request_id, caller)
+    def _history_unavailable(self, exc: HistoryUnavailable, request_id: str) -> Reply:
+        """503, the generic reason in the body, the cause in the log with the request id."""
+        logger.error(
+            "client-history store unavailable",
+            extra={"request_id": request_id, "reason": exc.reason, "cause": exc.cause},
+        )
+        metrics.add_metric(name="HistoryStoreUnavailable", unit=MetricUnit.Count, value=1)
+        title = "History store not ready" if exc.reason == "not_ready" else "History unavailable"
+        return problem_reply(problems.problem(503, title, exc.detail))
 
-    def _explain(self, apps: Applications, request_id: str, caller: Caller) -> Reply:
+    def _score(
+        self, apps: Applications, request_id: str, caller: Caller, history: HistoryRows | None
+    ) -> list[Score]:
         model = self._bundle().model
-        scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels)
-        (result,) = self._results(apps, scored, request_id, caller)
+        block = history.block if history is not None else None
+        scored = scoring.score(model, apps.matrix, block)
+        return self._results(apps, scored, request_id, caller, history)
+
+    def _explain(
+        self, apps: Applications, request_id: str, caller: Caller, history: HistoryRows | None
+    ) -> Reply:
+        model = self._bundle().model
+        block = history.block if history is not None else None
+        scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels, history=block)
+        (result,) = self._results(apps, scored, request_id, caller, history)
         explanation = Explanation(**msgspec.structs.asdict(result), **why)
         return Reply(200, _ENCODER.encode(explanation))
 
     def _results(
-        self, apps: Applications, scored: scoring.Scored, request_id: str, caller: Caller
+        self,
+        apps: Applications,
+        scored: scoring.Scored,
+        request_id: str,
+        caller: Caller,
+        history: HistoryRows | None = None,
     ) -> list[Score]:
-        """Log the scored applications (with who asked), count decisions, build the per-item
-        results."""
+        """Log the scored applications (with who asked and the history used), count decisions,
+        build the per-item results."""
         bundle = self._bundle()
         now = datetime.now(UTC)
         p = scored.probability.tolist()
@@ -233,6 +268,7 @@ class ScoringService:
             apps.index,
             threshold,
             bundle.sha256,
+            history.uses if history is not None else None,
             caller=caller,
         )
         request_log.write(self.settings.log_uri, request_id, now, body)
@@ -241,7 +277,9 @@ class ScoringService:
             if n:
                 metrics.add_metric(name=f"Decision_{outcome}", unit=MetricUnit.Count, value=n)
         count_warnings(apps.warnings)
-        history = self.history if self.history is not None else msgspec.UNSET
+        uses: list[HistoryUse] | list[msgspec.UnsetType] = (
+            history.uses if history is not None else [msgspec.UNSET] * len(p)
+        )
         return [
             Score(
                 request_id=request_id,
@@ -252,12 +290,36 @@ class ScoringService:
                 threshold=threshold,
                 model_version=version,
                 warnings=warnings,
-                history=history,
+                history=use,
             )
-            for sk_id, prob, decision, grade, warnings in zip(
-                apps.ids, p, scored.decision, scored.grade, apps.warnings, strict=True
+            for sk_id, prob, decision, grade, warnings, use in zip(
+                apps.ids, p, scored.decision, scored.grade, apps.warnings, uses, strict=True
             )
         ]
+
+
+ID_REQUIRED = {
+    "field": "SK_ID_CURR",
+    "message": "required: the model uses the client's history, looked up by this id",
+}
+
+
+def _refuse(
+    apps: Applications, rows: list[int], refused: list[Refused]
+) -> tuple[Applications, list[Refused]]:
+    """A batch without the rows ``rows`` (positions in ``apps``), each refused for its
+    missing client id."""
+    drop = set(rows)
+    keep = [i for i in range(len(apps.values)) if i not in drop]
+    kept = Applications(
+        raw=[apps.raw[i] for i in keep],
+        values=[apps.values[i] for i in keep],
+        matrix=apps.matrix[keep],
+        warnings=[apps.warnings[i] for i in keep],
+        index=[apps.index[i] for i in keep],
+    )
+    more = [Refused(apps.index[i], None, [dict(ID_REQUIRED)]) for i in rows]
+    return kept, sorted([*refused, *more], key=lambda r: r.index)
 
 
 def count_warnings(warnings: list[list[ScoreWarning]]) -> None:

@@ -3,7 +3,8 @@
 ``Settings.from_env()`` is the only place the API reads its environment (the Lambda handler at
 init; ``credit serve`` adds its command-line values); tests build ``Settings(...)`` by field
 name. Outside the ``local`` stage, values only safe on a developer's machine are refused: a
-plain API key, no SSM key parameter, a bundle or request log in a local folder. The base
+plain API key, no SSM key parameter, a bundle or request log in a local folder, a SQLite
+feature store, scoring a with-history model without its store. The base
 (environment names, one-line errors, the pydantic choice) is :mod:`credit_core.settings`.
 """
 
@@ -51,6 +52,12 @@ class Settings(EnvSettings):
         default=None,
         description="client-history feature store: sqlite:///path or dynamodb://table",
     )
+    without_history: bool = env(
+        "SCORE_WITHOUT_HISTORY",
+        default=False,
+        description="local only: a with-history model served with no feature store scores "
+        "every applicant as a client without history (and says so) instead of answering 503",
+    )
     cache_dir: str = env("BUNDLE_CACHE_DIR", default="/tmp/credit-bundle", min_length=1)
     api_key_parameter: str | None = env(
         "API_KEY_PARAMETER", default=None, pattern=r"^/[A-Za-z0-9_./-]+$"
@@ -88,6 +95,8 @@ class Settings(EnvSettings):
             raise ValueError("set CREDIT_API_KEY or API_KEY_PARAMETER, not both")
         if (self.oidc_issuer is None) != (self.oidc_audience is None):
             raise ValueError("set OIDC_ISSUER and OIDC_AUDIENCE together")
+        if self.without_history and self.features_uri:
+            raise ValueError("set FEATURES_URI or SCORE_WITHOUT_HISTORY, not both")
         if self.stage == LOCAL:
             return self
         unsafe = []
@@ -96,6 +105,10 @@ class Settings(EnvSettings):
         if not self.api_key_parameter:
             unsafe.append("API_KEY_PARAMETER: required (the keys' hashes in SSM)")
         unsafe += require_s3(MODEL_URI=self.model_uri, LOG_URI=self.log_uri)
+        if self.features_uri and not self.features_uri.startswith("dynamodb://"):
+            unsafe.append("FEATURES_URI: a dynamodb:// table (a SQLite file is for local use)")
+        if self.without_history:
+            unsafe.append("SCORE_WITHOUT_HISTORY: local only (known clients scored history-free)")
         if unsafe:
             raise ValueError(f"unsafe in stage {self.stage}: " + "; ".join(unsafe))
         return self

@@ -26,8 +26,9 @@ EXT_SOURCES = ("EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3")
 DOCUMENTS = tuple(f"FLAG_DOCUMENT_{i}" for i in range(2, 22))
 
 Columns = Mapping[str, np.ndarray]
-# history feature -> one value per row (a client without history carries the no-history values)
-History = Mapping[str, np.ndarray]
+# history feature -> one value per row (a client without history carries the no-history values),
+# or the block itself: rows x ``spec.history``, in that order (a feature store's rows)
+History = Mapping[str, np.ndarray] | np.ndarray
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -240,7 +241,8 @@ def build_spec(numeric: Iterable[str], categorical: Mapping[str, Iterable[str]])
 
 def transform(spec: FeatureSpec, columns: Columns, history: History | None = None) -> np.ndarray:
     """The model matrix (rows x ``spec.names``) from raw columns as float arrays and, for a
-    with-history spec, the history columns (``None``: every row is a client without history).
+    with-history spec, the history columns, or their block (rows x ``spec.history``, as a
+    feature store reads them; ``None``: every row is a client without history).
 
     Categoricals must already be level codes (NaN if missing). Each column is copied once,
     straight into the model matrix (no intermediate raw matrix: training tables are large).
@@ -300,6 +302,13 @@ def _complete(spec: FeatureSpec, out: np.ndarray, history: History | None) -> np
         start = k + len(spec.derived)
         if history is None:
             out[:, start:] = spec._no_history
+        elif isinstance(history, np.ndarray):
+            if history.shape != (len(out), len(spec.history)):
+                raise ValueError(
+                    f"history block of shape {history.shape}, expected "
+                    f"({len(out)}, {len(spec.history)})"
+                )
+            out[:, start:] = history
         else:
             missing = [n for n in spec.history if n not in history]
             if missing:

@@ -162,13 +162,26 @@ def test_the_demo_publishes_the_twins_history_to_the_embedded_store(tmp_path, mo
     assert name == "features"
     assert cmd[1:5] == ["features", "publish", "--history", str(tmp_path / "twin")]
     assert cmd[5:] == ["--to", f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"]
-    # `start` runs it first, before the traffic replay; --services-only does not
-    seen: list[list[str]] = []
-    monkeypatch.setattr(local_demo, "run", lambda state, svc, steps, **kw: seen.append(steps) or 0)
+    # `start` runs it before any service (the API checks its store at start-up) and serves
+    # with it; --services-only does not publish again but serves the last publication
+    seen: list[tuple] = []
+
+    def run(state, svc, steps, **kw):
+        seen.append((kw.get("prepare"), steps, svc[0].cmd))
+        return 0
+
+    monkeypatch.setattr(local_demo, "run", run)
     base = ["start", "--data", str(tmp_path), "--bundle", str(tmp_path / "b")]
+    store = f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"
     assert local_demo.main(base) == 0
-    assert [n for n, _ in seen[-1]][:3] == ["features", "traffic", "drift"]
+    prepare, steps, api = seen[-1]
+    assert [n for n, _ in prepare] == ["features"]
+    assert [n for n, _ in steps][:2] == ["traffic", "drift"]
+    assert api[-2:] == ["--features", store]
     (tmp_path / "b").mkdir()
     (tmp_path / "b/current.json").write_text("{}")
     assert local_demo.main([*base, "--services-only"]) == 0
-    assert seen[-1] == []
+    assert seen[-1][:2] == ([], []) and "--features" not in seen[-1][2]  # nothing published
+    (tmp_path / "features.sqlite").write_bytes(b"")
+    assert local_demo.main([*base, "--services-only"]) == 0
+    assert seen[-1][2][-2:] == ["--features", store]

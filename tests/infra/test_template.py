@@ -21,6 +21,7 @@ NOT_SET_ON_LAMBDA = {
     "STAGE_PREFIX": "the HTTP API's $default stage adds no path prefix",
     "OIDC_ISSUER": "credit serve verifies officers' tokens; in AWS the JWT authorizer does",
     "OIDC_AUDIENCE": "the same",
+    "SCORE_WITHOUT_HISTORY": "local only: the deployed function always reads its feature store",
 }
 # set by the template, read by a library rather than by the project's code
 READ_BY_LIBRARIES = {
@@ -365,6 +366,7 @@ def test_every_alarm_notifies_the_topic_whose_email_is_required():
         "Errors",
         "Throttles",
         "LogWriteFailures",
+        "HistoryStoreUnavailable",
     } <= metrics
     assert "Default" not in TEMPLATE["Parameters"]["AlarmEmail"]
     (subscription,) = RESOURCES["AlarmTopic"]["Properties"]["Subscription"]

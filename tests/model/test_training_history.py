@@ -4,8 +4,6 @@ both champions side by side in MLflow, and a with-history bundle served without 
 from __future__ import annotations
 
 import json
-import logging
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,44 +13,14 @@ from mlflow import MlflowClient
 
 from credit_api.call import Call
 from credit_core.history.definitions import definitions_digest, feature_names
-from tests.model.history_tables import write_history_tables
 
 pytestmark = pytest.mark.slow
 
-ROWS = 2000
 
-
-@pytest.fixture(scope="module")
-def history_run(tmp_path_factory, tiny_profile):
-    """One training run on a 2,000-row twin with six small history tables (one imbalance
-    strategy: the pipeline is the same, the runtime a third)."""
-    import mlflow
-
-    from credit_training.data import load_application
-    from credit_training.registry import default_tracking_uri
-    from credit_training.train import TrainConfig, run_training
-    from credit_training.twin.generate import write_twin
-
-    root = tmp_path_factory.mktemp("history_run")
-    write_twin(root / "twin", ROWS, 100, seed=11, tables="application")  # our own tables below
-    train = load_application(root / "twin")
-    write_history_tables(root / "twin", train["SK_ID_CURR"].to_numpy(), train["TARGET"].to_numpy())
-    profile = replace(tiny_profile, strategies=("none",))
-    cfg = TrainConfig(data=root / "twin", profile=profile, data_dir=root)
-    logger = logging.getLogger("credit.train")
-    lines: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
-    logger.addHandler(handler)
-    old_level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        summary = run_training(cfg)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-    mlflow.set_tracking_uri(default_tracking_uri(root))
-    return {"root": root, "summary": summary, "lines": lines, "train": train}
+@pytest.fixture
+def history_run(trained_with_history):
+    """The session's with-history training run (tests/conftest.py)."""
+    return trained_with_history
 
 
 @pytest.fixture
@@ -130,8 +98,9 @@ def test_both_champions_are_compared_on_the_same_holdout_in_mlflow(history_store
 
 
 def test_a_with_history_bundle_served_without_a_store_scores_as_no_history(history_store, tmp_path):
-    """Until the store is wired in: the API asks for application fields only, scores with the
-    no-history values and says so in each result; the reasons name history features in words."""
+    """Opted in (SCORE_WITHOUT_HISTORY, local only): the API asks for application fields only,
+    scores with the no-history values and says so in each result; the reasons name history
+    features in words. (Without the opt-in or a store it is not ready: tests/api.)"""
     from credit_api import auth
     from credit_api.service import ScoringService
     from credit_api.settings import Settings
@@ -146,6 +115,7 @@ def test_a_with_history_bundle_served_without_a_store_scores_as_no_history(histo
         model_uri=str(tmp_path / "bundle"),
         log_uri=str(tmp_path / "log"),
         cache_dir=str(tmp_path / "cache"),
+        without_history=True,
     )
     state = load_state(settings)
     assert state.bundle is not None

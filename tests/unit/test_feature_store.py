@@ -312,3 +312,16 @@ def test_reading_imports_no_engine_pandas_or_boto3_until_dynamodb_is_used(tmp_pa
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lookup_reads_values_with_the_publication_that_answered(uri, fixture_features):
+    assert _publish_cli(uri, "--as-of", AS_OF) == 0
+    reader = store.open_store(uri)
+    ids = [int(i) for i in fixture_features.index]
+    one = reader.lookup([ids[0], ids[0]])  # one client: a primary-key read
+    assert (one.meta.as_of, one.meta.digest) == (AS_OF, feature_set()["digest"])
+    assert list(one.found) == [ids[0]]
+    np.testing.assert_array_equal(one.found[ids[0]], fixture_features.loc[ids[0]].to_numpy())
+    many = reader.lookup([*ids, 999_999])
+    assert many.meta == one.meta and sorted(many.found) == sorted(ids)
+    assert reader.lookup([999_999]).found == {}

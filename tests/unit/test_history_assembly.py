@@ -133,3 +133,40 @@ def test_an_application_only_folder_and_a_broken_one(tmp_path, applications):
     (tmp_path / "bureau.csv").write_text((FIXTURE / "bureau.csv").read_text())
     with pytest.raises(HistoryFolderError, match="missing"):
         load_history(tmp_path, applications, "SK_ID_CURR")
+
+
+def test_the_rows_served_from_a_store_are_training_rows(spec, applications, tmp_path):
+    """Serving's own path: the folder published to the embedded store, the API's history
+    source reads the four clients in one call (the unknown one gets the no-history values),
+    and the block assembled with the application part is training's matrix, bit for bit."""
+    from datetime import date
+
+    from credit_api.history import HistorySource
+    from credit_core.history import store
+    from credit_core.history.engine import batch_features
+
+    con = connect_folder(FIXTURE)
+    try:
+        frame = batch_features(con)
+    finally:
+        con.close()
+    uri = f"sqlite:///{tmp_path}/features.sqlite"
+    store.publish(uri, frame.index.to_numpy(), frame.to_numpy(), feature_set(), date(2026, 11, 30))
+    source = HistorySource(spec, uri)
+    assert source.ready
+    rows = source.rows(CLIENTS)
+    assert [u.found for u in rows.uses] == [True, True, True, False]
+    assert {u.as_of for u in rows.uses} == {"2026-11-30"}
+    history = load_history(FIXTURE, applications, "SK_ID_CURR")
+    x_train = feature_matrix(spec, applications, history.frame)
+    records = [
+        {k: (None if pd.isna(v) else v) for k, v in r.items()}
+        for r in applications.astype(object).to_dict("records")
+    ]
+    cols = columns_from_records(spec, records)
+    raw = np.column_stack([cols[n] for n in spec.raw_inputs])
+    np.testing.assert_array_equal(transform_raw(spec, raw, rows.block), x_train)
+    (one,) = [source.rows([c]) for c in CLIENTS[:1]]
+    np.testing.assert_array_equal(transform_raw(spec, raw[:1], one.block), x_train[:1])
+    with pytest.raises(ValueError, match="history block of shape"):
+        transform_raw(spec, raw, rows.block[:2])

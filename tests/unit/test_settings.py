@@ -28,6 +28,8 @@ def test_the_deployed_settings_are_accepted_and_typed():
         ({"LOG_URI": "/tmp/requests"}, "LOG_URI"),
         ({"MODEL_URI": "data/bundles"}, "MODEL_URI"),
         ({"STAGE": "dev", "LOG_URI": "data/requests"}, "LOG_URI"),
+        ({"FEATURES_URI": "sqlite:///data/features.sqlite"}, "FEATURES_URI"),
+        ({"SCORE_WITHOUT_HISTORY": "1"}, "SCORE_WITHOUT_HISTORY"),
     ],
 )
 def test_local_only_values_are_refused_in_a_deployed_stage(change, named):
@@ -54,6 +56,11 @@ def test_local_only_values_are_refused_in_a_deployed_stage(change, named):
         ({"AWS_LAMBDA_FUNCTION_NAME": "credit-scoring-api"}, "STAGE: required on Lambda"),
         ({"FEATURES_URI": "redis://host/0"}, "FEATURES_URI"),
         ({"FEATURES_URI": "dynamodb://"}, "FEATURES_URI"),
+        (
+            {"FEATURES_URI": "sqlite:///f.sqlite", "SCORE_WITHOUT_HISTORY": "true"},
+            "FEATURES_URI or SCORE_WITHOUT_HISTORY, not both",
+        ),
+        ({"SCORE_WITHOUT_HISTORY": "maybe"}, "SCORE_WITHOUT_HISTORY"),
     ],
 )
 def test_unusable_values_are_refused_in_any_stage(env, named):

@@ -90,6 +90,16 @@ class StoreMetadata:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One read: ``meta`` of the publication that answered and ``found``, the values of the
+    clients found (absent ids are not keys), read together (never one publication's values
+    with another's metadata)."""
+
+    meta: StoreMetadata
+    found: dict[int, np.ndarray]
+
+
 class FeatureStore(Protocol):
     """Reads one publication. Values are read-only float64 arrays in ``metadata().names`` order."""
 
@@ -106,6 +116,11 @@ class FeatureStore(Protocol):
     def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
         """Features of the clients found among ``ids`` (absent ids are not keys), in as few
         calls as the backend allows."""
+        ...
+
+    def lookup(self, ids: Iterable[int]) -> Lookup:
+        """``get_many`` with the metadata of the publication that answered (what the API
+        checks against the model's feature set)."""
         ...
 
 
@@ -210,26 +225,28 @@ class SqliteStore:
             return self._connection()[1]
 
     def get(self, sk_id: int) -> np.ndarray | None:
-        with self._lock:
-            con, meta = self._connection()
-            try:
-                row = con.execute("SELECT v FROM features WHERE id = ?", (int(sk_id),)).fetchone()
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
-        return None if row is None else decode(row[0], meta)
+        return self.lookup((sk_id,)).found.get(int(sk_id))
 
     def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
-        keys = json.dumps(sorted({int(i) for i in ids}))
+        return self.lookup(ids).found
+
+    def lookup(self, ids: Iterable[int]) -> Lookup:
+        unique = {int(i) for i in ids}
         with self._lock:
             con, meta = self._connection()
             try:
-                rows = con.execute(
-                    "SELECT id, v FROM features WHERE id IN (SELECT value FROM json_each(?))",
-                    (keys,),
-                ).fetchall()
+                if len(unique) == 1:  # the one-client path: a primary-key read, no JSON
+                    (key,) = unique
+                    row = con.execute("SELECT v FROM features WHERE id = ?", (key,)).fetchone()
+                    rows = [] if row is None else [(key, row[0])]
+                else:
+                    rows = con.execute(
+                        "SELECT id, v FROM features WHERE id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(unique)),),
+                    ).fetchall()
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"feature store {self.uri}: {exc}") from exc
-        return {int(i): decode(v, meta) for i, v in rows}
+        return Lookup(meta, {int(i): decode(v, meta) for i, v in rows})
 
 
 def _publish_sqlite(path: Path, ids: np.ndarray, values: np.ndarray, meta: StoreMetadata) -> None:
@@ -329,24 +346,31 @@ class DynamoStore:
         return decode(item["v"]["B"], meta)
 
     def get(self, sk_id: int) -> np.ndarray | None:
-        meta = self.metadata()
-        try:
-            item = self.client.get_item(TableName=self.table, Key={ID: {"N": str(int(sk_id))}}).get(
-                "Item"
-            )
-        except _client_errors() as exc:
-            raise _dynamo_error(self.uri, exc) from exc
-        return None if item is None else self._values(item, meta)
+        return self.lookup((sk_id,)).found.get(int(sk_id))
 
     def get_many(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        return self.lookup(ids).found
+
+    def lookup(self, ids: Iterable[int]) -> Lookup:
+        """One client: ``GetItem``; more: ``BatchGetItem``, 100 keys a call."""
         meta = self.metadata()
         unique = sorted({int(i) for i in ids})
         found: dict[int, np.ndarray] = {}
+        if len(unique) == 1:
+            try:
+                item = self.client.get_item(
+                    TableName=self.table, Key={ID: {"N": str(unique[0])}}
+                ).get("Item")
+            except _client_errors() as exc:
+                raise _dynamo_error(self.uri, exc) from exc
+            if item is not None:
+                found[unique[0]] = self._values(item, meta)
+            return Lookup(meta, found)
         for start in range(0, len(unique), DYNAMODB_BATCH):
             keys = [{ID: {"N": str(i)}} for i in unique[start : start + DYNAMODB_BATCH]]
             for item in self._batch_get(keys):
                 found[int(item[ID]["N"])] = self._values(item, meta)
-        return found
+        return Lookup(meta, found)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One BatchGetItem call, then the unprocessed keys again with exponential backoff
