@@ -21,6 +21,7 @@ NOT_SET_ON_LAMBDA = {
     "STAGE_PREFIX": "the HTTP API's $default stage adds no path prefix",
     "OIDC_ISSUER": "credit serve verifies officers' tokens; in AWS the JWT authorizer does",
     "OIDC_AUDIENCE": "the same",
+    "CLIENT_REF_KEY": "plain pseudonymisation key for local use; Lambda derives it with KMS",
 }
 # set by the template, read by a library rather than by the project's code
 READ_BY_LIBRARIES = {
