@@ -6,7 +6,8 @@ index, timestamp, model version, the inputs as received, the features the model 
 named by the bundle's card), probability, decision, the warnings the response carried (values
 inside the domain but outside what training saw), the threshold and the bundle's sha256.
 ``item`` is the application's position in the request; refused batch items are not logged.
-Only SK_ID_CURR identifies a client; no name or contact detail exists in the inputs. If the write
+The client is identified by ``client_ref``, a keyed HMAC of SK_ID_CURR; the id itself is removed
+from the logged inputs (:mod:`credit_api.client_ref`); no name or contact detail exists in them. If the write
 fails the response is still served: each record goes to the structured log (recoverable with a
 log query on ``request_log_fallback``) and the LogWriteFailures metric counts the failure.
 """
@@ -45,13 +46,15 @@ def lines(
     history: Sequence[HistoryUse] | None = None,
     *,
     caller: Caller | None = None,
+    client_refs: Sequence[str | None] | None = None,
 ) -> bytes:
     """One :class:`~credit_core.contracts.DecisionRecord` JSON line per application.
     ``inputs`` is the application's JSON as received (already validated, so it is kept as raw
     JSON); ``features`` is the row the model saw, in the order of the bundle's
     ``features.names`` for ``model_version`` (NaN -> null), the history features used
     included; ``history`` says per row whether the client's history was found (a with-history
-    model only); ``caller``: who asked."""
+    model only); ``caller``: who asked; ``client_refs``: each client's pseudonym (the caller
+    removed the id from ``inputs``)."""
     stamp = when.isoformat(timespec="milliseconds")
     return encode_lines(
         [
@@ -69,6 +72,7 @@ def lines(
                 bundle_sha256=bundle_sha256,
                 caller=caller,
                 history=history[i] if history else None,
+                client_ref=client_refs[i] if client_refs else None,
             )
             for i in range(len(inputs))
         ]

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from credit_api import identity, problems, request_log, scoring
+from credit_api import client_ref, identity, problems, request_log, scoring
 from credit_api.call import Call
 from credit_api.history import HistoryRows, HistorySource, HistoryUnavailable
 from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
@@ -31,6 +31,7 @@ from credit_api.settings import Settings
 from credit_api.state import ModelState
 from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
 from credit_core import bundle as bundles
+from credit_core import pseudonym
 from credit_core.contracts import (
     BatchScore,
     Caller,
@@ -72,6 +73,7 @@ class ScoringService:
         self, settings: Settings, state: ModelState, key_hash: Callable[[], str | None]
     ) -> None:
         self.settings, self.state, self.key_hash = settings, state, key_hash
+        self.client_key = client_ref.key_provider(settings)
         bundle = state.bundle
         self.decoder = None
         self._reference: ReferenceSample | None = None
@@ -256,11 +258,16 @@ class ScoringService:
         now = datetime.now(UTC)
         p = scored.probability.tolist()
         threshold, version = bundle.model.threshold, bundle.version
+        id_col = bundle.card.data.id_col
+        key = self.client_key()
+        refs = [None if key is None else pseudonym.client_ref(key, i) for i in apps.ids]
+        if key is None:
+            metrics.add_metric(name="ClientRefUnavailable", unit=MetricUnit.Count, value=len(refs))
         body = request_log.lines(
             request_id,
             now,
             version,
-            apps.raw,
+            [client_ref.without_id(raw, id_col) for raw in apps.raw],
             scored.features,
             p,
             scored.decision,
@@ -270,6 +277,7 @@ class ScoringService:
             bundle.sha256,
             history.uses if history is not None else None,
             caller=caller,
+            client_refs=refs,
         )
         request_log.write(self.settings.log_uri, request_id, now, body)
         refused = scored.decision.count("refuse")

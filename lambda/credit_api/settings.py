@@ -69,6 +69,17 @@ class Settings(EnvSettings):
         gt=0,
         description="while SSM cannot be read, the last hashes read are trusted this long",
     )
+    client_ref_kms_key: str | None = env(
+        "CLIENT_REF_KMS_KEY",
+        default=None,
+        min_length=1,
+        description="KMS HMAC key (id or ARN) the client_ref key is derived from",
+    )
+    client_ref_key: SecretStr | None = env(
+        "CLIENT_REF_KEY",
+        default=None,
+        description="local only: the client_ref HMAC key (default: the public development key)",
+    )
     oidc_issuer: str | None = env(
         "OIDC_ISSUER",
         default=None,
@@ -104,6 +115,10 @@ class Settings(EnvSettings):
             unsafe.append("CREDIT_API_KEY: a plain key is for local use only")
         if not self.api_key_parameter:
             unsafe.append("API_KEY_PARAMETER: required (the keys' hashes in SSM)")
+        if self.client_ref_key is not None:
+            unsafe.append("CLIENT_REF_KEY: a plain pseudonymisation key is for local use only")
+        if not self.client_ref_kms_key:
+            unsafe.append("CLIENT_REF_KMS_KEY: required (the client ids' pseudonymisation key)")
         unsafe += require_s3(MODEL_URI=self.model_uri, LOG_URI=self.log_uri)
         if self.features_uri and not self.features_uri.startswith("dynamodb://"):
             unsafe.append("FEATURES_URI: a dynamodb:// table (a SQLite file is for local use)")

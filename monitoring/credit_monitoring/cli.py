@@ -126,6 +126,24 @@ def _traffic(args: argparse.Namespace) -> int:
     return 0 if result.scored else 1
 
 
+def _client_ref_key(args: argparse.Namespace) -> bytes:
+    """The request log's client_ref key: derived with KMS (as the API does), read from a file,
+    or the public development key (the twin, the local demo)."""
+    from credit_core import pseudonym
+
+    if args.client_ref_kms_key:
+        return pseudonym.kms_derivation(args.client_ref_kms_key)()
+    if args.client_ref_key_file:
+        try:
+            secret = Path(args.client_ref_key_file).read_text("utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"--client-ref-key-file: {exc}") from exc
+        if not secret:
+            raise UsageError(f"--client-ref-key-file: {args.client_ref_key_file} is empty")
+        return pseudonym.local_key(secret)
+    return pseudonym.DEV_KEY
+
+
 def _outcomes_ingest(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -133,6 +151,7 @@ def _outcomes_ingest(args: argparse.Namespace) -> int:
     from credit_monitoring.outcomes_report import OutcomesError, ingest
 
     try:
+        key = _client_ref_key(args)
         report = ingest(
             args.file,
             args.logs,
@@ -143,6 +162,7 @@ def _outcomes_ingest(args: argparse.Namespace) -> int:
             args.until,
             args.resamples,
             args.seed,
+            key,
         )
     except (OutcomesError, BundleError) as exc:
         raise UsageError(str(exc)) from exc
@@ -230,6 +250,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--until", type=_when, help="decisions before, ISO 8601 (default: all)")
     i.add_argument("--resamples", type=_positive(int), default=1000, help="bootstrap resamples")
     i.add_argument("--seed", type=int, default=0)
+    keys = i.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--client-ref-kms-key",
+        help="the stack's ClientIdKeyArn: the log's client references are derived with it "
+        "(as the drift role, kms:GenerateMac)",
+    )
+    keys.add_argument(
+        "--client-ref-key-file",
+        help="a file holding the API's CLIENT_REF_KEY (default: the public development key)",
+    )
     i.set_defaults(func=_outcomes_ingest)
     f = osub.add_parser(
         "from-labels", help="a labels CSV (e.g. the twin's test labels) as an outcomes file"

@@ -3,7 +3,10 @@ metrics of each monthly cohort of decisions next to their label-free (CBPE) esti
 
 An outcome is ``defaulted`` (0/1) for one decision, observed on ``observation_date``; it names
 the decision by ``request_id`` (with ``item`` for a batch) or by the client's ``SK_ID_CURR``
-(then the client's latest decision made on or before the observation date). Only approved
+(then the client's latest decision made on or before the observation date). The request log
+holds no client id, only its keyed pseudonym ``client_ref``: the join computes the same HMAC of
+each outcome's SK_ID_CURR with the same key (:mod:`credit_core.pseudonym`; records written
+before pseudonymisation are matched by the HMAC of their logged id). Only approved
 applicants can have an outcome: one reported for a refused decision is dropped and counted, and
 every realised figure is therefore measured on approved applicants only (the selection bias
 :data:`SELECTION_BIAS` states). Realised metrics get a percentile bootstrap interval; the
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credit_core import pseudonym
 from credit_core.contracts import DecisionRecord
 from credit_monitoring import estimate
 
@@ -133,12 +137,13 @@ def _get(rec: Any, key: str, default: Any = None) -> Any:
     return getattr(rec, key, default)  # a typed record (struct) reads the same way
 
 
-def decision_frame(records: Iterable[Any]) -> pd.DataFrame:
+def decision_frame(records: Iterable[Any], key: bytes = pseudonym.DEV_KEY) -> pd.DataFrame:
     """The decision records (:class:`~credit_core.contracts.DecisionRecord` or log dicts) as a frame: ``request_id``, ``item``,
-    ``when`` (UTC), ``sk_id_curr`` (Int64 or NA), ``probability``, ``refused``, ``model_version``.
+    ``when`` (UTC), ``client_ref`` (str or None), ``probability``, ``refused``, ``model_version``.
 
-    Uses only request id, item, timestamp, ``inputs.SK_ID_CURR``, probability, decision and
-    model version; everything else in a record is ignored."""
+    Uses only request id, item, timestamp, ``client_ref`` (else the HMAC under ``key`` of an
+    older record's ``inputs.SK_ID_CURR``), probability, decision and model version; everything
+    else in a record is ignored."""
     rows = []
     for rec in records:
         when = _get(rec, "when") or _get(rec, "timestamp")
@@ -148,22 +153,22 @@ def decision_frame(records: Iterable[Any]) -> pd.DataFrame:
         inputs = (
             rec.input_values() if isinstance(rec, DecisionRecord) else _get(rec, "inputs") or {}
         )
-        sk_id = _get(inputs, ID_COLUMN)
+        ref = _get(rec, "client_ref") or pseudonym.client_ref(key, _get(inputs, ID_COLUMN))
         rows.append(
             (
                 str(_get(rec, "request_id")),
                 int(_get(rec, "item", 0) or 0),
                 when,
-                int(sk_id) if isinstance(sk_id, int | float) and sk_id == sk_id else None,
+                ref,
                 float(_get(rec, "probability")),
                 _get(rec, "decision") == "refuse",
                 str(_get(rec, "model_version")),
             )
         )
-    cols = ["request_id", "item", "when", "sk_id_curr", "probability", "refused", "model_version"]
+    cols = ["request_id", "item", "when", "client_ref", "probability", "refused", "model_version"]
     frame = pd.DataFrame(rows, columns=cols)
     frame["when"] = pd.to_datetime(frame["when"], utc=True)
-    frame["sk_id_curr"] = frame["sk_id_curr"].astype("Int64")
+    frame["client_ref"] = frame["client_ref"].astype(object)
     frame["refused"] = frame["refused"].astype(bool)
     return frame
 
@@ -180,15 +185,19 @@ class Joined:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def join(decisions: pd.DataFrame, outcomes: pd.DataFrame) -> Joined:
+def join(decisions: pd.DataFrame, outcomes: pd.DataFrame, key: bytes = pseudonym.DEV_KEY) -> Joined:
     """Attach each outcome to one decision (rules in the module docstring); later outcomes of
-    the same decision replace earlier ones. Raises :class:`OutcomesError` if none matches."""
+    the same decision replace earlier ones; ``key``: the client_ref key the request log was
+    written with. Raises :class:`OutcomesError` if none matches."""
     dec = decisions.reset_index(drop=True).copy()
     dec["row"] = np.arange(len(dec))
     out = outcomes.reset_index(drop=True).copy()
     out["outcome"] = np.arange(len(out))
     by_request = out[out["request_id"].notna()]
-    by_client = out[out["request_id"].isna()]
+    by_client = out[out["request_id"].isna()].copy()
+    by_client["client_ref"] = [
+        None if pd.isna(v) else pseudonym.client_ref(key, int(v)) for v in by_client["sk_id_curr"]
+    ]
 
     # request id (+ item when given)
     with_item = by_request[by_request["item"].notna()]
@@ -204,9 +213,9 @@ def join(decisions: pd.DataFrame, outcomes: pd.DataFrame) -> Joined:
     m2 = m2[m2["count"] == 1].rename(columns={"first": "row"})
 
     # client id: the latest decision on or before the observation date
-    cand = by_client.merge(
-        dec[["sk_id_curr", "when", "row"]].dropna(subset=["sk_id_curr"]),
-        on="sk_id_curr",
+    cand = by_client.dropna(subset=["client_ref"]).merge(
+        dec[["client_ref", "when", "row"]].dropna(subset=["client_ref"]),
+        on="client_ref",
         how="inner",
     )
     known_client = set(cand["outcome"])

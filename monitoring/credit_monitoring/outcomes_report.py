@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from credit_core import storage
+from credit_core import pseudonym, storage
 from credit_core.contracts import DEFAULT_COST_WEIGHTS
 from credit_monitoring import jsonout, logs
 from credit_monitoring.outcomes import (
@@ -33,10 +33,13 @@ FILES = ("outcomes.json", "outcomes.md", "outcomes.html")
 
 
 def read_decisions(
-    log_uri: str, since: datetime | None = None, until: datetime | None = None
+    log_uri: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: bytes = pseudonym.DEV_KEY,
 ) -> tuple[pd.DataFrame, int]:
     """The decision records of every day partition in [since, until) (all when not given), and
-    the number of malformed lines skipped."""
+    the number of malformed lines skipped; ``key``: the log's client_ref key."""
     objects = [
         obj
         for day, prefix in logs.partitions(log_uri)
@@ -57,9 +60,9 @@ def read_decisions(
                 continue
             kept.append(rec)
             if len(kept) >= logs.CHUNK_LINES:  # the frame's few columns, not whole records
-                frames.append(decision_frame(kept))
+                frames.append(decision_frame(kept, key))
                 kept.clear()
-    frames.append(decision_frame(kept))
+    frames.append(decision_frame(kept, key))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], malformed
 
 
@@ -135,8 +138,10 @@ def ingest(
     until: datetime | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    client_ref_key: bytes = pseudonym.DEV_KEY,
 ) -> dict[str, Any]:
-    """Join, measure, write the three files; returns the report. Raises :class:`OutcomesError`
+    """Join, measure, write the three files; returns the report. ``client_ref_key``: the key
+    the request log's client references were written with. Raises :class:`OutcomesError`
     (unreadable file, missing columns, no decision records, nothing matched)."""
     try:
         raw = storage.read_bytes(outcomes_uri)
@@ -144,10 +149,10 @@ def ingest(
         raise OutcomesError(f"{outcomes_uri}: cannot read: {exc}") from exc
     outcomes = read_outcomes(raw, outcomes_uri)
     since, until = (None if t is None else _utc(t) for t in (since, until))
-    decisions, malformed = read_decisions(log_uri, since, until)
+    decisions, malformed = read_decisions(log_uri, since, until, client_ref_key)
     if decisions.empty:
         raise OutcomesError(f"no decision records under {log_uri}")
-    joined = join(decisions, outcomes)
+    joined = join(decisions, outcomes, client_ref_key)
     weights = cost_weights(bundle_uri)
     entries = cohorts(joined.decisions, weights["fn"], weights["fp"], resamples, seed=seed)
     summaries = stored_summaries(reports_uri) if reports_uri else []

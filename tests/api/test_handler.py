@@ -5,6 +5,7 @@ import json
 import boto3
 import pytest
 
+from credit_core.pseudonym import DEV_KEY, client_ref
 from tests.api.conftest import API_KEY, REGION
 
 pytestmark = pytest.mark.slow
@@ -35,9 +36,11 @@ def test_every_scored_request_is_logged_to_s3(api, applications):
     assert key.startswith("log/dt=") and key.endswith(".jsonl")
     lines = s3.get_object(Bucket="requests", Key=key)["Body"].read().decode().splitlines()
     records = [json.loads(line) for line in lines]
-    assert [r["inputs"]["SK_ID_CURR"] for r in records] == [
-        a["SK_ID_CURR"] for a in applications[:3]
+    # the client is logged by its keyed pseudonym, never its id (the local development key)
+    assert [r["client_ref"] for r in records] == [
+        client_ref(DEV_KEY, a["SK_ID_CURR"]) for a in applications[:3]
     ]
+    assert all("SK_ID_CURR" not in r["inputs"] for r in records)
     first = records[0]
     assert {
         "request_id",
@@ -49,7 +52,9 @@ def test_every_scored_request_is_logged_to_s3(api, applications):
         "decision",
     } <= set(first)
     assert first["probability"] == pytest.approx(body["results"][0]["probability"])
-    assert first["inputs"] == applications[0]  # as received
+    assert first["inputs"] == {  # as received, less the client id
+        k: v for k, v in applications[0].items() if k != "SK_ID_CURR"
+    }
     names = api.module.state.bundle.card.features.names
     features = dict(zip(names, first["features"], strict=True))
     inputs = applications[0]

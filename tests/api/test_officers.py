@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from joserfc.jwk import RSAKey
 
 from credit_api import auth
+from credit_core import pseudonym
 from credit_core.contracts import Caller, read_record
 from tests.api.conftest import API_KEY, LambdaContext, build_runtime, upload_bundle, v2_event
 from tests.conftest import REGION
@@ -143,13 +144,19 @@ def lambda_api(aws, bundle_dir, tmp_path):
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name="/credit/dev/api-key-sha256", Value=auth.key_hash(API_KEY), Type="SecureString"
     )
+    kms = boto3.client("kms", region_name=REGION)
+    hmac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
     runtime = build_runtime(
         tmp_path,
         STAGE="dev",
         MODEL_URI="s3://models/credit",
         LOG_URI="s3://requests/log",
         API_KEY_PARAMETER="/credit/dev/api-key-sha256",
+        CLIENT_REF_KMS_KEY=hmac_key["Arn"],
     )
+    runtime.client_ref_key = kms.generate_mac(
+        KeyId=hmac_key["Arn"], MacAlgorithm="HMAC_SHA_256", Message=pseudonym.LABEL
+    )["Mac"]
     return runtime
 
 
@@ -182,6 +189,11 @@ def test_lambda_officer_route_takes_the_authorizers_claims(lambda_api, applicati
     assert out["statusCode"] == 200, out["body"]
     (record,) = _logged()
     assert record.caller == Caller(kind="officer", subject=CLAIMS["sub"], issuer=CLAIMS["iss"])
+    # in AWS the client is logged by its pseudonym under the KMS-derived key, never its id
+    sk_id = applications[0]["SK_ID_CURR"]
+    assert record.client_ref == pseudonym.client_ref(lambda_api.client_ref_key, sk_id)
+    assert record.client_ref != pseudonym.client_ref(pseudonym.DEV_KEY, sk_id)
+    assert "SK_ID_CURR" not in record.input_values()
     card = lambda_api.handler(
         _with_claims(v2_event("GET", "/officer/v1/model"), CLAIMS), LambdaContext()
     )

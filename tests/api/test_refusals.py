@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from credit_core.contracts import read_card
+from credit_core.pseudonym import DEV_KEY, client_ref
 from tests.api.conftest import API_KEY, REGION, LambdaContext, upload_bundle, v2_event
 
 pytestmark = pytest.mark.slow
@@ -153,7 +154,9 @@ def test_log_write_failure_keeps_the_response_and_the_record(make_api, applicati
     assert len(fallback) == 1
     record = fallback[0]["record"]
     assert record["request_id"] == body["request_id"]
-    assert record["inputs"]["SK_ID_CURR"] == applications[4]["SK_ID_CURR"]
+    # the fallback carries the same minimised record: the pseudonym, not the id
+    assert record["client_ref"] == client_ref(DEV_KEY, applications[4]["SK_ID_CURR"])
+    assert "SK_ID_CURR" not in record["inputs"]
     assert record["probability"] == pytest.approx(body["probability"])
     emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
     assert any(

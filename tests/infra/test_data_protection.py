@@ -135,11 +135,11 @@ def test_the_data_key_is_used_only_by_the_roles_that_read_or_write_its_buckets()
         assert allowed(Principal(role, documents), "kms:Decrypt", key_arn, {}), role
 
 
-def test_the_pseudonymisation_key_is_an_hmac_key_only_the_scoring_role_uses():
+def test_the_pseudonymisation_key_is_an_hmac_key_only_the_scoring_and_drift_roles_use():
     props = RESOURCES["ClientIdKey"]["Properties"]
     assert (props["KeySpec"], props["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
     r = resolver()
-    assert key_users(r, "ClientIdKey", "kms:GenerateMac") == {"scoring"}
+    assert key_users(r, "ClientIdKey", "kms:GenerateMac") == {"scoring", "drift"}
     assert "ClientIdKeyArn" in TEMPLATE["Outputs"]
 
 

@@ -22,6 +22,7 @@ NOT_SET_ON_LAMBDA = {
     "OIDC_ISSUER": "credit serve verifies officers' tokens; in AWS the JWT authorizer does",
     "OIDC_AUDIENCE": "the same",
     "SCORE_WITHOUT_HISTORY": "local only: the deployed function always reads its feature store",
+    "CLIENT_REF_KEY": "plain pseudonymisation key for local use; Lambda derives it with KMS",
 }
 # set by the template, read by a library rather than by the project's code
 READ_BY_LIBRARIES = {

@@ -389,3 +389,28 @@ def test_ingest_from_a_bucket_that_does_not_exist_is_one_line(aws, tmp_path, cap
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "NoSuchBucket" in err and err.count("\n") == 1
+
+
+def test_outcomes_by_client_id_join_the_pseudonymised_log_with_the_same_key():
+    from credit_core.pseudonym import client_ref
+
+    key = b"production-like key from KMS"
+    recs = []
+    for i, p in enumerate(PROBS):  # version 3 records: the pseudonym, no id in the inputs
+        rec = _record(f"r{i}", 100 + i, p, SEPT)
+        rec["inputs"] = {"AMT_CREDIT": 1000.0}
+        rec["client_ref"] = client_ref(key, 100 + i)
+        recs.append(rec)
+    recs.append(_record("old", 200, 0.1, SEPT))  # written before pseudonymisation: the id
+    rows = [
+        {"SK_ID_CURR": 100 + i, "defaulted": y, "observation_date": "2027-09-01"}
+        for i, y in enumerate(DEFAULTED)
+    ] + [{"SK_ID_CURR": 200, "defaulted": 1, "observation_date": "2027-09-01"}]
+    outcomes = read_outcomes(_csv(rows))
+    joined = join(decision_frame(recs, key), outcomes, key)
+    assert joined.counts["matched"] == len(PROBS) + 1
+    got = joined.decisions.set_index("request_id")["defaulted"]
+    assert list(got[[f"r{i}" for i in range(6)]]) == DEFAULTED and got["old"] == 1
+    # another key (e.g. the development one) links none of the pseudonymised records
+    other = join(decision_frame(recs, b"another key"), outcomes, b"another key")
+    assert (other.counts["matched"], other.counts["unmatched"]) == (1, len(PROBS))

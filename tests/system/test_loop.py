@@ -25,6 +25,7 @@ import pytest
 from credit_core import storage
 from credit_core.contracts import card_from
 from credit_core.history import tables
+from credit_core.pseudonym import DEV_KEY, client_ref
 from tests.api.conftest import LambdaContext, v2_event
 
 pytestmark = pytest.mark.slow
@@ -162,9 +163,10 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
         for line in s3.get_object(Bucket="requests", Key=key)["Body"].read().splitlines()
     ]
     assert len(records) == N_APPLICATIONS
-    assert sorted(r["inputs"]["SK_ID_CURR"] for r in records) == sorted(
-        a["SK_ID_CURR"] for a in apps
+    assert sorted(r["client_ref"] for r in records) == sorted(
+        client_ref(DEV_KEY, a["SK_ID_CURR"]) for a in apps
     )
+    assert not any("SK_ID_CURR" in r["inputs"] for r in records)
     assert {r["model_version"] for r in records} == {version}
     assert all(len(r["features"]) == len(card.features.names) for r in records)
     assert all(0 < r["probability"] < 1 for r in records)

@@ -12,6 +12,7 @@ DEPLOYED = {
     "MODEL_URI": "s3://models/credit-scoring",
     "LOG_URI": "s3://requests/requests",
     "API_KEY_PARAMETER": "/credit-scoring/api-key-sha256",
+    "CLIENT_REF_KMS_KEY": "arn:aws:kms:eu-west-3:123456789012:key/client-id",
 }
 
 
@@ -30,6 +31,8 @@ def test_the_deployed_settings_are_accepted_and_typed():
         ({"STAGE": "dev", "LOG_URI": "data/requests"}, "LOG_URI"),
         ({"FEATURES_URI": "sqlite:///data/features.sqlite"}, "FEATURES_URI"),
         ({"SCORE_WITHOUT_HISTORY": "1"}, "SCORE_WITHOUT_HISTORY"),
+        ({"CLIENT_REF_KEY": "plain"}, "CLIENT_REF_KEY"),
+        ({"CLIENT_REF_KMS_KEY": ""}, "CLIENT_REF_KMS_KEY"),
     ],
 )
 def test_local_only_values_are_refused_in_a_deployed_stage(change, named):
