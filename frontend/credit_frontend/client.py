@@ -19,6 +19,7 @@ from credit_core.contracts import (
     PublishedCard,
     read_published_card,
 )
+from credit_core.contracts.history import HistorySummary, read_history_summary
 
 KIND_BY_STATUS = {401: "unauthorized", 403: "unauthorized", 404: "not_found", 413: "too_large"}
 KIND_BY_STATUS |= {422: "invalid", 503: "unavailable"}
@@ -107,3 +108,17 @@ class ApiClient:
     def reference(self, fields: Sequence[str]) -> dict[str, Any]:
         """``GET /v1/reference?fields=A,B``: the bundle's reference sample for those fields."""
         return self._call("GET", "/v1/reference", params={"fields": ",".join(fields)})
+
+    def history(self, sk_id_curr: int) -> HistorySummary | None:
+        """``GET /v1/clients/{id}/history``: the client's history summary, ``None`` when the API
+        has no history on record for them (404); ApiError otherwise (503: cannot say)."""
+        try:
+            body = self._call("GET", f"/v1/clients/{int(sk_id_curr)}/history")
+        except ApiError as err:
+            if err.kind == "not_found":
+                return None
+            raise
+        try:
+            return read_history_summary(body)
+        except (ContractError, ContractVersionError) as exc:
+            raise ApiError("unexpected", 200, str(exc)) from exc

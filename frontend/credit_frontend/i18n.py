@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from credit_core import feature_meta
+from credit_frontend.history_text import HISTORY_TEXT
 
 LANGS = ("en", "fr")
 LANG_NAMES = {"en": "English", "fr": "Français"}
@@ -355,6 +356,7 @@ TEXT: dict[str, dict[str, str]] = {
     "yes": {"en": "yes", "fr": "oui"},
     "no": {"en": "no", "fr": "non"},
 }
+TEXT |= HISTORY_TEXT  # the client file's History section
 
 
 # the API's validation messages (English) that the UI translates; others are shown as received

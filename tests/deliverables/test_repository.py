@@ -19,6 +19,18 @@ FIXTURES |= {
         "credit_card_balance",
     )
 }
+# the twin's history of 20 of the 25 sample clients (the other five have none), for the UI
+FIXTURES |= {
+    f"frontend/data/sample_history/{name}.csv"
+    for name in (
+        "bureau",
+        "bureau_balance",
+        "previous_application",
+        "POS_CASH_balance",
+        "installments_payments",
+        "credit_card_balance",
+    )
+}
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".lgb", ".db", ".sqlite", ".pkl", ".joblib")
 MAX_BYTES = 1_000_000  # uv.lock, the largest legitimate file, is about half of it
 

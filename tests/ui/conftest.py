@@ -63,7 +63,7 @@ def serve(app) -> Served:
     return Served(f"http://127.0.0.1:{port}", API_KEY, server, thread)
 
 
-def build_app(model_uri: str, tmp: Path):
+def build_app(model_uri: str, tmp: Path, features_uri: str | None = None):
     """The API exactly as ``credit serve`` builds it (settings, state, key provider)."""
     from credit_api import auth
     from credit_api.app import create_app
@@ -75,6 +75,7 @@ def build_app(model_uri: str, tmp: Path):
         log_uri=str(tmp / "requests"),
         cache_dir=str(tmp / "cache"),
         api_key=API_KEY,
+        features_uri=features_uri,
     )
     return create_app(settings, load_state(settings), auth.static_hash_provider(API_KEY))
 
@@ -102,6 +103,29 @@ def ui_bundle(request, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def api(ui_bundle, tmp_path_factory) -> Iterator[Served]:
     served = serve(build_app(str(ui_bundle), tmp_path_factory.mktemp("api")))
+    yield served
+    served.stop()
+
+
+SAMPLE_HISTORY = REPO / "frontend" / "data" / "sample_history"
+RICH_CLIENT, NO_HISTORY_CLIENT = 100009, 100008  # a sample client with a long history, one without
+
+
+@pytest.fixture(scope="session")
+def history_store(tmp_path_factory) -> str:
+    """The sample clients' history published with the real command into an embedded store."""
+    from credit_core.cli import main
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('store')}/features.sqlite"
+    args = ["features", "publish", "--history", str(SAMPLE_HISTORY), "--to", uri]
+    assert main([*args, "--as-of", "2026-11-30", "--memory-limit", "1GB"]) == 0
+    return uri
+
+
+@pytest.fixture(scope="session")
+def history_api(ui_bundle, history_store, tmp_path_factory) -> Iterator[Served]:
+    """The API with the tiny model and the sample clients' history store."""
+    served = serve(build_app(str(ui_bundle), tmp_path_factory.mktemp("api-h"), history_store))
     yield served
     served.stop()
 
