@@ -18,8 +18,8 @@ HISTORY_TEXT: dict[str, dict[str, str]] = {
         "fr": "L'historique de crédit ne peut pas être lu pour l'instant ({why}). Cela ne veut pas dire que le client n'en a pas : réessayez plus tard avant de vous y fier.",
     },
     "history_as_of": {
-        "en": "History as of {date}; times are counted back from the application.",
-        "fr": "Historique au {date} ; les durées sont comptées à partir de la demande.",
+        "en": "History as of {date}; times are counted from the day of the application.",
+        "fr": "Historique au {date} ; les durées sont comptées à partir du jour de la demande.",
     },
     "bureau_title": {
         "en": "Credits at other lenders (credit bureau)",
@@ -34,12 +34,12 @@ HISTORY_TEXT: dict[str, dict[str, str]] = {
         "fr": "Aucun crédit déclaré par le bureau de crédit.",
     },
     "bureau_summary": {
-        "en": "{active} active and {closed} closed credits at other lenders{other}; {debt} still owed, {overdue} overdue now.",
-        "fr": "{active} crédits en cours et {closed} clôturés chez d'autres prêteurs{other} ; {debt} restant dû, {overdue} en retard actuellement.",
+        "en": "Credits at other lenders: active {active}; closed {closed}{other}; still owed {debt}; overdue now {overdue}.",
+        "fr": "Crédits chez d'autres prêteurs : en cours {active} ; clôturés {closed}{other} ; restant dû {debt} ; en retard actuellement {overdue}.",
     },
     "bureau_other": {
-        "en": ", {n} written off or sold to a collector",
-        "fr": ", {n} passés en perte ou cédés à un recouvreur",
+        "en": "; written off or sold to a collector {n}",
+        "fr": " ; passés en perte ou cédés à un recouvreur {n}",
     },
     "previous_title": {
         "en": "Previous applications with us",
@@ -49,8 +49,8 @@ HISTORY_TEXT: dict[str, dict[str, str]] = {
     "previous_refused": {"en": "Refused", "fr": "Refusées"},
     "previous_none": {"en": "No previous application.", "fr": "Aucune demande précédente."},
     "previous_summary": {
-        "en": "{n} previous applications: {approved} approved, {refused} refused, {other} cancelled or not used.",
-        "fr": "{n} demandes précédentes : {approved} acceptées, {refused} refusées, {other} annulées ou non utilisées.",
+        "en": "Previous applications: {n}; approved {approved}; refused {refused}; cancelled or not used {other}.",
+        "fr": "Demandes précédentes : {n} ; acceptées {approved} ; refusées {refused} ; annulées ou non utilisées {other}.",
     },
     "col_status": {"en": "Status", "fr": "Statut"},
     "col_amount": {"en": "Amount", "fr": "Montant"},
@@ -69,13 +69,15 @@ HISTORY_TEXT: dict[str, dict[str, str]] = {
     "status_Refused": {"en": "Refused", "fr": "Refusée"},
     "status_Canceled": {"en": "Cancelled", "fr": "Annulée"},
     "status_Unused offer": {"en": "Offer not used", "fr": "Offre non utilisée"},
+    "day_ago": {"en": "{n} day ago", "fr": "il y a {n} jour"},
+    "in_day": {"en": "in {n} day", "fr": "dans {n} jour"},
     "days_ago": {"en": "{n} days ago", "fr": "il y a {n} jours"},
     "months_ago": {"en": "{n} months ago", "fr": "il y a {n} mois"},
     "years_ago": {"en": "{n} years ago", "fr": "il y a {n} ans"},
     "in_days": {"en": "in {n} days", "fr": "dans {n} jours"},
     "in_months": {"en": "in {n} months", "fr": "dans {n} mois"},
     "in_years": {"en": "in {n} years", "fr": "dans {n} ans"},
-    "at_application": {"en": "at the application", "fr": "le jour de la demande"},
+    "at_application": {"en": "application day", "fr": "jour de la demande"},
     "punctuality_title": {
         "en": "Instalments of earlier loans, month by month",
         "fr": "Échéances des prêts précédents, mois par mois",
@@ -89,8 +91,8 @@ HISTORY_TEXT: dict[str, dict[str, str]] = {
         "fr": "Mois avant la demande",
     },
     "punctuality_summary": {
-        "en": "Over the last {months} months, {total} instalments fell due: {on_time} paid on time, {late} paid late, {missed} not paid.",
-        "fr": "Sur les {months} derniers mois, {total} échéances sont tombées : {on_time} payées à temps, {late} payées en retard, {missed} non payées.",
+        "en": "Instalments due over the last {months} months: {total}; paid on time {on_time}; paid late {late}; not paid {missed}.",
+        "fr": "Échéances dues sur les {months} derniers mois : {total} ; payées à temps {on_time} ; payées en retard {late} ; non payées {missed}.",
     },
     "punctuality_none": {
         "en": "No instalment fell due in the last {months} months.",

@@ -14,11 +14,22 @@ import plotly.graph_objects as go
 
 from credit_core import units
 from credit_core.contracts.history import PUNCTUALITY_MONTHS, HistorySummary, PunctualityMonth
+from credit_core.history.definitions import feature_names
 from credit_frontend.charts import BLACK, BLUE, ORANGE, VERMILION, _layout, pct
 
 Tr = Callable[..., str]  # (key, **values) -> the label in the chosen language
 DAYS_PER_MONTH = 30.4375
 DAYS_PER_YEAR = 365.25
+HISTORY_NAMES = frozenset(feature_names())
+
+
+def reason(c: dict[str, Any], row: dict[str, Any] | None, tr: Tr, lang: str) -> str:
+    """A history feature's contribution as a reason in people's words, e.g. "2 of 24
+    instalments paid late: raises the risk." (``row``: feature -> value, for the totals)."""
+    lang_ = "fr" if lang == "fr" else "en"
+    phrase = units.history_phrase(c["feature"], c.get("value"), lang_, row)
+    verb = tr("raises") if c["contribution"] > 0 else tr("lowers")
+    return tr("history_reason_line", phrase=phrase[:1].upper() + phrase[1:], verb=verb)
 
 
 def number(x: float, lang: str, decimals: int = 0) -> str:
@@ -31,6 +42,12 @@ def amount(x: float | None, lang: str) -> str:
     return "–" if x is None else units.format_value("AMT_CREDIT", x, "fr" if lang == "fr" else "en")
 
 
+def as_of(iso: str, lang: str) -> str:
+    """The history's date: "30/11/2026" in French, ISO in English."""
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}" if lang == "fr" else iso
+
+
 def when(days: float | None, tr: Tr, lang: str) -> str:
     """A day relative to the application (negative: before) as people say it."""
     if days is None:
@@ -40,7 +57,7 @@ def when(days: float | None, tr: Tr, lang: str) -> str:
         return tr("at_application")
     before = days < 0
     if n < 60:
-        key, value = "days", number(n, lang)
+        key, value = ("day" if round(n) == 1 else "days"), number(n, lang)
     elif n < 2 * DAYS_PER_YEAR:
         key, value = "months", number(round(n / DAYS_PER_MONTH), lang)
     else:
@@ -162,7 +179,13 @@ def punctuality_chart(summary: HistorySummary, tr: Tr) -> go.Figure:
         },
         yaxis={"title": tr("instalments"), "rangemode": "tozero", "tickformat": "d"},
     )
-    return _layout(fig, tr("punctuality_title"), height=320)
+    _layout(fig, tr("punctuality_title"), height=340)
+    fig.update_layout(  # above the bars, right of the title: clear of the axis title
+        legend={"orientation": "h", "traceorder": "normal", "x": 1, "xanchor": "right",
+                "y": 1.0, "yanchor": "bottom"},
+        margin={"t": 80},
+    )  # fmt: skip
+    return fig
 
 
 def card_figures(summary: HistorySummary) -> dict[str, float] | None:
@@ -211,4 +234,6 @@ def cards_chart(summary: HistorySummary, tr: Tr) -> go.Figure:
         yaxis={"title": tr("utilisation") + " (%)", "range": [0, 1.1 * top]},
         showlegend=False,
     )
-    return _layout(fig, tr("cards_title"), height=300)
+    _layout(fig, tr("cards_title"), height=340)
+    fig.update_layout(margin={"t": 80})  # the same height as the punctuality chart beside it
+    return fig

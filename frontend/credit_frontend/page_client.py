@@ -13,8 +13,7 @@ import streamlit as st
 from credit_core import units
 from credit_core.contracts import PublishedCard, to_builtins
 from credit_core.feature_meta import unit_of
-from credit_core.history.definitions import feature_names as history_feature_names
-from credit_frontend import batch, charts
+from credit_frontend import batch, charts, history_view
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
     ID_FIELD,
@@ -33,7 +32,6 @@ from credit_frontend.i18n import api_message, field_label, level_label, tr
 from credit_frontend.page_history import history_section
 from credit_frontend.ui import choice, client, lang, model_card, pct, plotly_chart, show_error, t
 
-HISTORY_NAMES = frozenset(history_feature_names())
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_clients.csv"
 
 
@@ -380,10 +378,8 @@ def _reason(c: dict[str, Any], row: dict[str, Any] | None = None) -> str:
     # raw inputs and derived features alike, in people's units (years, %, thousands separators);
     # a history feature as its phrase ("3 of 24 instalments paid late"), ``row`` giving totals
     raw = None if is_missing(c.get("value")) else c["value"]
-    if c["feature"] in HISTORY_NAMES:
-        phrase = units.history_phrase(c["feature"], raw, lang(), row)
-        verb = t("raises") if c["contribution"] > 0 else t("lowers")
-        return t("history_reason_line", phrase=phrase[:1].upper() + phrase[1:], verb=verb)
+    if c["feature"] in history_view.HISTORY_NAMES:
+        return history_view.reason(c, row, t, lang())
     if isinstance(raw, str):
         value = level_label(lang(), c["feature"], raw)
     else:

@@ -22,6 +22,11 @@ def _summary(sk_id: int) -> HistorySummary | None:
 
 
 def history_section() -> None:
+    with st.container(key="history"):  # one block: the browser tests capture it whole
+        _history()
+
+
+def _history() -> None:
     st.subheader(t("history"))
     sk_id = st.session_state.get("client_id")
     if sk_id is None:
@@ -36,7 +41,7 @@ def history_section() -> None:
         st.info(t("history_none", id=sk_id), icon=":material/history_toggle_off:")
         return
     language = lang()
-    st.caption(t("history_as_of", date=summary.as_of))
+    st.caption(t("history_as_of", date=view.as_of(summary.as_of, language)))
     totals = summary.bureau_totals
     approved, refused, _ = view.previous_counts(summary)
     cols = st.columns(6)
@@ -47,17 +52,14 @@ def history_section() -> None:
     cols[4].metric(t("previous_approved"), approved)
     cols[5].metric(t("previous_refused"), refused)
 
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.markdown(f"**{t('bureau_title')}**")
-        if summary.bureau:
-            st.dataframe(view.bureau_rows(summary, t, language), hide_index=True, width="stretch")
-        st.caption(view.bureau_sentence(summary, t, language))
-    with right:
-        st.markdown(f"**{t('previous_title')}**")
-        if summary.previous:
-            st.dataframe(view.previous_rows(summary, t, language), hide_index=True, width="stretch")
-        st.caption(view.previous_sentence(summary, t))
+    st.markdown(f"**{t('bureau_title')}**")
+    if summary.bureau:
+        st.dataframe(view.bureau_rows(summary, t, language), hide_index=True, width="stretch")
+    st.caption(view.bureau_sentence(summary, t, language))
+    st.markdown(f"**{t('previous_title')}**")
+    if summary.previous:
+        st.dataframe(view.previous_rows(summary, t, language), hide_index=True, width="stretch")
+    st.caption(view.previous_sentence(summary, t))
 
     left, right = st.columns(2, gap="large")
     with left:

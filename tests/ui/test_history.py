@@ -49,7 +49,7 @@ def test_a_client_with_history_shows_bureau_previous_punctuality_and_cards(histo
     assert sum(sum(b["y"]) for b in bars[1:2]) == 6  # late instalments over 24 months
     assert max(figs["card_use"]["data"][0]["y"]) == pytest.approx(92.12, abs=0.01)
     assert (
-        "Over the last 24 months, 65 instalments fell due: 59 paid on time, 6 paid late, 0 not paid."
+        "Instalments due over the last 24 months: 65; paid on time 59; paid late 6; not paid 0."
         in shown
     )
     assert "Card use in the latest month: 65% of the limit" in shown
@@ -75,7 +75,7 @@ def test_the_history_in_french(history_api):
     assert [b["name"] for b in charts(at)["punctuality"]["data"]] == [
         "Payées à temps", "Payées en retard", "Non payées",
     ]  # fmt: skip
-    assert "Sur les 24 derniers mois, 65 échéances sont tombées" in shown
+    assert "Échéances dues sur les 24 derniers mois : 65 ;" in shown
 
 
 def test_a_store_that_cannot_be_read_is_not_shown_as_no_history(api):
