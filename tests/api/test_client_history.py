@@ -94,3 +94,36 @@ def test_the_route_is_in_the_openapi_document_with_its_contract(api):
     route = doc["paths"]["/v1/clients/{sk_id_curr}/history"]["get"]
     assert set(route["responses"]) >= {"200", "401", "404", "422", "503"}
     assert "HistorySummary" in doc["components"]["schemas"]
+
+
+def test_the_officers_path_serves_the_history_to_a_bearer_token_only(aws, tmp_path):
+    # /officer/v1/... takes the officer's JWT (API Gateway's authorizer in AWS, `credit serve`
+    # against the issuer locally); an API key alone is not an officer's sign-in
+    import sys
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
+    from local_oidc import LoopbackIssuer
+
+    uri = f"sqlite:///{tmp_path}/features.sqlite"
+    assert _publish_cli(uri, "--as-of", AS_OF) == 0
+    with LoopbackIssuer() as issuer:
+        runtime = build_runtime(
+            tmp_path,
+            MODEL_URI=str(tmp_path / "no-bundle"),
+            CREDIT_API_KEY=API_KEY,
+            LOG_URI=str(tmp_path / "log"),
+            FEATURES_URI=uri,
+            OIDC_ISSUER=issuer.url,
+            OIDC_AUDIENCE="credit-ui",
+        )
+        http = TestClient(runtime.app)
+        path = "/officer" + PATH.format(200001)
+        bearer = {"authorization": f"Bearer {issuer.token('officer-42', 'credit-ui')}"}
+        r = http.get(path, headers=bearer)
+        assert r.status_code == 200, r.text
+        assert read_history_summary(r.content).sk_id_curr == 200001
+        r = http.get(path, headers={"x-api-key": API_KEY})
+        assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
