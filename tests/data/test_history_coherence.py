@@ -88,6 +88,13 @@ def test_instalments_are_due_inside_the_loan_and_paid_around_it(seed):
     assert inst["DAYS_ENTRY_PAYMENT"].isna().equals(inst["AMT_PAYMENT"].isna())
     paid = inst.dropna(subset=["AMT_PAYMENT"])
     assert (paid["AMT_PAYMENT"] <= paid["AMT_INSTALMENT"] + 1e-6).all()
+    per_instalment = paid.groupby(["SK_ID_PREV", "NUM_INSTALMENT_NUMBER"])
+    total = per_instalment["AMT_PAYMENT"].sum()
+    assert (total <= per_instalment["AMT_INSTALMENT"].first() + 0.01).all()  # split, not more
+    cards = inst["NUM_INSTALMENT_VERSION"] == 0  # version 0 is the credit cards'
+    card_ids = set(t["credit_card_balance"]["SK_ID_PREV"])
+    assert inst.loc[cards, "SK_ID_PREV"].isin(card_ids).all()
+    assert not inst.loc[~cards, "SK_ID_PREV"].isin(card_ids).any()
     loans = inst[inst["SK_ID_PREV"].isin(prev.index) & (inst["NUM_INSTALMENT_VERSION"] > 0)]
     first_due = prev.loc[loans["SK_ID_PREV"], "DAYS_FIRST_DUE"].to_numpy()
     assert (loans["DAYS_INSTALMENT"].to_numpy() >= first_due).all()
@@ -192,7 +199,7 @@ def test_history_carries_signal_beyond_the_application(small):
     }
     for name, f in features.items():
         joined = pd.concat([f.astype(float), left.rename("left")], axis=1, join="inner")
-        assert joined.iloc[:, 0].corr(joined["left"]) > 0.03, name
+        assert joined.iloc[:, 0].corr(joined["left"]) > 0.02, name
 
 
 def test_history_drift_entries_are_detectable(small):

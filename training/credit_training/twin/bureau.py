@@ -38,6 +38,7 @@ OPEN_CREDIT_SIZE = 0.5  # rank shift of open credits' AMT_CREDIT_SUM, in standar
 LATE_MONTH_RATE = 0.045  # of known (non-X) open months, at average risk
 LATE_RISK = 0.28
 TEST_STATUS_1_FACTOR = 0.75  # public drift: BURO_STATUS_1_MEAN_MEAN lower on the test side
+STATUS_LEVELS = np.array(["0", "1", "2", "3", "4", "5", "X", "C"], dtype=object)
 AMT_COLUMNS = (
     "AMT_CREDIT_MAX_OVERDUE",
     "AMT_CREDIT_SUM",
@@ -174,18 +175,15 @@ def _balance(rng, ids, days_credit, fact, risk, test, has_balance) -> dict[str, 
     closed_month = np.floor(fact[loans] / DAYS_PER_MONTH)[loan]  # NaN for open credits
     x_rate = rng.beta(0.5, 0.6, len(loans))[loan]
     late_rate = LATE_MONTH_RATE * np.exp(LATE_RISK * risk[loans] - LATE_RISK**2 / 2)[loan]
-    status = np.full(len(loan), "0", dtype=object)
-    u = rng.random(len(loan))
-    late = u < late_rate
-    bucket = np.array(["1", "2", "3", "4", "5"], dtype=object)[
-        rng.choice(5, size=len(loan), p=[0.72, 0.075, 0.027, 0.018, 0.16])
-    ]
-    keep_1 = ~(test[loans][loan] & (bucket == "1") & (rng.random(len(loan)) > TEST_STATUS_1_FACTOR))
-    status = np.where(late & keep_1, bucket, status)
-    status = np.where(rng.random(len(loan)) < x_rate, "X", status)
-    status = np.where(month > closed_month, "C", status)
+    # status as small codes into STATUS_LEVELS (the largest table: no string arrays until the end)
+    late = rng.random(len(loan)) < late_rate
+    bucket = 1 + rng.choice(5, size=len(loan), p=[0.72, 0.075, 0.027, 0.018, 0.16]).astype(np.int8)
+    keep_1 = ~(test[loans][loan] & (bucket == 1) & (rng.random(len(loan)) > TEST_STATUS_1_FACTOR))
+    code = np.where(late & keep_1, bucket, np.int8(0))
+    code = np.where(rng.random(len(loan)) < x_rate, np.int8(6), code)
+    code = np.where(month > closed_month, np.int8(7), code)
     return {
         "SK_ID_BUREAU": ids[loans][loan],
         "MONTHS_BALANCE": month,
-        "STATUS": status,
+        "STATUS": STATUS_LEVELS[code],
     }
