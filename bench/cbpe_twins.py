@@ -49,7 +49,7 @@ def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp())
     uri = str(tiny_bundle(root))
     bundle = load_bundle(uri, cache_dir=root / "cache")
-    sample = read_reference(uri, bundle.version)
+    sample = read_reference(uri, bundle)
     twins = [tuple(int(n) for n in arg.split("x")) for arg in sys.argv[2:]] or TWINS
     inside = {k: 0 for k in METRICS}
     for train_rows, test_rows, seed in twins:

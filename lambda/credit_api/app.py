@@ -36,7 +36,7 @@ from credit_api.reference import UnknownFields
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
-from credit_core.bundle import Bundle
+from credit_core.bundle import Bundle, BundleError
 from credit_core.contracts import (
     BatchScore,
     Explanation,
@@ -361,6 +361,11 @@ def create_app(
             )
         try:
             return service.reference(names)
+        except BundleError as exc:  # unreadable, or changed since start-up: never served
+            logger.error("reference sample refused", extra={"cause": str(exc)})
+            raise Problem(
+                503, "Reference unavailable", "the reference population is unavailable"
+            ) from None
         except UnknownFields as exc:
             errors = [{"field": n, "message": "unknown field"} for n in exc.unknown]
             raise Problem(

@@ -46,6 +46,8 @@ def _serve(args: argparse.Namespace) -> int:
     if generated:
         print(f"generated API key (X-API-Key): {settings.plain_api_key}")
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
+    if settings.oidc_issuer:
+        print(f"officers: /officer/v1/... with bearer tokens of {settings.oidc_issuer}")
     uvicorn.run(runtime.app, host=args.host, port=args.port, log_level="warning")
     return 0
 

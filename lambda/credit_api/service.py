@@ -166,20 +166,21 @@ class ScoringService:
 
     def reference(self, names: list[str]) -> Population:
         """The reference sample's bins for ``names`` (the sample read from the bundle on first
-        use, each field's bins computed once).
-        Raises UnknownFields naming the fields the sample does not hold."""
+        use, checked against the checksums loaded at start-up; each field's bins computed once).
+        Raises UnknownFields naming the fields the sample does not hold, BundleError when the
+        sample cannot be read or is not the one loaded at start-up."""
         bundle = self._bundle()
         if self._reference is None:
             settings, data = self.settings, bundle.card.data
 
-            def load() -> bytes:
-                directory = bundles.fetch(
+            def load() -> bytes:  # checked against the checksums loaded at start-up
+                return bundles.read_verified(
                     settings.model_uri,
                     bundle.version,
-                    (bundles.REFERENCE,),
+                    bundles.REFERENCE,
                     Path(settings.cache_dir),
+                    bundle.checksums,
                 )
-                return (directory / bundles.REFERENCE).read_bytes()
 
             domains = self.decoder.domains if self.decoder else {}
             self._reference = ReferenceSample(load, data.target_col, data.id_col, domains)

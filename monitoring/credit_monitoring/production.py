@@ -8,6 +8,7 @@ Outputs (S3 prefix or folder): ``REPORTS/dt=YYYY-MM-DD/<run id>/report.html`` an
 
 from __future__ import annotations
 
+import io
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from credit_core import storage
-from credit_core.bundle import REFERENCE, Bundle, fetch, load_bundle
+from credit_core.bundle import REFERENCE, Bundle, load_bundle, read_verified
 from credit_core.contracts import ModelCard, encode_pretty, summary_from
 from credit_core.groups import ATTRIBUTES, assign_groups
 from credit_core.schema import Column, application_schema
@@ -89,10 +90,11 @@ def model_input_columns(bundle: Bundle) -> list[Column]:
     return out
 
 
-def read_reference(bundle_uri: str, version: str) -> pd.DataFrame:
-    """The bundle's reference sample (raw training rows, TARGET, calibrated ``score``)."""
-    directory = fetch(bundle_uri, version, (REFERENCE,), CACHE)
-    return pd.read_csv(directory / REFERENCE)
+def read_reference(bundle_uri: str, bundle: Bundle) -> pd.DataFrame:
+    """The loaded bundle's reference sample (raw training rows, TARGET, calibrated ``score``),
+    checked against the checksums the bundle was loaded with (BundleError if it changed)."""
+    data = read_verified(bundle_uri, bundle.version, REFERENCE, CACHE, bundle.checksums)
+    return pd.read_csv(io.BytesIO(data), compression="gzip")
 
 
 def _decode(codes: np.ndarray, column: Column) -> np.ndarray | pd.Series:
@@ -152,7 +154,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
         "warnings_by_field": {f: dict(k) for f, k in sorted(window.warnings.items())},
         "warnings_by_kind": _by_kind(window.warnings),
     }
-    reference = read_reference(cfg.bundle_uri, bundle.version)
+    reference = read_reference(cfg.bundle_uri, bundle)
     target = application_schema().target_column
     ref_p = reference["score"].to_numpy(np.float64)
     summary["training"] = {

@@ -124,7 +124,7 @@ def run_study(
         from credit_monitoring.production import read_reference
 
         bundle = load_bundle(bundle_uri, cache_dir=Path(tempfile.gettempdir()) / "credit-bundle")
-        training_sample = read_reference(bundle_uri, bundle.version)
+        training_sample = read_reference(bundle_uri, bundle)
     labels_path = labels_beside(current_path)
     labels = pd.read_csv(labels_path) if labels_path.exists() else None
     summary, table, page = study(reference, current, bundle, labels, training_sample)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # the 120,000 + 40,000-row session twin and the t
 @pytest.fixture(scope="module")
 def result(twin, drift_bundle, tmp_path_factory):
     bundle = load_bundle(str(drift_bundle), cache_dir=tmp_path_factory.mktemp("cache"))
-    training_sample = read_reference(str(drift_bundle), bundle.version)
+    training_sample = read_reference(str(drift_bundle), bundle)
     summary, table, page = study(twin.train, twin.test, bundle, twin.test_labels, training_sample)
     truth = manifest(twin.train, twin.test)["drifted_columns"]
     return summary, table, page, truth
@@ -81,7 +81,7 @@ def test_training_rows_as_reference_keep_the_bundle_calibration(trained, drift_b
     root = trained["root"] / "twin"
     train = pd.read_csv(root / "application_train.csv")
     test = pd.read_csv(root / "application_test.csv")
-    sample = read_reference(str(drift_bundle), bundle.version)
+    sample = read_reference(str(drift_bundle), bundle)
 
     out = performance(bundle, test, reference=train, training_sample=sample)
     assert out["calibration"]["method"] == "bundle"
