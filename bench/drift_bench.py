@@ -5,7 +5,8 @@ mix), side by side in one run:
 2. Evidently's ``DataDriftPreset()`` with its defaults on the same tables (CSV read + report +
    HTML), 1 run (it is the slow one);
 3. the study's verdicts against the twin's manifest (recall of material changes, precision over
-   flagged columns), the five most drifted features, CBPE estimate (scores calibrated on the
+   flagged columns; application columns against ``drifted_columns``, history features against
+   ``history_tables`` when the twin has them), the five most drifted features, CBPE estimate (scores calibrated on the
    labelled reference, and with the bundle's own calibration) vs the truth and its interval;
 4. the production job in the in-process Lambda handler on 100,000 logged requests (moto S3).
 
@@ -184,9 +185,14 @@ def study_figures(args: argparse.Namespace, train: Path, test: Path, bundle: str
     study_mb = max(s["peak_mb"] for s in studies)
 
     summary = json.loads((args.out / "study" / "summary.json").read_text())
-    truth = json.loads((args.twin / "drift_manifest.json").read_text())["drifted_columns"]
-    flagged = set(studies[0]["drifted"])
-    assert all(set(s["drifted"]) == flagged for s in studies)
+    from credit_core.history.definitions import feature_names
+    from credit_monitoring.history_lineage import score_against
+
+    manifest = json.loads((args.twin / "drift_manifest.json").read_text())
+    truth = manifest["drifted_columns"]
+    assert all(set(s["drifted"]) == set(studies[0]["drifted"]) for s in studies)
+    history_flagged = set(studies[0]["drifted"]) & set(feature_names())
+    flagged = set(studies[0]["drifted"]) - history_flagged  # application columns
     material = {n for n, e in truth.items() if e["material"]}
     subtle = set(truth) - material
     default_flagged = set(default["drifted"])
@@ -225,6 +231,10 @@ def study_figures(args: argparse.Namespace, train: Path, test: Path, bundle: str
         "estimated_bundle_calibration": summary.get("estimated_bundle_calibration"),
         "actual": summary.get("actual"),
         "actual_interval": summary.get("actual_interval"),
+        "history": score_against(manifest["history_tables"], history_flagged).as_dict()
+        | {"share_without_history": summary.get("history")}
+        if "history_tables" in manifest and "history" in summary
+        else None,
     }
 
 

@@ -138,7 +138,11 @@ def local_explanation(
         model = loaded.model
         spec: FeatureSpec = model.spec
         row = reference.loc[[reference["score"].idxmax()]]
-        x = feature_matrix(spec, row)
+        # a with-history model: the sample carries the rows' history features (as trained)
+        history = (
+            row[list(spec.history)] if spec.history and set(spec.history) <= set(row) else None
+        )
+        x = feature_matrix(spec, row, history)
         contrib, base = model.contributions(x)
         probability = float(model.probability(x)[0])
     order = np.argsort(-np.abs(contrib[0]))[:8][::-1]
@@ -230,6 +234,7 @@ def manifest_facts(path: Path | None) -> dict[str, Any] | None:
         "kinds": ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(kinds.items())),
         "material": len(truth) if graded else None,
         "truth": truth,
+        "history_tables": manifest.get("history_tables"),
     }
 
 
@@ -251,20 +256,97 @@ def drift_figure(summary: dict[str, Any], truth: set[str] | None, top: int = 10)
     return png_uri(fig)
 
 
-def drift_facts(path: Path | None, truth: set[str] | None) -> dict[str, Any] | None:
+def drift_facts(
+    path: Path | None, truth: set[str] | None, history_truth: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The drift summary's figures; against the twin's manifest, the application columns are
+    scored against ``truth`` and the client-history features against ``history_truth`` (the
+    manifest's ``history_tables``, through the features carrying each change)."""
     if path is None or not path.exists():
         return None
     # the template tells parts apart with ``is defined``: absent parts stay absent
     summary = to_builtins(read_summary(path.read_bytes()))
     if summary["status"] != "ok":
         return {"status": summary["status"], "path": str(path)}
+    from credit_core.history.definitions import feature_names
+
+    history = set(feature_names())
     detected = {c["name"] for c in summary["columns"] if c["drifted"]}
-    facts = dict(summary) | {"path": str(path), "figure": drift_figure(summary, truth)}
+    marked = set(truth or ())  # starred in the figure: what the twin really changed
+    facts = dict(summary) | {"path": str(path)}
     if truth is not None:
-        facts["true_positive"] = len(detected & truth)
-        facts["false_positive"] = len(detected - truth)
+        facts["true_positive"] = len((detected - history) & truth)
+        facts["false_positive"] = len(detected - history - truth)
         facts["missed"] = len(truth - detected)
+    if history_truth and detected & history:
+        from credit_monitoring.history_lineage import score_against
+
+        score = score_against(history_truth, detected & history)
+        facts["history_score"] = score.as_dict() | {
+            "detected": len(score.detected),
+            "material_count": len(score.material),
+            "flagged_count": len(score.flagged),
+        }
+        marked |= set(score.explained)
+    facts["figure"] = drift_figure(summary, marked if truth is not None or marked else None)
     return facts
+
+
+HISTORY_METRICS = (  # (label, key in the card's comparison, format, lower is better)
+    ("ROC AUC", "roc_auc", "num", False),
+    ("business cost / application", "business_cost", "num", True),
+    ("expected calibration error", "ece", "num", True),
+    ("refusal rate", "refusal_rate", "pct", None),
+)
+
+
+def history_facts(card: ModelCard, top: int = 5) -> dict[str, Any]:
+    """What client history adds, from the card's ``history`` section (training fits the chosen
+    configuration a second time on the application alone, on the same holdout): the two
+    champions' metrics side by side and the most important history features (mean |SHAP|).
+    ``used`` is False for an application-only model (``status`` says why)."""
+    section = card.history or {}
+    status = section.get("status", "absent")
+    comparison = section.get("comparison") or {}
+    if status != "used" or not {"application_only", "with_history"} <= set(comparison):
+        return {"used": False, "status": status}
+    plain, rich = comparison["application_only"], comparison["with_history"]
+    rows = []
+    for label, key, kind, lower_better in HISTORY_METRICS:
+        if plain.get(key) is None or rich.get(key) is None:
+            continue
+        gain = float(rich[key]) - float(plain[key])
+        better = None if lower_better is None else (gain < 0) == lower_better and gain != 0
+        rows.append(
+            {
+                "label": label,
+                "application_only": plain[key],
+                "with_history": rich[key],
+                "gain": gain,
+                "kind": kind,
+                "better": better,
+            }
+        )
+    from credit_core.history.definitions import meaning
+
+    return {
+        "used": True,
+        "status": status,
+        "rows": rows,
+        "auc_gain": float(rich["roc_auc"]) - float(plain["roc_auc"]),
+        "cost_gain": float(rich["business_cost"]) - float(plain["business_cost"]),
+        "with_history_share": section.get("clients_with_history_share"),
+        "n_history": len((section.get("feature_set") or {}).get("names") or ()),
+        "top": [
+            {
+                "feature": t["feature"],
+                "meaning": meaning(t["feature"]),
+                "rank": t["rank"],
+                "mean_abs_shap": t["mean_abs_shap"],
+            }
+            for t in (section.get("top_features") or [])[:top]
+        ],
+    }
 
 
 def calibration_statement(calibration: Calibration) -> str:
@@ -326,8 +408,13 @@ def context(src: Sources) -> dict[str, Any]:
         "local_figure": local_uri,
         "local": local,
         "mlflow": mlflow_facts(src.tracking_uri, card),
+        "history": history_facts(card),
         "manifest": manifest,
-        "drift": drift_facts(src.drift_summary, manifest["truth"] if manifest else None),
+        "drift": drift_facts(
+            src.drift_summary,
+            manifest["truth"] if manifest else None,
+            manifest["history_tables"] if manifest else None,
+        ),
     }
 
 
@@ -339,6 +426,7 @@ def render(ctx: dict[str, Any], template: Path = TEMPLATE) -> str:
     )
     env.filters["pct"] = lambda v, d=1: f"{100 * float(v):.{d}f}%"
     env.filters["num"] = lambda v, d=3: f"{float(v):,.{d}f}"
+    env.filters["signed"] = lambda v, d=3: f"{float(v):+.{d}f}"
     return env.get_template(template.name).render(**ctx)
 
 

@@ -39,14 +39,15 @@ def as_float(values: pd.Series | Sequence[Any], column: Column) -> np.ndarray:
 def importance_shares(
     importance: Iterable[Mapping[str, Any]], spec: FeatureSpec
 ) -> dict[str, float]:
-    """Each raw input's share of the model's global importance (mean |SHAP|, summing to 1).
+    """Each raw input's and history feature's share of the model's global importance (mean
+    |SHAP|, summing to 1).
 
     A raw input gets its own feature's share plus an equal part of every derived feature
     computed from it (CREDIT_INCOME_RATIO counts half for AMT_CREDIT, half for AMT_INCOME_TOTAL;
-    DAYS_EMPLOYED_ANOM wholly for DAYS_EMPLOYED)."""
+    DAYS_EMPLOYED_ANOM wholly for DAYS_EMPLOYED); a history feature (``spec.history``) its own."""
     weights = {row["feature"]: float(row["mean_abs_shap"]) for row in importance}
     total = sum(weights.values())
-    shares = dict.fromkeys(spec.raw_inputs, 0.0)
+    shares = dict.fromkeys([*spec.raw_inputs, *spec.history], 0.0)
     if total <= 0:
         return shares
     for feature, weight in weights.items():

@@ -7,7 +7,10 @@ the handler from explicit settings with :func:`build`. An event may carry ``sinc
 EMF metrics: DriftShare, DriftedColumns, RowsAnalysed, MalformedLines, EstimatedBusinessCost,
 EstimatedDefaultRate, ScoringWarnings (dimension ``kind``), GroupsInAlarm (groups of the
 sensitive attributes breaking the alarm rule, docs/drift.md) and GroupRefusalShift (dimension
-``attribute``: the largest shift of its groups with enough decisions, percentage points).
+``attribute``: the largest shift of its groups with enough decisions, percentage points); for a
+with-history model NoHistoryShare (applicants scored without history), NoHistoryShareShift
+(against training, percentage points) and NoHistoryShareWarning (1 when the shift breaks the
+rule of ``history_monitor``, else 0).
 """
 
 from __future__ import annotations
@@ -85,6 +88,24 @@ def emit(summary: dict[str, Any]) -> None:
             default_dimensions={"service": SERVICE},
         ) as metric:
             metric.add_dimension(name="attribute", value=attribute)
+    emit_history(summary.get("history"))
+
+
+def emit_history(history: dict[str, Any] | None) -> None:
+    """The share of applicants without history, its shift and its warning (with-history
+    models whose records say whether history was found)."""
+    if not history or history["share_without"] is None:
+        return
+    metrics.add_metric(
+        name="NoHistoryShare", unit=MetricUnit.NoUnit, value=history["share_without"]
+    )
+    if history["shift_pt"] is not None:
+        metrics.add_metric(
+            name="NoHistoryShareShift", unit=MetricUnit.NoUnit, value=history["shift_pt"]
+        )
+    metrics.add_metric(
+        name="NoHistoryShareWarning", unit=MetricUnit.Count, value=int(history["warning"])
+    )
 
 
 def run(settings: DriftSettings, event: Any) -> dict[str, Any]:

@@ -6,14 +6,16 @@ versions are upgraded on reading). Only the day partitions
 of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
 sample of its objects (the summary says how much); lines that are not valid records are skipped
 and counted; lines of another model version (or of the served version with another feature
-count) are kept apart, never mixed into the analysis.
+count) are kept apart, never mixed into the analysis. For a with-history model the history
+features are read from each record's ``features`` row (the values the model used) and
+``history.found`` gives the applicants without history, per day.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -136,6 +138,10 @@ class Window:
     outside_window: int = 0
     warnings: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     others: dict[str, dict[str, float]] = field(default_factory=dict)
+    # features read from the records' ``features`` row (the history features), by name
+    features: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    history_found: list[np.ndarray] = field(default_factory=list)  # 1, 0, NaN: not recorded
+    days: list[np.ndarray] = field(default_factory=list)  # each row's UTC day, YYYY-MM-DD
 
     def column(self, name: str) -> np.ndarray:
         parts = self.columns[name]
@@ -146,6 +152,18 @@ class Window:
 
     def refusals(self) -> np.ndarray:
         return np.concatenate(self.refused) if self.refused else np.empty(0, dtype=bool)
+
+    def feature(self, name: str) -> np.ndarray:
+        """A feature of the records' ``features`` rows (NaN: null), one value per row."""
+        parts = self.features[name]
+        return np.concatenate(parts) if parts else np.empty(0)
+
+    def found(self) -> np.ndarray:
+        """Per row: 1.0 history found, 0.0 scored without history, NaN not recorded."""
+        return np.concatenate(self.history_found) if self.history_found else np.empty(0)
+
+    def row_days(self) -> np.ndarray:
+        return np.concatenate(self.days) if self.days else np.empty(0, dtype=object)
 
     def groups(self) -> dict[str, np.ndarray]:
         """Attribute name -> each row's group (``credit_core.groups``; absent: ``missing``)."""
@@ -162,6 +180,9 @@ class Line:
     inputs: dict[str, Any]
     probability: float
     refused: bool
+    features: tuple[float | None, ...] = ()  # the values at ``collect``'s feature positions
+    found: float = float("nan")  # history found (1.0), not found (0.0), not recorded (NaN)
+    day: str = ""  # UTC day of the record
 
 
 def decode(line: bytes) -> tuple[DecisionRecord, dict[str, InputValue], datetime]:
@@ -240,11 +261,17 @@ def collect(
     columns: Sequence[Column],
     since: datetime,
     until: datetime,
+    features: Mapping[str, int] | None = None,
 ) -> Window:
     """Parse, validate and split the lines; decode the served version's inputs to columns and
-    each record's group per sensitive attribute (``credit_core.groups.ATTRIBUTES``)."""
+    each record's group per sensitive attribute (``credit_core.groups.ATTRIBUTES``);
+    ``features``: name -> position in the records' ``features`` row of the features read as
+    they were scored (the history features), with each record's ``history.found`` and day."""
+    positions = dict(features or {})
     window = Window(
-        columns={c.name: [] for c in columns}, group_labels={a.name: [] for a in ATTRIBUTES}
+        columns={c.name: [] for c in columns},
+        group_labels={a.name: [] for a in ATTRIBUTES},
+        features={name: [] for name in positions},
     )
     others: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     chunk: list[Line] = []
@@ -258,6 +285,12 @@ def collect(
         window.refused.append(np.array([r.refused for r in chunk], dtype=bool))
         for a in ATTRIBUTES:
             window.group_labels[a.name].append(_group_labels(chunk, a))
+        if positions:
+            block = np.array([r.features for r in chunk], dtype=np.float64)  # None -> NaN
+            for j, name in enumerate(positions):
+                window.features[name].append(block[:, j])
+        window.history_found.append(np.array([r.found for r in chunk], dtype=np.float64))
+        window.days.append(np.array([r.day for r in chunk], dtype=object))
         window.rows += len(chunk)
         chunk.clear()
 
@@ -281,7 +314,16 @@ def collect(
                 continue
             for w in rec.warnings:
                 window.warnings[w.field][w.kind] += 1
-            chunk.append(Line(inputs, rec.probability, rec.decision == "refuse"))
+            chunk.append(
+                Line(
+                    inputs,
+                    rec.probability,
+                    rec.decision == "refuse",
+                    tuple(rec.features[i] for i in positions.values()),
+                    float("nan") if rec.history is None else float(rec.history.found),
+                    f"{when:%Y-%m-%d}",
+                )
+            )
             if len(chunk) >= CHUNK_LINES:
                 flush()
     flush()

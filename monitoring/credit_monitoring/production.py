@@ -1,6 +1,9 @@
 """The production drift job: the serving bundle's reference sample against the request-log
 lines of a window, with prediction drift, refusal rate (overall and per group of the sensitive
 attributes), the API's data-quality warnings and the model's performance estimated without labels.
+For a with-history model the history features the API used (each record's ``features`` row) are
+scored against the reference sample's, and the share of applicants without history is followed
+day by day against training's (``history``).
 
 Outputs (S3 prefix or folder): ``REPORTS/dt=YYYY-MM-DD/<run id>/report.html`` and
 ``summary.json``, then ``REPORTS/latest.json`` (the summary with ``report_key``), written last.
@@ -24,7 +27,7 @@ from credit_core.bundle import REFERENCE, Bundle, load_bundle, read_verified
 from credit_core.contracts import ModelCard, encode_pretty, summary_from
 from credit_core.groups import ATTRIBUTES, assign_groups
 from credit_core.schema import Column, application_schema
-from credit_monitoring import estimate, group_monitor, jsonout, logs, report
+from credit_monitoring import estimate, group_monitor, history_monitor, jsonout, logs, report
 from credit_monitoring.drift import (
     UNSEEN_LEVEL,
     as_float,
@@ -117,6 +120,8 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
     if not storage.is_s3(cfg.log_uri) and not Path(cfg.log_uri).is_dir():
         raise ValueError(f"--logs {cfg.log_uri}: no such folder")
     columns = model_input_columns(bundle)
+    spec = bundle.model.spec
+    positions = {name: spec.names.index(name) for name in spec.history}
     objects = [
         o
         for p in logs.day_prefixes(cfg.log_uri, cfg.since, cfg.until)
@@ -133,6 +138,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
         columns,
         cfg.since,
         cfg.until,
+        positions,
     )
     now = datetime.now(UTC)
     run_id = run_id or f"{now:%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -175,6 +181,7 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
             "estimated": None,
             "untrusted_estimates": [],
             "fairness": None,
+            "history": None,
         }
         page = report.STYLE + report.summary_section(summary, "Production drift: no data")
         return _write(cfg.reports_uri, run_prefix, summary, f"<html><body>{page}</body></html>")
@@ -183,6 +190,11 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
     ref_cols = {c.name: as_float(reference[c.name], c) for c in columns if c.name in reference}
     present = [c for c in columns if c.name in ref_cols]
     cur_cols = {c.name: window.column(c.name) for c in present}
+    history = [Column(n, "float64", True) for n in spec.history if n in reference]
+    for c in history:  # as the model used them: the records' feature rows
+        ref_cols[c.name] = reference[c.name].to_numpy(np.float64)
+        cur_cols[c.name] = window.feature(c.name)
+    present += history
     table = drift_table(ref_cols, cur_cols, present, shares)
     p = window.probabilities()
     pred = score_column(ref_p, p)
@@ -204,6 +216,14 @@ def run_job(cfg: JobConfig, run_id: str | None = None) -> dict[str, Any]:
         "estimated": estimate.expected(p, threshold, fn, fp).as_dict(),
         "untrusted_estimates": list(estimate.UNTRUSTED_WITH_BUNDLE_CALIBRATION),
         "fairness": group_fairness(window, reference, ref_p >= threshold, card),
+        "history": history_monitor.coverage(
+            window.found(),
+            history_monitor.reference_from_card(card),
+            "model_card",
+            window.row_days(),
+        )
+        if spec.history
+        else None,
     }
     ref_frame = pd.DataFrame({c.name: _decode(ref_cols[c.name], c) for c in present})
     ref_frame["probability"] = ref_p

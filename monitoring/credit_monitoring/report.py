@@ -212,6 +212,8 @@ def summary_section(summary: dict[str, Any], title: str) -> str:
         )
     if summary.get("fairness"):
         parts.append(fairness_section(summary["fairness"]))
+    if summary.get("history"):
+        parts.append(history_section(summary["history"]))
     parts.append(
         "<h2>Most drifted features</h2><p>Drifted columns ordered by drift score × the column's "
         "share of the model's global importance (mean |SHAP|), then by score.</p>"
@@ -297,6 +299,42 @@ def fairness_section(fairness: dict[str, Any]) -> str:
         + (f"<ul>{alarms}</ul>" if alarms else "")
         + _table(rows, list(rows[0]) if rows else ["attribute", "group"])
         + _table(ratios, list(ratios[0]) if ratios else ["attribute"])
+    )
+
+
+def history_section(history: dict[str, Any]) -> str:
+    """The summary's ``history`` part: the share of applicants without client history against
+    the reference, per day in the job, and the warning."""
+    rule = history["rule"]
+    rows = [
+        {
+            "": "window" if history.get("days") else "current",
+            "applicants": history["rows"],
+            "without history": history["without_history"],
+            "share": _pct(history["share_without"]),
+            "reference": _pct(history["reference_share_without"]),
+            "shift (pt)": None if history["shift_pt"] is None else f"{history['shift_pt']:+.1f}",
+        }
+    ]
+    for d in history.get("days", []):
+        rows.append(
+            {
+                "": d["day"],
+                "applicants": d["rows"],
+                "without history": d["without_history"],
+                "share": _pct(d["share_without"]),
+                "reference": _pct(history["reference_share_without"]),
+                "shift (pt)": None if d["shift_pt"] is None else f"{d['shift_pt']:+.1f}",
+            }
+        )
+    warning = html.escape(history["message"]) if history.get("message") else "none"
+    return (
+        "<h2>Applicants without history</h2><p>Scored as clients without history (the "
+        "no-history values). Warning when the share moves "
+        f"{rule['max_shift_pt']:g} percentage points or more from the reference "
+        f"({history.get('reference_source') or 'no reference'}) over at least "
+        f"{rule['min_rows']} applicants. Warning: <b>{warning}</b></p>"
+        + _table(rows, list(rows[0]))
     )
 
 

@@ -30,7 +30,13 @@ def model_columns(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, np.ndarra
     return cols
 
 
-def probabilities(bundle: Bundle, frame: pd.DataFrame) -> np.ndarray:
-    """Calibrated probabilities of default for the rows of ``frame`` (raw columns)."""
+def probabilities(
+    bundle: Bundle, frame: pd.DataFrame, history: pd.DataFrame | None = None
+) -> np.ndarray:
+    """Calibrated probabilities of default for the rows of ``frame`` (raw columns) and, for a
+    with-history model, ``history`` (its features, same rows; None: no history for anyone)."""
     spec = bundle.model.spec
-    return bundle.model.probability(transform(spec, model_columns(frame, spec)))
+    hist = None
+    if spec.history and history is not None:
+        hist = {name: history[name].to_numpy(np.float64) for name in spec.history}
+    return bundle.model.probability(transform(spec, model_columns(frame, spec), hist))

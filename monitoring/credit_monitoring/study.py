@@ -1,6 +1,11 @@
 """The drift study: a reference table (application_train) against a current one
 (application_test), every column scored, ranked by drift and by the model's use of it.
 
+When the reference table's folder also holds the six client-history tables (as the twin writes
+them), every applicant of both tables gets the history features of ``credit_core.history`` (one
+DuckDB query) and they are scored like the application columns, with the share of applicants
+without any history record (``history``).
+
 With a model bundle the study also weighs each column by its share of the model's importance
 and estimates the model's performance on the current table without labels (CBPE, with the scores
 calibrated on the labelled reference when the reference is not the model's training data); when
@@ -19,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from credit_core.bundle import Bundle, load_bundle
-from credit_core.schema import application_schema
-from credit_monitoring import estimate, jsonout, report
+from credit_core.schema import Column, application_schema
+from credit_monitoring import estimate, history_monitor, jsonout, report
 from credit_monitoring.drift import (
     ColumnDrift,
     as_float,
@@ -107,6 +112,46 @@ def missing_columns(
     return sorted(names, key=lambda n: (-weight.get(n, 0.0), n))
 
 
+HistoryFrames = tuple[pd.DataFrame, pd.DataFrame]  # (reference, current): features by row
+
+
+def history_columns(names: list[str]) -> list[Column]:
+    """History features as (numeric) columns of the drift table."""
+    return [Column(name, "float64", True) for name in names]
+
+
+def read_history(
+    folder: Path, reference: pd.DataFrame, current: pd.DataFrame
+) -> HistoryFrames | None:
+    """The history features of both tables' applicants (rows in each table's order) from the
+    six history tables in ``folder``; None when the folder holds none of them. Raises
+    :class:`StudyError` when it holds some but not the six Kaggle files."""
+    from credit_core.history.layout import check_history_folder
+
+    layout = check_history_folder(folder)
+    if layout.problems:
+        raise StudyError(f"{folder}: " + "; ".join(layout.problems))
+    if not layout.complete:
+        return None
+    from credit_core.history.definitions import feature_names
+    from credit_core.history.engine import batch_features, connect_folder
+
+    key = application_schema().id_column
+    if key not in reference or key not in current:
+        raise StudyError(f"{key} is needed to join the history tables")
+    ids = np.concatenate([reference[key].to_numpy(), current[key].to_numpy()])
+    con = connect_folder(folder)
+    try:
+        features = batch_features(con, np.unique(ids))
+    finally:
+        con.close()
+    names = feature_names()
+    return (
+        features.reindex(reference[key].to_numpy())[names].set_axis(reference.index),
+        features.reindex(current[key].to_numpy())[names].set_axis(current.index),
+    )
+
+
 def labels_beside(current: Path) -> Path:
     return current.with_name(f"{current.stem}_labels.csv")
 
@@ -115,10 +160,12 @@ def run_study(
     reference_path: Path, current_path: Path, bundle_uri: str | None = None
 ) -> tuple[dict[str, Any], list[ColumnDrift], str]:
     """(summary, table, html) of the study on two CSV files; the current file's labels are
-    used when they sit beside it (``<stem>_labels.csv``), and the bundle's reference sample
-    (its training rows) tells whether the reference table is the model's training data."""
+    used when they sit beside it (``<stem>_labels.csv``), the history tables when they sit
+    beside the reference, and the bundle's reference sample (its training rows) tells whether
+    the reference table is the model's training data."""
     reference = read_table(reference_path)
     current = read_table(current_path)
+    history = read_history(reference_path.parent, reference, current)
     bundle = training_sample = None
     if bundle_uri:
         from credit_monitoring.production import read_reference
@@ -127,7 +174,7 @@ def run_study(
         training_sample = read_reference(bundle_uri, bundle)
     labels_path = labels_beside(current_path)
     labels = pd.read_csv(labels_path) if labels_path.exists() else None
-    summary, table, page = study(reference, current, bundle, labels, training_sample)
+    summary, table, page = study(reference, current, bundle, labels, training_sample, history)
     summary |= {"reference": str(reference_path), "current": str(current_path)}
     if labels is not None:
         summary["labels"] = str(labels_path)
@@ -140,18 +187,27 @@ def study(
     bundle: Bundle | None = None,
     labels: pd.DataFrame | None = None,
     training_sample: pd.DataFrame | None = None,
+    history: HistoryFrames | None = None,
 ) -> tuple[dict[str, Any], list[ColumnDrift], str]:
-    """(summary, table, html): every shared schema column scored; with a bundle, importance
-    shares and the estimated performance on ``current`` (and the actual one with ``labels``:
-    SK_ID_CURR, TARGET); see :func:`performance` for ``training_sample``."""
+    """(summary, table, html): every shared schema column scored, then the history features
+    of ``history`` (see :func:`read_history`); with a bundle, importance shares and the
+    estimated performance on ``current`` (and the actual one with ``labels``: SK_ID_CURR,
+    TARGET); see :func:`performance` for ``training_sample``."""
     columns = study_columns(reference, current)
-    shares = importance_shares(bundle.importance, bundle.model.spec) if bundle else None
-    required = tuple(bundle.model.spec.raw_inputs) if bundle else ()
+    spec = bundle.model.spec if bundle is not None else None
+    shares = importance_shares(bundle.importance, spec) if bundle is not None else None
+    required = (*spec.raw_inputs, *(spec.history if history is None else ())) if spec else ()
     missing = missing_columns(reference, current, required, shares)
     if len(current) == 0:
         return no_data(reference, bundle, missing)
     ref_cols = {c.name: as_float(reference[c.name], c) for c in columns}
     cur_cols = {c.name: as_float(current[c.name], c) for c in columns}
+    if history is not None:
+        extra = history_columns([n for n in history[0].columns if n not in ref_cols])
+        for c in extra:
+            ref_cols[c.name] = history[0][c.name].to_numpy(np.float64)
+            cur_cols[c.name] = history[1][c.name].to_numpy(np.float64)
+        columns = [*columns, *extra]
     table = drift_table(ref_cols, cur_cols, columns, shares)
     del ref_cols, cur_cols
     summary: dict[str, Any] = {
@@ -166,8 +222,15 @@ def study(
         "columns": [c.entry() for c in table],
         "top_drifted": ranked(table),
     }
+    if history is not None:
+        ref_share = float(history_monitor.without_history(history[0]).mean())
+        found = (~history_monitor.without_history(history[1])).astype(np.float64)
+        summary["history"] = history_monitor.coverage(found, round(ref_share, 6), "reference")
     if bundle is not None:
-        summary |= performance(bundle, current, labels, reference, training_sample)
+        summary |= performance(bundle, current, labels, reference, training_sample, history)
+    if history is not None:  # rows in the same order (the indexes may differ)
+        reference = pd.concat([reference, history[0].set_axis(reference.index)], axis=1)
+        current = pd.concat([current, history[1].set_axis(current.index)], axis=1)
     page = report.evidently_html(reference, current, table)
     section = report.summary_section(summary, "Drift study: reference vs current")
     return summary, table, report.compose(page, section)
@@ -216,12 +279,17 @@ def learned_from(reference: pd.DataFrame, training_sample: pd.DataFrame | None) 
     return bool(same.mean() >= 0.5)
 
 
-def scores(bundle: Bundle, frame: pd.DataFrame) -> np.ndarray:
-    """The bundle's probabilities for ``frame``, scored ``SCORE_CHUNK`` rows at a time."""
+def scores(bundle: Bundle, frame: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+    """The bundle's probabilities for ``frame`` (and its rows' ``history`` features), scored
+    ``SCORE_CHUNK`` rows at a time."""
     from credit_monitoring.scoring import probabilities
 
     parts = [
-        probabilities(bundle, frame.iloc[i : i + SCORE_CHUNK])
+        probabilities(
+            bundle,
+            frame.iloc[i : i + SCORE_CHUNK],
+            None if history is None else history.iloc[i : i + SCORE_CHUNK],
+        )
         for i in range(0, len(frame), SCORE_CHUNK)
     ]
     return np.concatenate(parts) if parts else np.empty(0)
@@ -233,9 +301,11 @@ def performance(
     labels: pd.DataFrame | None = None,
     reference: pd.DataFrame | None = None,
     training_sample: pd.DataFrame | None = None,
+    history: HistoryFrames | None = None,
 ) -> dict[str, Any]:
     """The model's estimated performance on ``current`` (CBPE), and with ``labels`` the actual
-    one and its 95% bootstrap interval.
+    one and its 95% bootstrap interval; ``history``: the history features of ``reference``'s
+    and ``current``'s rows (None: every applicant scored as a client without history).
 
     When ``reference`` carries TARGET and is not the model's training data (checked against
     ``training_sample``, the bundle's reference sample, by :func:`learned_from`), the scores are
@@ -249,11 +319,12 @@ def performance(
     schema = application_schema()
     fn, fp = bundle.card.cost_weights.fn, bundle.card.cost_weights.fp
     threshold = bundle.model.threshold
-    p = scores(bundle, current)
+    ref_history, cur_history = history if history is not None else (None, None)
+    p = scores(bundle, current, cur_history)
     calibrated = None
     calibration: dict[str, Any] = {"method": "bundle"}
     if reference is not None and schema.target_column in reference:
-        p_ref = scores(bundle, reference)
+        p_ref = scores(bundle, reference, ref_history)
         y_ref = reference[schema.target_column].to_numpy(np.float64)
         calibration |= {
             "reference_rows": len(reference),

@@ -102,8 +102,45 @@ def test_slides_carry_the_model_card_figures(exported, trained, tmp_path):
     images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", md)
     assert len(images) == 4 and all(i.startswith("data:image/png;base64,") for i in images)
     assert "http://" not in md and "https://" not in md
-    assert md.count("\n---\n") == 11  # front matter close + ten slide breaks: eleven slides
+    assert md.count("\n---\n") == 12  # front matter close + eleven slide breaks: twelve slides
     assert "No drift summary was found for this build" in md
+    # an application-only model: the history slide says so, the limits still name the gap
+    assert "trained on the application alone (history: **absent**)" in md
+    assert "bureau and previous-application histories are left out" in md
+
+
+def test_the_history_slide_compares_both_champions_from_the_card(exported, trained):
+    import msgspec
+
+    card = read_card(
+        (exported / trained["summary"]["registered_version"] / "model_card.json").read_bytes()
+    )
+    build = _module("build_slides")
+    assert build.history_facts(card) == {"used": False, "status": "absent"}
+    section = {
+        "status": "used",
+        "feature_set": {"names": ["INST_LATE_SHARE", "BB_LATE_SHARE"], "digest": "sha256:x"},
+        "clients_with_history_share": 0.7,
+        "top_features": [
+            {"feature": "INST_LATE_SHARE", "rank": 2, "mean_abs_shap": 0.2},
+            {"feature": "BB_LATE_SHARE", "rank": 9, "mean_abs_shap": 0.05},
+        ],
+        "comparison": {
+            "application_only": {"roc_auc": 0.70, "business_cost": 0.55, "ece": 0.02,
+                                 "refusal_rate": 0.30},
+            "with_history": {"roc_auc": 0.76, "business_cost": 0.50, "ece": 0.03,
+                             "refusal_rate": 0.28},
+        },
+    }  # fmt: skip
+    facts = build.history_facts(msgspec.structs.replace(card, history=section))
+    assert facts["used"] and facts["with_history_share"] == 0.7 and facts["n_history"] == 2
+    assert facts["auc_gain"] == pytest.approx(0.06) and facts["cost_gain"] == pytest.approx(-0.05)
+    rows = {r["label"]: r for r in facts["rows"]}
+    assert rows["ROC AUC"]["better"] and rows["business cost / application"]["better"]
+    assert rows["expected calibration error"]["better"] is False  # worse calibration is shown
+    assert rows["refusal rate"]["better"] is None  # neither better nor worse
+    assert [t["feature"] for t in facts["top"]] == ["INST_LATE_SHARE", "BB_LATE_SHARE"]
+    assert facts["top"][0]["meaning"] == "share of instalments paid after their due date"
 
 
 @pytest.mark.slow

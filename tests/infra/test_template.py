@@ -216,7 +216,7 @@ def test_alarm_metrics_are_the_ones_the_code_emits_with_its_service_dimension():
             continue
         props = alarm["Properties"]
         dims = {d["Name"]: d["Value"] for d in props["Dimensions"]}
-        if props["MetricName"] in ("DriftShare", "GroupsInAlarm"):
+        if props["MetricName"] in ("DriftShare", "GroupsInAlarm", "NoHistoryShareWarning"):
             assert dims == {"service": drift_service}, name
             assert f'"{props["MetricName"]}"' in drift_emitted, f"{name}: not emitted by the job"
             continue
@@ -362,6 +362,7 @@ def test_every_alarm_notifies_the_topic_whose_email_is_required():
     assert {
         "DriftShare",
         "GroupsInAlarm",
+        "NoHistoryShareWarning",
         "5xx",
         "Latency",
         "Errors",
@@ -470,3 +471,11 @@ def test_officer_routes_and_only_they_take_the_cognito_jwt_authorizer():
     for route in ("POST /v1/score/batch", "GET /v1/reference"):
         officer = route.replace(" /v1/", " /officer/v1/")
         assert settings[officer] == settings[route]
+
+
+def test_the_no_history_alarm_states_the_rule_the_job_applies():
+    from credit_monitoring import history_monitor
+
+    text = " ".join(RESOURCES["NoHistoryShareAlarm"]["Properties"]["AlarmDescription"].split())
+    assert f"{history_monitor.MAX_SHIFT_PT:g} percentage points" in text
+    assert f"at least {history_monitor.MIN_ROWS} applicants" in text

@@ -276,12 +276,30 @@ def test_a_summary_status_outside_ok_no_data_failed_is_refused_naming_it():
 
 def test_a_version_1_no_data_summary_drops_its_nulls():
     s = read_summary(json.dumps(v1_no_data_summary()))
-    assert s.schema_version == SUMMARY_VERSION == 2 and s.status == "no_data"
+    assert s.schema_version == SUMMARY_VERSION == 3 and s.status == "no_data"
     assert s.estimated is None and s.prediction_drift is None and s.columns == []
     assert s.window.since.startswith("2026-11-23") and s.training.mean_probability == 0.1
     written = json.loads(contracts.encode(s))
     assert "estimated" not in written and "prediction_drift" not in written
     assert written["columns"] == [] and written["drift_share"] == 0.0
+
+
+def test_a_version_2_summary_reads_without_history_and_history_is_typed():
+    doc = {k: v for k, v in v1_no_data_summary().items() if v is not None}
+    s = read_summary(json.dumps(doc | {"schema_version": 2}))
+    assert s.schema_version == SUMMARY_VERSION and s.history is None
+    history = {
+        "rows": 800, "without_history": 320, "share_without": 0.4,
+        "reference_share_without": 0.3, "reference_source": "model_card", "shift_pt": 10.0,
+        "rule": {"max_shift_pt": 5.0, "min_rows": 500}, "warning": True,
+        "message": "applicants without history: 40.0 % vs 30.0 %",
+        "days": [{"day": "2026-11-29", "rows": 800, "without_history": 320,
+                  "share_without": 0.4, "shift_pt": 10.0}],
+    }  # fmt: skip
+    s = read_summary(json.dumps(doc | {"schema_version": 3, "history": history}))
+    assert s.history.warning and s.history.days[0].shift_pt == 10.0 and s.history.unknown_rows == 0
+    with pytest.raises(ContractError, match="history"):
+        read_summary(json.dumps(doc | {"history": history | {"warning": "yes"}}))
 
 
 def test_a_version_1_study_summary_is_read_whole():

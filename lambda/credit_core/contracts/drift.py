@@ -6,6 +6,9 @@ page. The parts only one of them writes are optional. Version history:
 
 1. written before versions existed (no ``schema_version``), the same parts.
 2. ``schema_version`` added; absent parts are left out rather than written as null.
+3. ``history``: the share of applicants without client history (scored as clients without
+   history) against the reference, per day of the window, with its warning; absent when the
+   model takes no history features (and in every summary upgraded from version 2).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import msgspec
 
 from credit_core.contracts import versions
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 # "failed": columns expected by the model are missing from the current data (named in
 # ``missing_columns``); "no_data": no current rows (an empty file, an empty log window)
@@ -152,6 +155,44 @@ class GroupRefusals(_Part, frozen=True, kw_only=True):
     alarms: list[str]  # each alarm in a sentence
 
 
+class HistoryShareRule(_Part, frozen=True, kw_only=True):
+    """The warning rule (docs/drift.md, "Applicants without history")."""
+
+    max_shift_pt: float  # |current - reference share without history|, percentage points
+    min_rows: int  # applicants of the window (or of a day) before the shift can warn
+
+
+class HistoryDay(_Part, frozen=True, kw_only=True):
+    """One UTC day of the window: applicants scored, how many without history."""
+
+    day: str  # YYYY-MM-DD
+    rows: int
+    without_history: int
+    share_without: float
+    shift_pt: float | None = None  # against the reference; None without one
+
+
+class HistoryCoverage(_Part, frozen=True, kw_only=True):
+    """Applicants without client history (a with-history model scores them with the no-history
+    values): their share in the current data against the reference, over time in the job.
+
+    ``rows`` counts the applicants whose history use is known (decision records of version 3
+    or later carry it); ``reference_source``: ``"reference"`` (the study's reference table),
+    ``"model_card"`` (training's share of clients with a record) or None."""
+
+    rows: int
+    without_history: int
+    share_without: float | None
+    reference_share_without: float | None
+    reference_source: str | None
+    shift_pt: float | None  # percentage points; None when not comparable
+    rule: HistoryShareRule
+    warning: bool
+    message: str | None = None  # the warning in a sentence
+    unknown_rows: int = 0  # records without history use (older record versions)
+    days: list[HistoryDay] = []  # the job: one entry per day of the window with records
+
+
 class DriftSummary(_Part, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Unknown fields are refused: a part a producer adds must be added here first."""
 
@@ -182,6 +223,7 @@ class DriftSummary(_Part, frozen=True, kw_only=True, forbid_unknown_fields=True)
     refusal_rate: float | None = None
     mean_probability: float | None = None
     fairness: GroupRefusals | None = None  # refusal rate per group (the job's window)
+    history: HistoryCoverage | None = None  # version 3; applicants without client history
     # the study
     reference_rows: int | None = None
     calibration: EstimateCalibration | None = None
@@ -198,7 +240,12 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
 
 
-UPGRADES: dict[int, versions.Upgrade] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 did not measure the share without history: ``history`` stays absent."""
+    return doc
+
+
+UPGRADES: dict[int, versions.Upgrade] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def read_summary(data: bytes | str) -> DriftSummary:
