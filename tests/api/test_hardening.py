@@ -7,14 +7,13 @@ import hashlib
 import io
 import json
 import logging
-import socket
-import threading
 import time
 
 import boto3
 import pytest
 
 from credit_core import storage
+from tests.api.blackhole import Blackhole
 from tests.api.conftest import API_KEY, REGION, LambdaContext, build_runtime, v2_event
 
 pytestmark = pytest.mark.slow
@@ -183,31 +182,6 @@ def test_a_pointer_to_another_folder_is_not_followed(make_api, applications, log
     api = make_api(upload=False)
     _is_problem(*api.call("POST", "/v1/score", applications[0]), 503)
     assert any("not a plain version name" in r.get("cause", "") for r in log())
-
-
-class Blackhole:
-    """A loopback TCP endpoint that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)  # held open, never read from or written to
-
-    def close(self) -> None:
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
 
 
 class TimedContext(LambdaContext):
