@@ -221,7 +221,8 @@ def test_a_hanging_request_log_write_falls_back_before_the_lambda_timeout(
         hole.close()
     assert out["statusCode"] == 200, out["body"]
     assert hole.accepted, "the write never reached the endpoint"
-    assert elapsed < 3.0 - 0.5, elapsed  # the fallback ran with time to spare
+    # the write's budget is 0.3 s (LOG_TIMEOUT_SECONDS), its client built at init, not inside it
+    assert elapsed < 1.5, elapsed
     records = log()
     fallback = [r for r in records if r.get("message") == "request_log_fallback"]
     assert [r["record"]["item"] for r in fallback] == [0, 1]
