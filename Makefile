@@ -25,7 +25,7 @@ MLFLOW_PORT ?= 5000
 DEMO_TRAFFIC_ROWS ?= 3000
 
 .PHONY: help install lint typecheck chromium test check-infra infra-tools infra-lock sam test-fast bench bench-twin bench-api \
-	bench-history bench-grid \
+	bench-history bench-grid bench-faults \
 	bench-drift demo demo-up demo-stop twin train export serve package clean drift ui drift-requirements slides \
 	slides-shots notebook
 
@@ -230,6 +230,12 @@ drift-requirements: $(UV)  ## Rewrite monitoring/requirements.txt (the drift ima
 
 $(FULL_TWIN_DIR)/application_test_labels.csv:
 	$(RUN) credit twin --out $(FULL_TWIN_DIR)
+
+FAULT_SECONDS ?= 20
+FAULT_CONCURRENCY ?= 8
+bench-faults: install $(BUNDLE_DIR)/current.json  ## Local server under load, loopback only: log unwritable, log service frozen, bundle changed mid-run
+	$(RUN) python bench/faults_bench.py --bundle $(BUNDLE_DIR) --seconds $(FAULT_SECONDS) \
+		--concurrency $(FAULT_CONCURRENCY) --out $(DATA_DIR)/bench/faults.jsonl
 
 bench-drift: install $(BUNDLE_DIR)/current.json $(FULL_TWIN_DIR)/application_test_labels.csv  ## Full-size drift study vs Evidently defaults; production job on 100,000 logged requests
 	$(RUN) python bench/drift_bench.py --twin $(FULL_TWIN_DIR) --bundle $(BUNDLE_DIR) --out $(DATA_DIR)/bench/drift

@@ -179,11 +179,12 @@ def main() -> None:
     decisions = model.decide(np.asarray(probabilities)).tolist()
     raw_items = [orjson.dumps(r) for r in recs]
     when = datetime.now(UTC)
+    floor_log = request_log.open_log(str(log_dir))
 
     def log_batch() -> None:
         rid = f"floor-{next(ids)}"
         body = request_log.lines(rid, when, "1", raw_items, x, probabilities, decisions)
-        request_log.write(log_dir, rid, when, body)
+        floor_log.write(rid, when, body)
 
     rows = {  # key: (label, function, repetitions)
         "predict1": ("bare booster.predict (1 row)", lambda: booster.predict(one), n),

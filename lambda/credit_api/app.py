@@ -33,6 +33,7 @@ from credit_api.observability import logger, metrics
 from credit_api.officers import OfficerRoutes, Verify
 from credit_api.problems import Problem
 from credit_api.reference import UnknownFields
+from credit_api.request_log import Writer
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
 from credit_api.state import ModelState
@@ -217,12 +218,14 @@ def create_app(
     key_hash: Callable[[], str | None],
     root_path: str = "",
     verify: Verify | None = None,
+    log: Writer | None = None,
 ) -> FastAPI:
-    """The app; ``app.state.service`` is the scoring service its POST routes delegate to.
+    """The app; ``app.state.service`` is the scoring service its POST routes delegate to
+    (``log``: the request log, else one opened from the settings).
     Every ``/v1`` route is also served under ``/officer/v1`` for signed-in officers (bearer
     JWT; ``verify`` checks it where no API Gateway authorizer did: :mod:`credit_api.officers`)."""
     bundle = state.bundle
-    service = ScoringService(settings, state, key_hash)
+    service = ScoringService(settings, state, key_hash, log)
     app = FastAPI(
         title="Prêt à Dépenser credit scoring",
         version=bundle.version if bundle else "unavailable",

@@ -17,6 +17,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    if args.log_queue < 1:
+        raise UsageError(f"--log-queue must be at least 1, not {args.log_queue}")
     try:
         storage.check_uri(args.bundle)
     except ValueError as exc:
@@ -36,7 +38,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings = Settings.from_env(env, **overrides)
     except SettingsError as exc:
         raise UsageError(str(exc)) from exc
-    runtime = Runtime(settings)
+    # the log behind a queue: the event loop never waits on the log write
+    runtime = Runtime(settings, log_queue=args.log_queue)
     if runtime.state.bundle is None:  # served, it would only answer 503
         raise UsageError(f"no model to serve: {runtime.state.cause}")
     history = runtime.service.history
@@ -48,7 +51,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
     if settings.oidc_issuer:
         print(f"officers: /officer/v1/... with bearer tokens of {settings.oidc_issuer}")
-    uvicorn.run(runtime.app, host=args.host, port=args.port, log_level="warning")
+    try:
+        uvicorn.run(runtime.app, host=args.host, port=args.port, log_level="warning")
+    finally:  # after a graceful shutdown (Ctrl-C, SIGTERM): every queued record written
+        runtime.close()
     return 0
 
 
@@ -75,5 +81,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="serve a with-history model with no store: every applicant scored as a client "
         "without history (each response says so)",
+    )
+    serve.add_argument(
+        "--log-queue",
+        type=int,
+        default=10_000,
+        help="request-log writes queued at most (past it they go to the structured log)",
     )
     serve.set_defaults(func=_serve)

@@ -17,10 +17,10 @@ from typing import Any
 from fastapi import FastAPI
 from mangum import Mangum
 
-from credit_api import auth, deadline, gateway
+from credit_api import auth, deadline, gateway, request_log
 from credit_api.app import create_app
 from credit_api.observability import logger, metrics, tracer
-from credit_api.service import ScoringService
+from credit_api.service import ScoringService, log_options
 from credit_api.settings import Settings
 from credit_api.state import ModelLoader, ModelState
 
@@ -47,15 +47,19 @@ def token_verifier(settings: Settings) -> Callable[[str], Any] | None:
 class Runtime:
     """One API instance. ``handler(event, context)`` is the Lambda entry (Powertools-wrapped);
     ``app`` is the FastAPI app (``credit serve``), ``service`` its scoring service, ``asgi``
-    the Mangum adapter."""
+    the Mangum adapter, ``log`` the request log (opened once: its clients are built here, at
+    init). ``log_queue`` > 0 (``credit serve``) puts the log behind a queue of that many writes
+    and a writer thread; :meth:`close` flushes it."""
 
     def __init__(
         self,
         settings: Settings,
         key_hash: Callable[[], str | None] | None = None,
         loader: ModelLoader | None = None,
+        log_queue: int = 0,
     ) -> None:
         self.settings = settings
+        self.log = request_log.open_log(**log_options(settings), queued=log_queue)
         self.stage = settings.stage_prefix.rstrip("/")
         self.key_hash = key_hash or key_provider(settings)
         self.verify = token_verifier(settings)
@@ -68,7 +72,12 @@ class Runtime:
     def _build(self, state: ModelState) -> None:
         self.state = state
         self.app: FastAPI = create_app(
-            self.settings, state, self.key_hash, root_path=self.stage, verify=self.verify
+            self.settings,
+            state,
+            self.key_hash,
+            root_path=self.stage,
+            verify=self.verify,
+            log=self.log,
         )
         self.service: ScoringService = self.app.state.service
         self.asgi = Mangum(
@@ -77,6 +86,10 @@ class Runtime:
             api_gateway_base_path=self.stage or "/",
             text_mime_types=["application/json", "application/problem+json", "text/"],
         )
+
+    def close(self) -> None:
+        """Flush the request log (every queued record written or fallen back)."""
+        self.log.close()
 
     def _without_model(self) -> None:
         """No model: retry the load when due (rebuilding the app on success), else log the

@@ -70,9 +70,14 @@ class ScoringService:
     """The loaded model's decoders and labels, built once; ``handle`` serves each call."""
 
     def __init__(
-        self, settings: Settings, state: ModelState, key_hash: Callable[[], str | None]
+        self,
+        settings: Settings,
+        state: ModelState,
+        key_hash: Callable[[], str | None],
+        log: request_log.Writer | None = None,
     ) -> None:
         self.settings, self.state, self.key_hash = settings, state, key_hash
+        self.log = log if log is not None else request_log.open_log(**log_options(settings))
         self.client_key = client_ref.key_provider(settings)
         bundle = state.bundle
         self.decoder = None
@@ -280,7 +285,7 @@ class ScoringService:
             caller=caller,
             client_refs=refs,
         )
-        request_log.write(self.settings.log_uri, request_id, now, body)
+        self.log.write(request_id, now, body)
         refused = scored.decision.count("refuse")
         for outcome, n in (("refuse", refused), ("accept", len(p) - refused)):
             if n:
@@ -329,6 +334,16 @@ def _refuse(
     )
     more = [Refused(apps.index[i], None, [dict(ID_REQUIRED)]) for i in rows]
     return kept, sorted([*refused, *more], key=lambda r: r.index)
+
+
+def log_options(settings: Settings) -> dict[str, Any]:
+    """:func:`credit_api.request_log.open_log`'s arguments from the settings."""
+    return {
+        "uri": settings.log_uri,
+        "timeout": settings.log_timeout_seconds,
+        "failures": settings.log_breaker_failures,
+        "cooldown": settings.log_breaker_cooldown_seconds,
+    }
 
 
 def count_warnings(warnings: list[list[ScoreWarning]]) -> None:

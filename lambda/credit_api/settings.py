@@ -30,6 +30,12 @@ def _plain_version(version: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def _log_uri(uri: str) -> str:
+    from credit_api.request_log import check_log_uri
+
+    return check_log_uri(uri)
+
+
 def _store_uri(uri: str) -> str:
     try:
         parse_uri(uri)
@@ -46,7 +52,31 @@ class Settings(EnvSettings):
     model_sha256: str | None = env(
         "MODEL_SHA256", default=None, pattern=r"^[0-9a-fA-F]{64}$", description="sha256 pin"
     )
-    log_uri: str = env("LOG_URI", default="data/requests", min_length=1)
+    log_uri: Annotated[str, AfterValidator(_log_uri)] = env(
+        "LOG_URI",
+        default="data/requests",
+        min_length=1,
+        description="request log: firehose://STREAM, s3://bucket/prefix or a folder",
+    )
+    log_timeout_seconds: float = env(
+        "LOG_TIMEOUT_SECONDS",
+        default=0.3,
+        gt=0,
+        le=8,
+        description="time budget of one request-log write before the structured-log fallback",
+    )
+    log_breaker_failures: int = env(
+        "LOG_BREAKER_FAILURES",
+        default=5,
+        gt=0,
+        description="consecutive failed request-log writes that open the circuit",
+    )
+    log_breaker_cooldown_seconds: float = env(
+        "LOG_BREAKER_COOLDOWN_SECONDS",
+        default=30.0,
+        gt=0,
+        description="an open circuit lets one write try again after this long",
+    )
     features_uri: Annotated[str, AfterValidator(_store_uri)] | None = env(
         "FEATURES_URI",
         default=None,
@@ -119,7 +149,9 @@ class Settings(EnvSettings):
             unsafe.append("CLIENT_REF_KEY: a plain pseudonymisation key is for local use only")
         if not self.client_ref_kms_key:
             unsafe.append("CLIENT_REF_KMS_KEY: required (the client ids' pseudonymisation key)")
-        unsafe += require_s3(MODEL_URI=self.model_uri, LOG_URI=self.log_uri)
+        unsafe += require_s3(MODEL_URI=self.model_uri)
+        if not self.log_uri.startswith(("s3://", "firehose://")):
+            unsafe.append(f"LOG_URI: a local folder ({self.log_uri!r}), not firehose:// or s3://")
         if self.features_uri and not self.features_uri.startswith("dynamodb://"):
             unsafe.append("FEATURES_URI: a dynamodb:// table (a SQLite file is for local use)")
         if self.without_history:

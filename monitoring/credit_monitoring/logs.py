@@ -1,9 +1,15 @@
 """Reading the API's request log for a time window (S3 prefix or folder).
 
-Layout (README, "The scoring API"): ``LOG_URI/dt=YYYY-MM-DD/HHMMSS-<request id>.jsonl``, one JSON
-line per scored application, a :class:`credit_core.contracts.DecisionRecord` (older record
-versions are upgraded on reading). Only the day partitions
-of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
+One JSON line per scored application, a :class:`credit_core.contracts.DecisionRecord` (older
+record versions are upgraded on reading), in either layout under ``LOG_URI``:
+
+* ``dt=YYYY-MM-DD/HHMMSS-<request id>.jsonl``: the folder and S3 writers, one object per call;
+* ``year=YYYY/month=MM/day=DD/<stream>-…-<uuid>.jsonl``: Amazon Data Firehose's delivery, the
+  records of many calls concatenated (each line ends with a newline). Firehose partitions by
+  arrival time, at most its buffering interval (<= 15 min) after the record's own timestamp,
+  so the window's last day is listed up to :data:`LATE` past its end.
+
+Only the day partitions of the window are listed. A window larger than ``max_bytes`` is read from a uniform random
 sample of its objects (the summary says how much); lines that are not valid records are skipped
 and counted; lines of another model version (or of the served version with another feature
 count) are kept apart, never mixed into the analysis. For a with-history model the history
@@ -47,19 +53,36 @@ class LogObject:
     size: int
 
 
+LATE = timedelta(minutes=15)  # Firehose's longest buffering interval
+
+
+def day_partition(log_uri: str, day: date, firehose: bool = False) -> str:
+    """The prefix of one day's records: ``dt=YYYY-MM-DD`` or Firehose's ``year=/month=/day=``."""
+    if firehose:
+        return storage.join(log_uri, f"year={day:%Y}", f"month={day:%m}", f"day={day:%d}")
+    return storage.join(log_uri, f"dt={day:%Y-%m-%d}")
+
+
 def day_prefixes(log_uri: str, since: datetime, until: datetime) -> list[str]:
-    """The ``dt=`` partitions that can hold lines of [since, until)."""
-    day = since.astimezone(UTC).date()
+    """The partitions of both layouts that can hold lines of [since, until): ``dt=`` days of
+    the window, Firehose days of the window and up to :data:`LATE` after it."""
+    first = since.astimezone(UTC).date()
     last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    late = (until.astimezone(UTC) + LATE - timedelta(microseconds=1)).date()
     out = []
-    while day <= last:
-        out.append(storage.join(log_uri, f"dt={day:%Y-%m-%d}"))
+    day = first
+    while day <= late:
+        if day <= last:
+            out.append(day_partition(log_uri, day))
+        out.append(day_partition(log_uri, day, firehose=True))
         day += timedelta(days=1)
     return out
 
 
 def list_objects(prefix: str) -> list[LogObject]:
-    """The ``.jsonl`` objects under one partition (none if it does not exist)."""
+    """The record objects under one partition (none if it does not exist): ``.jsonl`` ones
+    under a ``dt=`` day, every object under a Firehose ``day=`` (its only writer)."""
+    any_name = prefix.rstrip("/").rsplit("/", 1)[-1].startswith("day=")
     if storage.is_s3(prefix):
         bucket, key = storage.split_s3(prefix)
         pages = storage.s3_client().get_paginator("list_objects_v2")
@@ -67,12 +90,13 @@ def list_objects(prefix: str) -> list[LogObject]:
             LogObject(f"s3://{bucket}/{obj['Key']}", int(obj["Size"]))
             for page in pages.paginate(Bucket=bucket, Prefix=key.rstrip("/") + "/")
             for obj in page.get("Contents", [])
-            if obj["Key"].endswith(".jsonl")
+            if any_name or obj["Key"].endswith(".jsonl")
         ]
     folder = Path(prefix)
     if not folder.is_dir():
         return []
-    return [LogObject(str(p), p.stat().st_size) for p in sorted(folder.glob("*.jsonl"))]
+    paths = (p for p in folder.rglob("*") if p.is_file()) if any_name else folder.glob("*.jsonl")
+    return [LogObject(str(p), p.stat().st_size) for p in sorted(paths)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,26 +232,41 @@ def logged_at(rec: DecisionRecord) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def partitions(log_uri: str) -> list[tuple[date, str]]:
-    """Every ``dt=YYYY-MM-DD`` partition under the log root, oldest first (none if absent)."""
-    if storage.is_s3(log_uri):
-        bucket, key = storage.split_s3(log_uri)
+def _children(uri: str) -> list[str]:
+    """The names of the sub-folders (S3: common prefixes) directly under ``uri``."""
+    if storage.is_s3(uri):
+        bucket, key = storage.split_s3(uri)
         prefix = key.rstrip("/") + "/" if key else ""
         pages = storage.s3_client().get_paginator("list_objects_v2")
-        names = [
+        return [
             p["Prefix"][len(prefix) :].rstrip("/")
             for page in pages.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/")
             for p in page.get("CommonPrefixes", [])
         ]
-    else:
-        root = Path(log_uri)
-        names = [p.name for p in root.glob("dt=*") if p.is_dir()] if root.is_dir() else []
+    root = Path(uri)
+    return [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+
+
+def partitions(log_uri: str) -> list[tuple[date, str]]:
+    """Every day partition under the log root, both layouts (``dt=YYYY-MM-DD`` and Firehose's
+    ``year=/month=/day=``), oldest first (none if absent)."""
     out = []
-    for name in names:
-        try:
-            out.append((date.fromisoformat(name.removeprefix("dt=")), storage.join(log_uri, name)))
-        except ValueError:
-            continue  # not a day partition
+    for name in _children(log_uri):
+        if name.startswith("dt="):
+            try:
+                out.append((date.fromisoformat(name[3:]), storage.join(log_uri, name)))
+            except ValueError:
+                continue  # not a day partition
+        elif name.startswith("year="):
+            year = storage.join(log_uri, name)
+            for month in _children(year):
+                for day in _children(storage.join(year, month)):
+                    try:
+                        when = date(int(name[5:]), int(month[6:]), int(day[4:]))
+                    except ValueError:
+                        continue
+                    if (month[:6], day[:4]) == ("month=", "day="):
+                        out.append((when, storage.join(year, month, day)))
     return sorted(out)
 
 

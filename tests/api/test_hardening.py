@@ -7,14 +7,13 @@ import hashlib
 import io
 import json
 import logging
-import socket
-import threading
 import time
 
 import boto3
 import pytest
 
 from credit_core import storage
+from tests.api.blackhole import Blackhole
 from tests.api.conftest import API_KEY, REGION, LambdaContext, build_runtime, v2_event
 
 pytestmark = pytest.mark.slow
@@ -185,31 +184,6 @@ def test_a_pointer_to_another_folder_is_not_followed(make_api, applications, log
     assert any("not a plain version name" in r.get("cause", "") for r in log())
 
 
-class Blackhole:
-    """A loopback TCP endpoint that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)  # held open, never read from or written to
-
-    def close(self) -> None:
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
-
-
 class TimedContext(LambdaContext):
     def __init__(self, remaining_ms: int):
         super().__init__()
@@ -247,7 +221,8 @@ def test_a_hanging_request_log_write_falls_back_before_the_lambda_timeout(
         hole.close()
     assert out["statusCode"] == 200, out["body"]
     assert hole.accepted, "the write never reached the endpoint"
-    assert elapsed < 3.0 - 0.5, elapsed  # the fallback ran with time to spare
+    # the write's budget is 0.3 s (LOG_TIMEOUT_SECONDS), its client built at init, not inside it
+    assert elapsed < 1.5, elapsed
     records = log()
     fallback = [r for r in records if r.get("message") == "request_log_fallback"]
     assert [r["record"]["item"] for r in fallback] == [0, 1]

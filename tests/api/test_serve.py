@@ -55,9 +55,18 @@ def test_credit_serve_answers_health_and_scores(bundle_dir, applications, tmp_pa
             data=json.dumps(applications[0]).encode(),
             headers={"content-type": "application/json", "x-api-key": "serve-key"},
         )
-        with urllib.request.urlopen(req, timeout=5) as r:
-            assert 0 < json.load(r)["probability"] < 1
-        assert list((tmp_path / "requests").rglob("*.jsonl"))
+        ids = []
+        for _ in range(5):
+            with urllib.request.urlopen(req, timeout=5) as r:
+                answer = json.load(r)
+            assert 0 < answer["probability"] < 1
+            ids.append(answer["request_id"])
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM: uvicorn shuts down, then the request log is flushed
+        proc.wait(timeout=30)
+    logged = [
+        json.loads(line)["request_id"]
+        for path in (tmp_path / "requests").rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert sorted(logged) == sorted(ids)  # queued writes flushed at shutdown, none lost

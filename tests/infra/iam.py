@@ -76,6 +76,9 @@ class Resolver:
             "AWS::KMS::Key": f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/{name}",
             "AWS::Logs::LogGroup": f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{name}:*",
             "AWS::DynamoDB::Table": f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
+            "AWS::KinesisFirehose::DeliveryStream": (
+                f"arn:{PARTITION}:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"
+            ),
         }
         assert attribute == "Arn", (logical_id, attribute)
         return arns[kind]

@@ -47,8 +47,7 @@ def principals(r: Resolver) -> dict[str, str]:
         "drift": r.get_att("DriftFunctionRole", "Arn"),
         "reader": r.get_att("ReportsReader", "Arn"),
         "publisher": PUBLISHER,
-        # the interface for a request-log delivery role (Firehose): created under this path
-        "delivery": f"arn:aws:iam::{ACCOUNT}:role/{STACK}/log-delivery/{STACK}-DeliveryRole-X",
+        "delivery": r.get_att("RequestLogDeliveryRole", "Arn"),  # Data Firehose's
         "admin": ADMIN,
         "other": OTHER,
     }
@@ -66,7 +65,7 @@ def bucket_policy(r: Resolver, bucket: str) -> dict:
 # who the bucket policies let read / write objects (every other principal is denied)
 EXPECTED = {
     "ModelBucket": ({"scoring", "drift", "publisher"}, {"publisher"}),
-    "RequestLogBucket": ({"drift"}, {"scoring", "delivery"}),
+    "RequestLogBucket": ({"drift"}, {"delivery"}),  # the API puts to the delivery stream
     "ReportsBucket": ({"drift", "reader"}, {"drift"}),
 }
 
@@ -129,7 +128,7 @@ def test_the_data_key_is_used_only_by_the_roles_that_read_or_write_its_buckets()
     # each role that reads or writes a bucket has the key in its own policy too (key policies
     # that name the account delegate to IAM)
     for role in ("ScoringFunctionRole", "DriftFunctionRole", "ReportsReader"):
-        resolved = r.resolve(RESOURCES[role])
+        resolved = r.resolve(RESOURCES[role])  # (the delivery role: tests/infra/test_firehose.py)
         documents = [p["PolicyDocument"] for p in resolved["Properties"]["Policies"]]
         key_arn = r.get_att("DataKey", "Arn")
         assert allowed(Principal(role, documents), "kms:Decrypt", key_arn, {}), role
