@@ -153,7 +153,9 @@ def services(args: argparse.Namespace, key: str, features: str | None = None) ->
                 *history,
             ],
             f"{api_url}/health",
-            base | {"CREDIT_API_KEY": key},
+            # the decision store: records, reviews and idempotency keys (docs/oversight.md)
+            base
+            | {"CREDIT_API_KEY": key, "DECISIONS_URI": f"sqlite:///{data / 'decisions.sqlite'}"},
         ),
         Service(
             "mlflow",

@@ -59,6 +59,12 @@ def main() -> None:
             icon=":material/monitoring:",
             url_path="monitoring",
         ),
+        st.Page(
+            PAGES / "model_card.py",
+            title=t("page_model_card"),
+            icon=":material/description:",
+            url_path="model-card",
+        ),
     ]
     current = st.navigation(pages, position="sidebar")
     st.title(current.title)

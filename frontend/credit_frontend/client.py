@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -104,6 +105,17 @@ class ApiClient:
 
     def score_batch(self, applications: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return self._call("POST", "/v1/score/batch", json={"applications": list(applications)})
+
+    def decision(self, request_id: str) -> dict[str, Any]:
+        """``GET /v1/decisions/{request_id}``: the decision records and their reviews."""
+        return self._call("GET", f"/v1/decisions/{quote(request_id, safe='')}")
+
+    def review(
+        self, request_id: str, outcome: str, reason_code: str, note: str, item: int = 0
+    ) -> dict[str, Any]:
+        """``POST /v1/decisions/{request_id}/review``: the recorded review."""
+        body = {"outcome": outcome, "reason_code": reason_code, "note": note, "item": item}
+        return self._call("POST", f"/v1/decisions/{quote(request_id, safe='')}/review", json=body)
 
     def reference(self, fields: Sequence[str]) -> dict[str, Any]:
         """``GET /v1/reference?fields=A,B``: the bundle's reference sample for those fields."""

@@ -18,6 +18,54 @@ TEXT: dict[str, dict[str, str]] = {
     "page_client": {"en": "Client file", "fr": "Dossier client"},
     "page_batch": {"en": "Batch scoring", "fr": "Scoring par lot"},
     "page_monitoring": {"en": "Monitoring", "fr": "Surveillance"},
+    "page_model_card": {"en": "Model card", "fr": "Fiche du modèle"},
+    "model_card_intro": {
+        "en": "What the model is for, what it must not be used for, its data, performance per group, limits, human oversight and monitoring. Written in English for the compliance file.",
+        "fr": "À quoi sert le modèle, ce qu'il ne doit pas servir à faire, ses données, ses performances par groupe, ses limites, le contrôle humain et la surveillance. Rédigée en anglais pour le dossier de conformité.",
+    },
+    "model_card_missing": {
+        "en": "The model card has not been built yet (`credit model-card`).",
+        "fr": "La fiche du modèle n'a pas encore été produite (`credit model-card`).",
+    },
+    # human review of a decision
+    "review_title": {"en": "Credit officer's review", "fr": "Revue par le chargé de crédit"},
+    "review_help": {
+        "en": "Confirm or override the model's decision. The review is recorded with who made it and when; it is never edited, a new review is added instead.",
+        "fr": "Confirmez ou infirmez la décision du modèle. La revue est enregistrée avec son auteur et sa date ; elle n'est jamais modifiée, une nouvelle revue s'y ajoute.",
+    },
+    "review_outcome": {"en": "Your decision", "fr": "Votre décision"},
+    "review_confirm": {"en": "Confirm", "fr": "Confirmer"},
+    "review_override": {"en": "Override", "fr": "Infirmer"},
+    "review_reason": {"en": "Reason", "fr": "Motif"},
+    "review_note": {"en": "Note", "fr": "Note"},
+    "review_note_help": {
+        "en": "Required with the reason “Other”.",
+        "fr": "Obligatoire avec le motif « Autre ».",
+    },
+    "review_submit": {"en": "Record the review", "fr": "Enregistrer la revue"},
+    "review_saved": {
+        "en": "Review recorded. Decision now standing: {decision}.",
+        "fr": "Revue enregistrée. Décision retenue : {decision}.",
+    },
+    "review_history": {"en": "Reviews of this decision", "fr": "Revues de cette décision"},
+    "review_none": {"en": "No review yet.", "fr": "Aucune revue pour l'instant."},
+    "review_line": {
+        "en": "{when} · {who} · **{outcome}** ({reason}): {before} → {after}",
+        "fr": "{when} · {who} · **{outcome}** ({reason}) : {before} → {after}",
+    },
+    "review_unavailable": {
+        "en": "Reviews are not available: {detail}",
+        "fr": "Les revues ne sont pas disponibles : {detail}",
+    },
+    "client_reasons_title": {"en": "What the client is told", "fr": "Ce qui est dit au client"},
+    "client_reasons_intro": {
+        "en": "Your application has been refused. What weighed most against it, most important first:",
+        "fr": "Votre demande a été refusée. Ce qui a le plus pesé contre elle, du plus important au moins important :",
+    },
+    "client_reasons_rights": {
+        "en": "You may ask for a credit officer to examine your application again, give your point of view and contest the decision.",
+        "fr": "Vous pouvez demander qu'un chargé de crédit réexamine votre demande, faire valoir votre point de vue et contester la décision.",
+    },
     "api_connected": {
         "en": "Model {version} · threshold {threshold}",
         "fr": "Modèle {version} · seuil {threshold}",

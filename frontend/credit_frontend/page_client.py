@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import streamlit as st
 from credit_core import units
 from credit_core.contracts import PublishedCard, to_builtins
 from credit_core.feature_meta import unit_of
-from credit_frontend import batch, charts, history_view
+from credit_frontend import batch, charts, history_view, oversight
 from credit_frontend.client import ApiError
 from credit_frontend.form import (
     ID_FIELD,
@@ -369,6 +370,11 @@ def decision_panel(fields: list[Field]) -> None:
     shown = {f.name: form_value(f.name) for f in fields}
     if application(fields, shown, st.session_state.get("client_id")) != result["body"]:
         st.caption(t("stale_result"))
+    rid = s.get("request_id")
+    if rid:
+        if not approve:
+            oversight.client_reasons(rid, result["explain"], _told_with_row(result["explain"]))
+        oversight.review_panel(rid)
 
 
 # --- explanation --------------------------------------------------------------------------------
@@ -377,20 +383,40 @@ def decision_panel(fields: list[Field]) -> None:
 def _reason(c: dict[str, Any], row: dict[str, Any] | None = None) -> str:
     # raw inputs and derived features alike, in people's units (years, %, thousands separators);
     # a history feature as its phrase ("3 of 24 instalments paid late"), ``row`` giving totals
-    raw = None if is_missing(c.get("value")) else c["value"]
     if c["feature"] in history_view.HISTORY_NAMES:
         return history_view.reason(c, row, t, lang())
-    if isinstance(raw, str):
-        value = level_label(lang(), c["feature"], raw)
-    else:
-        value = units.format_value(c["feature"], raw, lang())
     verb = t("raises") if c["contribution"] > 0 else t("lowers")
     return t(
         "reason_line",
         label=field_label(lang(), c["feature"], c.get("label")),
-        value=value,
+        value=_shown_value(c),
         verb=verb,
     )
+
+
+def _shown_value(c: dict[str, Any]) -> str:
+    """A raw input or derived feature's value in people's units, in the chosen language."""
+    raw = None if is_missing(c.get("value")) else c["value"]
+    if isinstance(raw, str):
+        return level_label(lang(), c["feature"], raw)
+    return units.format_value(c["feature"], raw, lang())
+
+
+def _told(c: dict[str, Any], row: dict[str, Any] | None = None) -> str:
+    """A reason as the client is told it: what in the file, with its value (a history feature
+    as its phrase)."""
+    if c["feature"] in history_view.HISTORY_NAMES:
+        raw = None if is_missing(c.get("value")) else c["value"]
+        phrase = units.history_phrase(c["feature"], raw, lang(), row)
+        return phrase[:1].upper() + phrase[1:]
+    label = field_label(lang(), c["feature"], c.get("label"))
+    return f"{label[:1].upper()}{label[1:]}: {_shown_value(c)}"
+
+
+def _told_with_row(explained: Any) -> Callable[[dict[str, Any]], str]:
+    contributions = [] if isinstance(explained, ApiError) else explained["contributions"]
+    row = {c["feature"]: c.get("value") for c in contributions}
+    return partial(_told, row=row)
 
 
 def _plain(v: Any, field: str = "") -> str:

@@ -28,11 +28,13 @@ from credit_api import identity, problems
 from credit_api.call import Call
 from credit_api.client_history import MAX_CLIENT_ID, ClientHistories, HistoryUnavailable
 from credit_api.contract import AnyApplication
+from credit_api.decisions import DecisionRoutes
 from credit_api.history import NOT_READY
 from credit_api.observability import logger, metrics
 from credit_api.officers import OfficerRoutes, Verify
 from credit_api.problems import Problem
 from credit_api.reference import UnknownFields
+from credit_api.reply import Reply
 from credit_api.request_log import Writer
 from credit_api.service import Route, ScoringService
 from credit_api.settings import Settings
@@ -40,10 +42,13 @@ from credit_api.state import ModelState
 from credit_core.bundle import Bundle, BundleError
 from credit_core.contracts import (
     BatchScore,
+    DecisionView,
     Explanation,
     ImportanceRow,
     ProblemDetails,
     PublishedCard,
+    Review,
+    ReviewRequest,
     Score,
 )
 from credit_core.contracts.history import HistorySummary
@@ -55,7 +60,16 @@ JSON = "application/json"
 # The bodies are the contracts of credit_core (msgspec Structs): their JSON Schemas are added to
 # the OpenAPI document's components, the routes refer to them.
 CONTRACT_SCHEMAS = msgspec.json.schema_components(
-    (Score, BatchScore, Explanation, PublishedCard, ProblemDetails, HistorySummary),
+    (
+        Score,
+        BatchScore,
+        Explanation,
+        PublishedCard,
+        ProblemDetails,
+        HistorySummary,
+        DecisionView,
+        Review,
+    ),
     ref_template="#/components/schemas/{name}",
 )[1]
 
@@ -137,7 +151,10 @@ class Observability:
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                headers = message.get("headers", [])
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    # a replayed answer names its first request (credit_api.idempotency)
+                    message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
         headers = dict(scope.get("headers") or [])
@@ -419,6 +436,40 @@ def create_app(
     async def explain(request: Request, key: Key) -> Response:
         return await call("explain", request, key)
 
+    decisions = DecisionRoutes(service.decisions, key_hash, settings.decisions_retention_days)
+
+    def plain_call(request: Request, key: str | None) -> Call:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        return Call(request.state.request_id, key, headers, _claims(request))
+
+    def reply_response(reply: Reply) -> Response:
+        return Response(reply.body, reply.status, reply.headers, reply.content_type)
+
+    @app.get(
+        "/v1/decisions/{request_id}",
+        responses=_DECISION_ERRORS | {200: _body("DecisionView")},
+    )
+    async def decision(request_id: str, request: Request, key: Key) -> Response:
+        """A scored request's decision records (inputs, features, probability, threshold,
+        decision, reasons given, bundle digest) and every review of them, oldest first."""
+        return reply_response(decisions.get(request_id, plain_call(request, key)))
+
+    @app.post(
+        "/v1/decisions/{request_id}/review",
+        status_code=201,
+        responses=_DECISION_ERRORS | {201: _body("Review")},
+        openapi_extra=_request_body(
+            msgspec.json.schema(ReviewRequest),
+            {"outcome": "override", "reason_code": "documents_verified", "note": "payslips"},
+        ),
+    )
+    async def review(request_id: str, request: Request, key: Key) -> Response:
+        """A credit officer confirms or overrides one decision of the request (``item``: its
+        position, 0 for a single score) with a reason code (``other`` needs a note) and a
+        note. Appended, never an edit: the decision's reviews are its history."""
+        body = await request.body()
+        return reply_response(decisions.review(request_id, body, plain_call(request, key)))
+
     _contract_schemas(app)
     return app
 
@@ -492,6 +543,12 @@ _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong API key"} | _PROBLEM,
     503: {"description": "no model loaded"} | _PROBLEM,
+}
+_DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API key"} | _PROBLEM,
+    404: {"description": "no decision under this request id"} | _PROBLEM,
+    422: {"description": "invalid review (the field is named)"} | _PROBLEM,
+    503: {"description": "decision store unavailable or not configured"} | _PROBLEM,
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong API key"} | _PROBLEM,

@@ -47,7 +47,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from credit_api import deadline
 from credit_api.observability import logger, metrics
 from credit_core import storage
-from credit_core.contracts import Caller, DecisionRecord, HistoryUse, ScoreWarning, encode_lines
+from credit_core.contracts import (
+    Caller,
+    DecisionRecord,
+    HistoryUse,
+    Reason,
+    ScoreWarning,
+    encode_lines,
+)
 from credit_core.contracts.decision import Decision
 
 
@@ -67,6 +74,8 @@ def lines(
     *,
     caller: Caller | None = None,
     client_refs: Sequence[str | None] | None = None,
+    reasons: Sequence[list[Reason]] | None = None,
+    idempotency_key: str | None = None,
 ) -> bytes:
     """One :class:`~credit_core.contracts.DecisionRecord` JSON line per application.
     ``inputs`` is the application's JSON as received (already validated, so it is kept as raw
@@ -93,6 +102,8 @@ def lines(
                 caller=caller,
                 history=history[i] if history else None,
                 client_ref=client_refs[i] if client_refs else None,
+                reasons=reasons[i] if reasons else [],
+                idempotency_key=idempotency_key,
             )
             for i in range(len(inputs))
         ]

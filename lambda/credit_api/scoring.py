@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from credit_core import feature_meta, units
-from credit_core.contracts import Contribution
+from credit_core.contracts import Contribution, Reason
 from credit_core.contracts.decision import Decision
 from credit_core.contracts.responses import RiskGrade
 from credit_core.features import History, transform_raw
@@ -98,6 +98,56 @@ def explain(
         "reasons_against": against,
         "reasons_for": for_,
     }
+
+
+REFUSAL_REASONS = 4  # what a refused client is told: the four strongest reasons against
+
+
+def refusal_reasons(
+    model: ScoringModel,
+    x: np.ndarray,
+    decisions: Sequence[str],
+    sent: Callable[[int], Sequence[Any]],
+    feature_labels: Sequence[str],
+    top: int = REFUSAL_REASONS,
+) -> list[list[Reason]]:
+    """Per row, the reasons given with a refusal: the ``top`` features that raise the
+    probability of default most (SHAP, calibrated log-odds), with their sentence; an accepted
+    row gets none. Contributions are computed for the refused rows only. ``sent(i)`` is row
+    ``i``'s values as sent (raw inputs first), shown instead of level codes."""
+    out: list[list[Reason]] = [[] for _ in decisions]
+    rows = [i for i, d in enumerate(decisions) if d == "refuse"]
+    if not rows:
+        return out
+    contrib, _ = model.contributions(x[rows])
+    names, k = model.spec.names, len(model.spec.raw_inputs)
+    for j, i in enumerate(rows):
+        c = contrib[j]
+        shown = x[i].tolist()
+        for f, v in enumerate(list(sent(i))[:k]):
+            if v is not None:
+                shown[f] = v
+        values = dict(zip(names, shown, strict=True)) if model.spec.history else None
+        ranked = np.argsort(-c, kind="stable")[:top].tolist()
+        out[i] = [
+            Reason(
+                feature=names[f],
+                contribution=float(c[f]),
+                text=_sentence(
+                    Contribution(
+                        feature=names[f],
+                        label=feature_labels[f],
+                        value=shown[f],
+                        contribution=float(c[f]),
+                    ),
+                    "raises",
+                    values,
+                ),
+            )
+            for f in ranked
+            if c[f] > 0
+        ]
+    return out
 
 
 def _first(rows: list[Contribution], n: int, keep: Callable[[float], bool]) -> list[Contribution]:

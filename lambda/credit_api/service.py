@@ -14,7 +14,7 @@ scored with ``warnings`` (also logged and counted by the ``ScoringWarnings`` met
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -22,16 +22,18 @@ from typing import Any, Literal
 import msgspec
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from credit_api import client_ref, identity, problems, request_log, scoring
+from credit_api import client_ref, idempotency, identity, problems, request_log, scoring
 from credit_api.call import Call
+from credit_api.decisions import idempotency_scope
 from credit_api.history import HistoryRows, HistorySource, HistoryUnavailable
 from credit_api.observability import NAMESPACE, SERVICE, logger, metrics
 from credit_api.reference import ReferenceSample
+from credit_api.reply import Reply, problem_reply
 from credit_api.settings import Settings
 from credit_api.state import ModelState
 from credit_api.validation import Applications, Invalid, Refused, RequestDecoder
 from credit_core import bundle as bundles
-from credit_core import pseudonym
+from credit_core import decision_store, pseudonym
 from credit_core.contracts import (
     BatchScore,
     Caller,
@@ -39,28 +41,28 @@ from credit_core.contracts import (
     HistoryUse,
     ItemRefusal,
     ItemScore,
-    ProblemDetails,
     Score,
     ScoreWarning,
 )
 from credit_core.population import Population
 
 Route = Literal["score", "batch", "explain"]
-JSON = "application/json"
 
 
 @dataclass(frozen=True)
-class Reply:
-    """What a route answers, independent of the transport (ASGI or an API Gateway event)."""
+class _Answer:
+    """A validated request, ready to score: what ``_answer`` needs, built once."""
 
-    status: int
-    body: bytes
-    content_type: str = JSON
-    headers: dict[str, str] = field(default_factory=dict)
+    route: Route
+    apps: Applications
+    refused: list[Refused]
+    request_id: str
+    caller: Caller
+    history: HistoryRows | None
+    key: str | None
 
 
-def problem_reply(body: ProblemDetails, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(body.status, problems.encode(body), problems.MEDIA_TYPE, headers or {})
+__all__ = ["Reply", "Route", "ScoringService", "problem_reply"]
 
 
 _ENCODER = msgspec.json.Encoder()
@@ -83,6 +85,9 @@ class ScoringService:
         self.decoder = None
         self._reference: ReferenceSample | None = None
         self.history: HistorySource | None = None  # a with-history model's feature store
+        self.decisions = (
+            decision_store.open_store(settings.decisions_uri) if settings.decisions_uri else None
+        )
         if bundle is not None:
             model = bundle.model
             self.decoder = RequestDecoder(
@@ -120,6 +125,14 @@ class ScoringService:
         if self.decoder is None or self.state.bundle is None:
             detail = self.state.error or "no model loaded"
             return problem_reply(problems.problem(503, "Model unavailable", detail))
+        key = call.header("idempotency-key")
+        if key is not None:
+            bad = idempotency.invalid_key(key)
+            if bad is not None:
+                return bad
+            if self.decisions is None:
+                detail = "Idempotency-Key needs the decision store, which is not configured"
+                return problem_reply(problems.problem(503, "Decision store unavailable", detail))
         try:
             if route == "batch":
                 apps, refused = self.decoder.batch(body)
@@ -138,9 +151,30 @@ class ScoringService:
                 history = self.history.rows(apps.ids) if len(apps.values) else None
             except HistoryUnavailable as exc:
                 return self._history_unavailable(exc, request_id)
-        if route == "explain":
-            return self._explain(apps, request_id, caller, history)
-        results = self._score(apps, request_id, caller, history) if len(apps.values) else []
+        answer = _Answer(route, apps, refused, request_id, caller, history, key)
+        if key is None or self.decisions is None:
+            return self._answer(answer)
+        return idempotency.run(
+            self.decisions,
+            idempotency_scope(caller),
+            key,
+            route,
+            body,
+            request_id,
+            lambda: self._answer(answer),
+            self.settings.idempotency_key_hours * 3600,
+        )
+
+    def _answer(self, a: _Answer) -> Reply:
+        """Score (or explain), record and answer a validated request."""
+        if a.route == "explain":
+            return self._explain(a.apps, a.request_id, a.caller, a.history, a.key)
+        results = (
+            self._score(a.apps, a.request_id, a.caller, a.history, a.key)
+            if len(a.apps.values)
+            else []
+        )
+        route, apps, refused, request_id = a.route, a.apps, a.refused, a.request_id
         if route == "score":
             return Reply(200, _ENCODER.encode(results[0]))
         return Reply(200, _ENCODER.encode(self._batch(request_id, apps, results, refused)))
@@ -216,6 +250,19 @@ class ScoringService:
             results=[item for item in out if item is not None],
         )
 
+    def _record(self, request_id: str, lines: bytes) -> None:
+        """The records into the decision store too (GET /v1/decisions, reviews, rebuilds); a
+        failure loses only this copy (the request log holds the records) and is counted."""
+        if self.decisions is None:
+            return
+        try:
+            decision_store.put_decisions(
+                self.decisions, request_id, lines, self.settings.decisions_retention_days
+            )
+        except decision_store.DecisionStoreUnavailable as exc:
+            metrics.add_metric(name="DecisionStoreFailures", unit=MetricUnit.Count, value=1)
+            logger.error("decision records not stored", extra={"error": str(exc)})
+
     def _bundle(self) -> bundles.Bundle:
         bundle = self.state.bundle
         if bundle is None:  # handle() answers 503 before any route needs the bundle
@@ -233,20 +280,30 @@ class ScoringService:
         return problem_reply(problems.problem(503, title, exc.detail))
 
     def _score(
-        self, apps: Applications, request_id: str, caller: Caller, history: HistoryRows | None
+        self,
+        apps: Applications,
+        request_id: str,
+        caller: Caller,
+        history: HistoryRows | None,
+        key: str | None = None,
     ) -> list[Score]:
         model = self._bundle().model
         block = history.block if history is not None else None
         scored = scoring.score(model, apps.matrix, block)
-        return self._results(apps, scored, request_id, caller, history)
+        return self._results(apps, scored, request_id, caller, history, key)
 
     def _explain(
-        self, apps: Applications, request_id: str, caller: Caller, history: HistoryRows | None
+        self,
+        apps: Applications,
+        request_id: str,
+        caller: Caller,
+        history: HistoryRows | None,
+        key: str | None = None,
     ) -> Reply:
         model = self._bundle().model
         block = history.block if history is not None else None
         scored, why = scoring.explain(model, apps.matrix, apps.sent(0), self.labels, history=block)
-        (result,) = self._results(apps, scored, request_id, caller, history)
+        (result,) = self._results(apps, scored, request_id, caller, history, key)
         explanation = Explanation(**msgspec.structs.asdict(result), **why)
         return Reply(200, _ENCODER.encode(explanation))
 
@@ -257,18 +314,24 @@ class ScoringService:
         request_id: str,
         caller: Caller,
         history: HistoryRows | None = None,
+        key: str | None = None,
     ) -> list[Score]:
-        """Log the scored applications (with who asked and the history used), count decisions,
-        build the per-item results."""
+        """Log and record the scored applications (with who asked, the history used, the
+        reasons given and the idempotency key), count decisions, build the per-item results."""
         bundle = self._bundle()
         now = datetime.now(UTC)
         p = scored.probability.tolist()
         threshold, version = bundle.model.threshold, bundle.version
         id_col = bundle.card.data.id_col
-        key = self.client_key()
-        refs = [None if key is None else pseudonym.client_ref(key, i) for i in apps.ids]
-        if key is None:
+        client_key = self.client_key()
+        refs = [
+            None if client_key is None else pseudonym.client_ref(client_key, i) for i in apps.ids
+        ]
+        if client_key is None:
             metrics.add_metric(name="ClientRefUnavailable", unit=MetricUnit.Count, value=len(refs))
+        reasons = scoring.refusal_reasons(
+            bundle.model, scored.features, scored.decision, apps.sent, self.labels
+        )
         body = request_log.lines(
             request_id,
             now,
@@ -284,8 +347,11 @@ class ScoringService:
             history.uses if history is not None else None,
             caller=caller,
             client_refs=refs,
+            reasons=reasons,
+            idempotency_key=key,
         )
         self.log.write(request_id, now, body)
+        self._record(request_id, body)
         refused = scored.decision.count("refuse")
         for outcome, n in (("refuse", refused), ("accept", len(p) - refused)):
             if n:

@@ -15,6 +15,8 @@ from typing import Annotated
 from pydantic import AfterValidator, SecretStr, model_validator
 
 from credit_core.bundle import BundleError, check_version
+from credit_core.decision_store import DecisionStoreUriError
+from credit_core.decision_store import parse_uri as parse_decisions_uri
 from credit_core.history.store import StoreUriError, parse_uri
 from credit_core.settings import LOCAL, EnvSettings, SettingsError, env, require_s3
 
@@ -40,6 +42,14 @@ def _store_uri(uri: str) -> str:
     try:
         parse_uri(uri)
     except StoreUriError as exc:
+        raise ValueError(str(exc)) from None
+    return uri
+
+
+def _decisions_uri(uri: str) -> str:
+    try:
+        parse_decisions_uri(uri)
+    except DecisionStoreUriError as exc:
         raise ValueError(str(exc)) from None
     return uri
 
@@ -87,6 +97,18 @@ class Settings(EnvSettings):
         default=False,
         description="local only: a with-history model served with no feature store scores "
         "every applicant as a client without history (and says so) instead of answering 503",
+    )
+    decisions_uri: Annotated[str, AfterValidator(_decisions_uri)] | None = env(
+        "DECISIONS_URI",
+        default=None,
+        description="decision store (records, reviews, idempotency keys): sqlite:///path or "
+        "dynamodb://table",
+    )
+    decisions_retention_days: int = env(
+        "DECISIONS_RETENTION_DAYS", default=400, ge=1, le=3650, description="records, reviews"
+    )
+    idempotency_key_hours: int = env(
+        "IDEMPOTENCY_KEY_HOURS", default=24, ge=1, le=720, description="a key's answer is kept"
     )
     cache_dir: str = env("BUNDLE_CACHE_DIR", default="/tmp/credit-bundle", min_length=1)
     api_key_parameter: str | None = env(

@@ -1,5 +1,6 @@
 """The monitoring subcommands of ``credit``: ``drift`` (study or production job),
-``traffic`` and ``outcomes`` (realised performance). Thin: parse, call one library function, report where the outputs are."""
+``traffic``, ``outcomes`` (realised performance) and ``decisions`` (rebuild a decision from its
+record, override rates). Thin: parse, call one library function, report where the outputs are."""
 
 from __future__ import annotations
 
@@ -205,6 +206,50 @@ def _outcomes_from_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconstruct(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from credit_monitoring import reconstruct
+
+    try:
+        records = reconstruct.records_for(args.request_id, args.records)
+        if args.item is not None:
+            records = [r for r in records if r.item == args.item]
+            if not records:
+                raise reconstruct.ReconstructError(
+                    f"request {args.request_id} has no item {args.item}"
+                )
+        with tempfile.TemporaryDirectory(prefix="credit-reconstruct-") as cache:
+            rebuilt = []
+            for record in records:
+                bundle = reconstruct.bundle_for(record, args.bundle, Path(cache))
+                rebuilt.append(reconstruct.rebuild(record, bundle))
+    except reconstruct.ReconstructError as exc:
+        raise UsageError(str(exc)) from exc
+    for line in reconstruct.report(rebuilt):
+        print(line)
+    same = all(r.same for r in rebuilt)
+    print("reconstructed: " + ("same probability and decision" if same else "DIFFERENT"))
+    return 0 if same else 1
+
+
+def _overrides(args: argparse.Namespace) -> int:
+    from credit_core import decision_store
+    from credit_monitoring import overrides
+
+    try:
+        reviews = decision_store.all_reviews(decision_store.open_store(args.store))
+    except (
+        decision_store.DecisionStoreUriError,
+        decision_store.DecisionStoreUnavailable,
+        decision_store.StoredRecordError,
+    ) as exc:
+        raise UsageError(str(exc)) from exc
+    for line in overrides.report(overrides.override_rates(reviews)):
+        print(line)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "drift",
@@ -273,3 +318,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="observation date, ISO 8601 (default: today, UTC)",
     )
     f.set_defaults(func=_outcomes_from_labels)
+
+    d = sub.add_parser("decisions", help="rebuild a decision from its record; override rates")
+    dsub = d.add_subparsers(dest="action", required=True, metavar="ACTION")
+    r = dsub.add_parser(
+        "reconstruct",
+        help="rescore a decision from its record alone with the same bundle; exit 1 if it differs",
+    )
+    r.add_argument("request_id", help="the request id (x-request-id) of the decision")
+    r.add_argument(
+        "--records",
+        required=True,
+        help="decision store (sqlite:///... or dynamodb://TABLE), a JSON-lines file or a "
+        "request-log folder",
+    )
+    r.add_argument("--bundle", required=True, help="model bundle root (folder or s3:// prefix)")
+    r.add_argument("--item", type=int, help="one application of a batch (default: all)")
+    r.set_defaults(func=_reconstruct)
+    v = dsub.add_parser("overrides", help="override rate by model decision and by reason code")
+    v.add_argument("--store", required=True, help="decision store (sqlite:///... or dynamodb://)")
+    v.set_defaults(func=_overrides)

@@ -16,7 +16,12 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def fuzz_schema(bundle_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
-    s = Settings(model_uri=str(bundle_dir), log_uri=str(tmp / "log"), cache_dir=str(tmp / "c"))
+    s = Settings(
+        model_uri=str(bundle_dir),
+        log_uri=str(tmp / "log"),
+        cache_dir=str(tmp / "c"),
+        decisions_uri=f"sqlite:///{tmp / 'decisions.sqlite'}",  # the review routes work too
+    )
     app = create_app(s, load_state(s), auth.static_hash_provider(API_KEY))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

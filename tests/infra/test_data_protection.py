@@ -387,3 +387,81 @@ def test_the_history_summary_table_is_protected_like_the_feature_table_and_read_
         assert not allowed(principal, "dynamodb:BatchGetItem", arn, {}), name
         assert not any(allowed(principal, a, arn, {}) for a in TABLE_OTHERS), name
     assert (readers, writers) == ({"ScoringFunctionRole"}, {"FeaturePublisherRole"})
+
+
+def test_the_request_log_is_locked_in_governance_mode_for_its_retention():
+    props = RESOURCES["RequestLogBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["ObjectLockEnabled"] is True
+    lock = props["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    # one parameter: the lock ends when the lifecycle expires the record (then it really goes)
+    assert lock["Rule"]["DefaultRetention"] == {
+        "Mode": "GOVERNANCE",
+        "Days": {"Ref": "RequestLogRetentionDays"},
+    }
+
+
+def test_the_decision_table_is_encrypted_recoverable_retained_and_expires_its_items():
+    from credit_core import decision_store
+
+    table = RESOURCES["DecisionTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+    }
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+    # the attribute the store writes is the table's TTL; its retention is the request log's
+    source = (ROOT / "lambda/credit_core/decision_store.py").read_text()
+    assert '"expires_at": {"N"' in source and decision_store.DAY == 86_400
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    env = RESOURCES["ScoringFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DECISIONS_URI"] == {"Fn::Sub": "dynamodb://${DecisionTable}"}
+    assert env["DECISIONS_RETENTION_DAYS"] == {"Ref": "RequestLogRetentionDays"}
+    # the deploy role can switch the TTL on
+    assert "dynamodb:UpdateTimeToLive" in str(BOOTSTRAP["Resources"])
+
+
+DECISION_USES = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+DECISION_CHANGES = [
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+]
+
+
+def test_only_the_scoring_role_uses_the_decision_table_and_nobody_changes_a_record():
+    r = resolver()
+    arn = r.get_att("DecisionTable", "Arn")
+    roles = [
+        n for n, res in RESOURCES.items() if res["Type"] in ("AWS::IAM::Role", "AWS::IAM::User")
+    ]
+    users = set()
+    for name in roles:
+        principal = _bounded_role(r, name)
+        if any(allowed(principal, a, arn, {}) for a in [*DECISION_USES, "dynamodb:Scan"]):
+            users.add(name)
+        assert not any(allowed(principal, a, arn, {}) for a in DECISION_CHANGES), name
+    assert users == {"ScoringFunctionRole"}
+    scoring = _bounded_role(r, "ScoringFunctionRole")
+    assert all(allowed(scoring, a, arn, {}) for a in DECISION_USES)  # the boundary lets it
+    assert not allowed(scoring, "dynamodb:Scan", arn, {})
+    # an explicit deny, so no later Allow (a wildcard added by mistake) can make it editable
+    (deny,) = [
+        s
+        for p in r.resolve(RESOURCES["ScoringFunctionRole"])["Properties"]["Policies"]
+        for s in p["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny"
+    ]
+    assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
+    assert deny["Resource"] == arn

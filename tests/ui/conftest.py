@@ -76,6 +76,7 @@ def build_app(model_uri: str, tmp: Path, features_uri: str | None = None):
         cache_dir=str(tmp / "cache"),
         api_key=API_KEY,
         features_uri=features_uri,
+        decisions_uri=f"sqlite:///{tmp / 'decisions.sqlite'}",
     )
     return create_app(settings, load_state(settings), auth.static_hash_provider(API_KEY))
 

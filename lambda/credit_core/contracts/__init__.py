@@ -1,6 +1,7 @@
 """The contracts between the stages, typed and versioned (msgspec Structs; no NumPy import, so
 the UI can use them): the model card (training -> everyone), the decision record (API ->
-monitoring), the drift summary (monitoring -> UI), the API's responses and problem details.
+monitoring), the drift summary (monitoring -> UI), the reviews of
+decisions (API -> UI, monitoring), the API's responses and problem details.
 
 Each carries ``schema_version``; ``read_*`` functions upgrade an older document or raise
 :class:`ContractVersionError` naming a version they cannot read.
@@ -82,6 +83,14 @@ from credit_core.contracts.responses import (
     Score,
     read_published_card,
 )
+from credit_core.contracts.review import (
+    DECISION_VIEW_VERSION,
+    REVIEW_VERSION,
+    DecisionView,
+    Review,
+    ReviewRequest,
+    read_review,
+)
 from credit_core.contracts.versions import (
     ContractError,
     ContractVersionError,
@@ -93,11 +102,13 @@ from credit_core.contracts.versions import (
 __all__ = [
     "CARD_VERSION",
     "DECISION_VERSION",
+    "DECISION_VIEW_VERSION",
     "DEFAULT_COST_WEIGHTS",
     "DEFAULT_FN_COST",
     "DEFAULT_FP_COST",
     "PROBLEM_MEDIA_TYPE",
     "RESPONSE_VERSION",
+    "REVIEW_VERSION",
     "SUMMARY_VERSION",
     "AgeEffect",
     "AttributeFairness",
@@ -113,6 +124,7 @@ __all__ = [
     "CvMetrics",
     "DataSource",
     "DecisionRecord",
+    "DecisionView",
     "DriftSummary",
     "EstimateCalibration",
     "Explanation",
@@ -148,6 +160,8 @@ __all__ = [
     "PublishedCard",
     "RankedColumn",
     "Reason",
+    "Review",
+    "ReviewRequest",
     "Sampling",
     "Score",
     "ScoreWarning",
@@ -161,6 +175,7 @@ __all__ = [
     "read_card",
     "read_published_card",
     "read_record",
+    "read_review",
     "read_summary",
     "summary_from",
     "to_builtins",
