@@ -10,12 +10,12 @@ from credit_api.settings import Settings
 from credit_monitoring import logs
 from tests.infra.cfn import load_template
 from tests.infra.iam import ACCOUNT, REGION, Principal, Resolver, allowed
+from tests.infra.test_data_protection import STACK, resolver
 
 TEMPLATE = load_template("template.yaml")
 BOOTSTRAP = load_template("infra/bootstrap.yaml")
 RESOURCES = TEMPLATE["Resources"]
-STACK = "credit-scoring-prod"
-R = Resolver(TEMPLATE, STACK, conditions={"HasPublisher": False})
+R = resolver(publisher=False)
 STREAM = RESOURCES["RequestLogStream"]["Properties"]
 S3 = STREAM["ExtendedS3DestinationConfiguration"]
 BUCKET = R.ref("RequestLogBucket")
