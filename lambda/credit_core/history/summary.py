@@ -22,7 +22,6 @@ from credit_core.contracts.history import (
     read_history_summary,
 )
 from credit_core.history.definitions import ID, STAGES
-from credit_core.history.engine import SOURCE, _run
 from credit_core.history.tables import TABLES
 
 if TYPE_CHECKING:
@@ -116,6 +115,8 @@ ORDER BY spine.{ID}"""
 
 
 def _spine_views(ids: Iterable[int] | None, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    from credit_core.history.engine import SOURCE  # the engine only where a query runs
+
     views = {t: f"SELECT * FROM {SOURCE}.{t}" for t in TABLES}
     if ids is None:
         union = " UNION ".join(
@@ -138,6 +139,8 @@ def batch_summaries(
     ascending ``SK_ID_CURR``, streamed a few thousand at a time. ``con`` is a connection of
     :mod:`credit_core.history.engine`; a document the contract refuses raises
     ``msgspec.ValidationError`` (a table value outside the contract, e.g. an unknown status)."""
+    from credit_core.history.engine import _run
+
     views = _spine_views(ids, con)
     try:
         result = _run(con, "history_summary", views, summary_query(as_of))
