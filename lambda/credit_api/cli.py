@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from credit_api.runtime import Runtime
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -51,11 +56,28 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"scoring API on http://{args.host}:{args.port} (docs: /docs), bundle {args.bundle}")
     if settings.oidc_issuer:
         print(f"officers: /officer/v1/... with bearer tokens of {settings.oidc_issuer}")
+    flush_at_shutdown(runtime)
     try:
         uvicorn.run(runtime.app, host=args.host, port=args.port, log_level="warning")
-    finally:  # after a graceful shutdown (Ctrl-C, SIGTERM): every queued record written
+    finally:  # ended otherwise (an error): the same flush
         runtime.close()
     return 0
+
+
+def flush_at_shutdown(runtime: Runtime) -> None:
+    """Flush the request log in the app's lifespan shutdown: uvicorn runs it during a graceful
+    shutdown (Ctrl-C, SIGTERM), before it re-raises the signal that ends the process (code
+    after ``uvicorn.run`` never runs then)."""
+    app = runtime.app
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a):
+        async with inner(a) as state:
+            yield state
+        runtime.close()
+
+    app.router.lifespan_context = lifespan
 
 
 def register(sub: argparse._SubParsersAction) -> None:

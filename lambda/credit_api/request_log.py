@@ -419,6 +419,7 @@ class QueuedLog:
     ) -> None:
         self.log, self.batch, self.linger = log, batch, linger
         self.queue: queue.Queue[Write | None] = queue.Queue(capacity)
+        self._abandon = False  # set by close(): stop after the batch in hand
         self.thread = threading.Thread(target=self._run, name="request-log", daemon=True)
         self.thread.start()
 
@@ -451,7 +452,7 @@ class QueuedLog:
             finally:
                 for _ in range(len(writes) + (item is None)):
                     self.queue.task_done()
-            if item is None:
+            if item is None or self._abandon:
                 return
 
     def flush(self) -> None:
@@ -460,10 +461,12 @@ class QueuedLog:
 
     def close(self, timeout: float = 10.0) -> None:
         """Flush and stop the thread; after ``timeout`` seconds what is still queued falls
-        back (the write in progress finishes within its own budget)."""
+        back, and the batch in hand is finished first (written or fallen back): none lost."""
         with contextlib.suppress(queue.Full):
             self.queue.put(None, timeout=timeout)
         self.thread.join(timeout)
+        self._abandon = True
+        self.thread.join()  # the batch in hand: bounded by the sink's own budget
         left: list[Write] = []
         while True:
             try:
