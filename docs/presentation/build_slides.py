@@ -26,11 +26,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
 from credit_core import bundle as bundle_io
-from credit_core import feature_meta
+from credit_core import feature_meta, review_reasons
 from credit_core.contracts import Calibration, ModelCard, read_card, read_summary, to_builtins
 from credit_core.features import FeatureSpec
 
@@ -375,6 +376,63 @@ def cadence(expression: str) -> str:
     return named.get((n, unit), f"every {n} {unit}s" if n > 1 else f"every {unit}")
 
 
+FAIRNESS_SHOWN = ("gender", "age_band")  # the attributes drawn on the fairness slide
+
+
+def fairness_facts(card: ModelCard) -> dict[str, Any] | None:
+    """The card's fairness section for the slide: a figure of the refusal and false refusal
+    rates per group of gender and age band, the ratios, the policy and the gate (None: a card
+    from before the fairness work)."""
+    fairness = card.fairness
+    if fairness is None:
+        return None
+    attributes = {
+        a: fairness.report.attributes[a] for a in FAIRNESS_SHOWN if a in fairness.report.attributes
+    }
+    rows = [
+        (f"{name}: {g.group}", g.refusal_rate, g.false_refusal_rate or 0.0)
+        for name, attr in attributes.items()
+        for g in attr.groups
+        if g.group != "unknown"
+    ]
+    fig, ax = plt.subplots(figsize=(6.2, 0.36 * len(rows) + 1.0))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [r[1] for r in rows], height=0.4, color=RED, label="refused")
+    ax.barh(y + 0.2, [r[2] for r in rows], height=0.4, color=BLUE, label="good clients refused")
+    ax.set_yticks(y, [r[0] for r in rows])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="lower right", frameon=False)
+    ax.set_title("Holdout, per group", loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return {
+        "figure": png_uri(fig),
+        "attributes": {
+            name: {
+                "disparate_impact": attr.disparate_impact,
+                "lowest": attr.lowest_group,
+                "highest": attr.highest_group,
+                "four_fifths": attr.four_fifths,
+                "eod": attr.equal_opportunity_difference,
+            }
+            for name, attr in attributes.items()
+        },
+        "protected_inputs": fairness.policy.protected_inputs,
+        "worst_attribute": fairness.report.worst_attribute,
+        "worst_ratio": fairness.report.worst_ratio,
+        "tolerance": fairness.gate.tolerance,
+    }
+
+
+def oversight_facts() -> dict[str, Any]:
+    """The review procedure's fixed reason codes (credit_core.review_reasons), by outcome."""
+    return {
+        outcome: [review_reasons.BY_CODE[c].en for c in review_reasons.codes_for(outcome)]
+        for outcome in ("confirm", "override")
+    }
+
+
 def context(src: Sources) -> dict[str, Any]:
     version, card, importance, reference = read_bundle(src.bundle_root)
     table = comparison_frame(card)
@@ -415,6 +473,8 @@ def context(src: Sources) -> dict[str, Any]:
             manifest["truth"] if manifest else None,
             manifest["history_tables"] if manifest else None,
         ),
+        "fairness": fairness_facts(card),
+        "oversight": oversight_facts(),
     }
 
 

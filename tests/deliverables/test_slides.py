@@ -100,9 +100,19 @@ def test_slides_carry_the_model_card_figures(exported, trained, tmp_path):
     assert f"| columns changed in production | {len(manifest['drifted_columns'])} |" in md
     assert f"model v{card.model_version}" in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", md)
-    assert len(images) == 4 and all(i.startswith("data:image/png;base64,") for i in images)
+    assert len(images) == 5 and all(i.startswith("data:image/png;base64,") for i in images)
     assert "http://" not in md and "https://" not in md
-    assert md.count("\n---\n") == 12  # front matter close + eleven slide breaks: twelve slides
+    assert md.count("\n---\n") == 14  # front matter close + thirteen slide breaks
+    # the fairness slide: the card's ratios and gate; the oversight slide: the fixed codes
+    report = card.fairness.report
+    gender = report.attributes["gender"]
+    assert f"approval ratio **{gender.disparate_impact:.2f}**" in md
+    assert f"**{report.worst_ratio:.2f}**" in md
+    assert f"more than {card.fairness.gate.tolerance:.2f} is **not promoted**" in md
+    from credit_core import review_reasons
+
+    for code in review_reasons.codes_for("override"):
+        assert review_reasons.BY_CODE[code].en in md
     assert "No drift summary was found for this build" in md
     # an application-only model: the history slide says so, the limits still name the gap
     assert "trained on the application alone (history: **absent**)" in md
@@ -198,4 +208,4 @@ def test_monitoring_slide_reads_the_drift_summary(exported, trained, tmp_path):
     )
     assert "No drift summary" not in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", md)
-    assert len(images) == 5  # the drift chart joins the four model figures
+    assert len(images) == 6  # the drift chart joins the model and fairness figures
