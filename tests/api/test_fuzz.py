@@ -9,6 +9,7 @@ from credit_api.app import create_app
 from credit_api.settings import Settings
 from credit_api.state import load_state
 from tests.api.conftest import API_KEY
+from tests.unit.test_feature_store import _publish_cli
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +17,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def fuzz_schema(bundle_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
+    features = f"sqlite:///{tmp / 'features.sqlite'}"  # the client-history route reads it
+    assert _publish_cli(features, "--as-of", "2026-11-30") == 0
     s = Settings(
+        features_uri=features,
         model_uri=str(bundle_dir),
         log_uri=str(tmp / "log"),
         cache_dir=str(tmp / "c"),
