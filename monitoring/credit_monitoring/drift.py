@@ -74,8 +74,12 @@ class ColumnDrift:
 
     @property
     def by_missing(self) -> bool:
-        """The missing-rate component is the stronger one (relative to its threshold)."""
+        """The missing-rate component is the stronger one (relative to its threshold), or the
+        only one: values with no reference value to bin on (a history feature missing for every
+        reference row, say) have no finite threshold."""
         s = self.score
+        if not np.isfinite(s.values_threshold):
+            return True
         return s.missing_psi / s.missing_threshold > s.values_psi / s.values_threshold
 
     @property

@@ -191,3 +191,13 @@ def test_scoring_against_a_manifest_counts_missed_and_unexplained_drifts():
     score = history_lineage.score_against(manifest, ["BB_LATE_SHARE", "INST_COUNT"])
     assert score.recall == 0.5 and score.precision == 0.5
     assert score.as_dict()["unexplained"] == ["INST_COUNT"]
+
+
+def test_a_feature_missing_in_every_reference_row_is_scored_on_its_missing_rate():
+    # a history table absent from the reference sample: its shares are missing for every row
+    ref = {"CC_UTILISATION_MEAN": np.full(1000, np.nan)}
+    cur = {"CC_UTILISATION_MEAN": np.r_[np.full(500, np.nan), np.full(500, 0.4)]}
+    (col,) = drift_table(ref, cur, [Column("CC_UTILISATION_MEAN", "float64", True)])
+    entry = col.entry()
+    assert entry["method"] == "psi_missing_rate" and np.isfinite(entry["threshold"])
+    assert entry["drifted"] and ranked([col])[0]["threshold"] == entry["threshold"]
