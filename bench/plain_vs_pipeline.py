@@ -65,7 +65,13 @@ def plain_model(x, y, categorical, seed, folds, w):
     return model.fit(x, y, **fit), threshold
 
 
-def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -> dict:
+def one_run(
+    rows: int,
+    seed: int,
+    profile: candidates.Profile,
+    w: CostWeights,
+    recorded: tuple[str, dict] | None = None,
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         write_twin(Path(tmp), rows, 100, seed=seed, tables="application")
         df = load_table(Path(tmp), "TARGET", "SK_ID_CURR")
@@ -78,7 +84,23 @@ def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -
     cat = spec.categorical_indices
 
     start = time.perf_counter()
-    tuned, final = pipeline_champion(x, y, cat, profile, w)
+    if recorded is None:
+        tuned, final = pipeline_champion(x, y, cat, profile, w)
+        strategy = tuned.strategy
+        selected = tuned.best_params
+    else:  # the champion configuration an earlier run of this size and seed selected
+        strategy, selected = recorded
+        final = fit_final(
+            strategy,
+            selected,
+            x,
+            y,
+            cat,
+            profile,
+            w,
+            calibration_method(len(y), profile.folds),
+            size_trees=False,
+        )
     pipe_s = time.perf_counter() - start
     p_pipe = final.probability(xh)
     start = time.perf_counter()
@@ -95,15 +117,39 @@ def one_run(rows: int, seed: int, profile: candidates.Profile, w: CostWeights) -
         "plain_ece": expected_calibration_error(yh, p_plain),
         "pipeline_cost": business_cost(yh, p_pipe, final.threshold, w),
         "plain_cost": business_cost(yh, p_plain, plain_t, w),
-        "pipeline_strategy": tuned.strategy,
+        "pipeline_strategy": strategy,
+        "selected_params": {k: str(v) for k, v in selected.items()},
         "pipeline_params": {k: str(v) for k, v in final.params.items()},
-        "plain_chosen": tuned.best_params.get("model__learning_rate") == PLAIN["learning_rate"]
-        and tuned.strategy == "none",
+        "plain_chosen": selected.get("model__learning_rate") == PLAIN["learning_rate"]
+        and strategy == "none",
+        "selection": "run" if recorded is None else "recorded",
         "load_1min": os.getloadavg()[0],
         "calibration": final.method,
         "pipeline_seconds": round(pipe_s, 1),
         "plain_seconds": round(plain_s, 1),
     }
+
+
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def recorded_selections(path: Path) -> dict[tuple[int, int], tuple[str, dict]]:
+    """(rows, seed) -> (strategy, stage-2 parameters) from an earlier run's JSON lines."""
+    out = {}
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        params = r.get("selected_params", r["pipeline_params"])
+        out[r["rows"], r["seed"]] = (
+            r["pipeline_strategy"],
+            {k: _value(v) for k, v in params.items()},
+        )
+    return out
 
 
 def table(runs: list[dict]) -> str:
@@ -134,12 +180,19 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--profile", default="full", choices=sorted(candidates.PROFILES))
     ap.add_argument("--out", type=Path, help="JSON lines of every run")
+    ap.add_argument(
+        "--selections",
+        type=Path,
+        help="JSON lines of an earlier run: its champion configuration per size and seed is "
+        "fitted again instead of selected again (the final fit changed, not the selection)",
+    )
     args = ap.parse_args()
     profile, w = candidates.PROFILES[args.profile], CostWeights()
+    recorded = recorded_selections(args.selections) if args.selections else {}
     runs = []
     for rows in args.sizes:
         for seed in args.seeds:
-            run = one_run(rows, seed, profile, w)
+            run = one_run(rows, seed, profile, w, recorded.get((rows, seed)))
             print(json.dumps(run), flush=True)
             runs.append(run)
             if args.out:
