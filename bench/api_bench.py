@@ -126,14 +126,14 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k != "FEATURES_URI"}
         plain = Runtime(Settings.from_env(env | {"SCORE_WITHOUT_HISTORY": "1"}))
         assert source.store is not None
-        ids = test["SK_ID_CURR"].astype(int).tolist()
-        found = source.store.lookup(ids).found
+        client_ids = test["SK_ID_CURR"].astype(int).tolist()
+        found = source.store.lookup(client_ids).found
         print(
             f"history: {len(model.spec.history)} features from {args.features}; "
-            f"{len(found):,} of the {len(ids):,} benchmark clients have a record"
+            f"{len(found):,} of the {len(client_ids):,} benchmark clients have a record"
         )
         # the single-row requests are for a client with a record (the store's full path)
-        with_record = [i for i, sk_id in enumerate(ids) if sk_id in found]
+        with_record = [i for i, sk_id in enumerate(client_ids) if sk_id in found]
         if with_record:
             recs.insert(0, recs.pop(with_record[0]))
 
@@ -211,7 +211,7 @@ def main() -> None:
         "log": ("floor: request log lines + write, 1,000 rows", log_batch, n_batch),
     }
     if plain is not None and source is not None and source.store is not None:
-        reader, ids = source.store, test["SK_ID_CURR"].astype(int).tolist()
+        reader, client_ids = source.store, test["SK_ID_CURR"].astype(int).tolist()
         first = recs[0]["SK_ID_CURR"]
         rows |= {
             "score_plain": (
@@ -227,7 +227,7 @@ def main() -> None:
             ),
             "lookup1000": (
                 "store lookup, 1,000 clients (SQLite)",
-                lambda: reader.lookup(ids),
+                lambda: reader.lookup(client_ids),
                 n_batch,
             ),
         }
