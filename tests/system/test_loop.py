@@ -1,10 +1,14 @@
-"""The whole MLOps loop on one machine, S3 served by moto's threaded server on 127.0.0.1.
+"""The whole MLOps loop on one machine, S3 and DynamoDB served by moto's threaded server on
+127.0.0.1.
 
-train -> register -> export to S3 -> the Lambda handler loads the bundle from S3 -> test-set
-applications as API Gateway v2 events -> request logs in S3 -> the drift handler -> report and
-summary in S3 -> retrain on the drifted population -> challenger promoted or not by the rule, and
-the bundle pointer moves only when it is. The CLI steps run as subprocesses of the real `credit`
-command; boto3 reaches the server through AWS_ENDPOINT_URL, nothing inside the project is patched.
+twin with history -> train -> register -> export to S3 -> every client's history features
+published to DynamoDB -> the Lambda handler loads the bundle from S3 and reads the store of
+FEATURES_URI -> test-set applications as API Gateway v2 events -> request logs in S3, each with
+the history features used -> no skew: those are the features training computes for the same
+client -> the drift handler -> report and summary in S3 -> retrain on the drifted population ->
+challenger promoted or not by the rule, and the bundle pointer moves only when it is. The CLI
+steps run as subprocesses of the real `credit` command; boto3 reaches the server through
+AWS_ENDPOINT_URL, nothing inside the project is patched.
 """
 
 from __future__ import annotations
@@ -19,14 +23,19 @@ import sys
 from pathlib import Path
 
 import boto3
+import numpy as np
 import pandas as pd
 import pytest
 
 from credit_core import storage
-from credit_core.contracts import card_from
-from credit_core.history import tables
+from credit_core.contracts import ModelCard, card_from
+from credit_core.features import FeatureSpec
+from credit_core.history import store, tables
 from credit_core.pseudonym import DEV_KEY, client_ref
+from credit_training.featurize import feature_matrix
+from credit_training.history import load_history
 from tests.api.conftest import LambdaContext, v2_event
+from tests.infra.cfn import load_template
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +44,11 @@ KEY = "system-test-key"
 MODELS = "s3://models/credit"
 LOGS = "s3://requests/log"
 REPORTS = "s3://reports/drift"
+FEATURE_TABLE = "credit-scoring-features"
+FEATURES = f"dynamodb://{FEATURE_TABLE}"
+AS_OF = "2026-11-30"
 N_APPLICATIONS = 300
+RTOL = 1e-12  # served vs trained history features: the same float64, up to summation order
 
 
 def _free_port() -> int:
@@ -63,6 +76,13 @@ def s3_endpoint():
     s3 = boto3.client("s3", region_name=REGION)
     for bucket in ("models", "requests", "reports"):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # the online feature store's tables, as template.yaml declares them (the stack makes them)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for name, resource in (
+        (FEATURE_TABLE, "FeatureTable"),
+        (store.summary_table(FEATURE_TABLE), "FeatureHistoryTable"),
+    ):
+        dynamodb.create_table(TableName=name, **template_table(resource))
     yield s3
     storage.s3_client.cache_clear()
     for k, v in saved.items():
@@ -71,6 +91,11 @@ def s3_endpoint():
         else:
             os.environ[k] = v
     server.stop()
+
+
+def template_table(resource: str) -> dict:
+    props = load_template("template.yaml")["Resources"][resource]["Properties"]
+    return {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "BillingMode")}
 
 
 def credit(*args: str, cwd: Path) -> str:
@@ -116,6 +141,33 @@ def applications(path: Path, n: int) -> list[dict]:
     return json.loads(json.dumps(rows))
 
 
+def history_skew(
+    records: list[dict], card: ModelCard, apps: pd.DataFrame, history: Path
+) -> list[str]:
+    """Where a logged record's history features (served) differ from the training feature
+    matrix of the same client (``load_history`` + ``feature_matrix``, as ``credit train``
+    computes them): one line per client and feature, NaN equal to NaN."""
+    assert card.features.history is not None
+    names = card.features.names
+    spec = FeatureSpec.from_dict(card.features.spec_dict())
+    trained = feature_matrix(spec, apps, load_history(history, apps, "SK_ID_CURR").frame)
+    row_of = {client_ref(DEV_KEY, int(i)): n for n, i in enumerate(apps["SK_ID_CURR"])}
+    columns = [names.index(h) for h in card.features.history.names]
+    skew = []
+    for r in records:
+        n = row_of[r["client_ref"]]
+        served = np.array([r["features"][c] for c in columns], dtype=np.float64)  # null: NaN
+        expected = trained[n, columns]
+        same = np.isclose(served, expected, rtol=RTOL, atol=0.0, equal_nan=True)
+        skew += [
+            f"client {apps['SK_ID_CURR'].iloc[n]} ({'found' if r['history']['found'] else 'absent'}"
+            f") {names[c]}: served {s!r}, trained {t!r}"
+            for c, s, t, ok in zip(columns, served, expected, same, strict=True)
+            if not ok
+        ]
+    return skew
+
+
 def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch):
     s3 = s3_endpoint
     # Given a small twin, a model trained, registered and exported to S3
@@ -133,6 +185,14 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
     card = card_from(read_json(s3, f"{MODELS}/{version}/model_card.json"))
     checksums = read_json(s3, f"{MODELS}/{version}/checksums.json")
     assert set(checksums) >= {"model.txt", "model_card.json", "reference_sample.csv.gz"}
+    assert card.features.history is not None  # the twin has history: a with-history model
+
+    # And every client's history features published to DynamoDB, as production publishes them
+    published = credit(
+        "features", "publish", "--history", "twin", "--to", FEATURES, "--as-of", AS_OF,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert card.features.history.digest[:19] in published
 
     # When the Lambda handler loads that bundle from S3 and scores test-set applications
     api = fresh_module(
@@ -140,6 +200,8 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
         {
             "MODEL_URI": MODELS,
             "LOG_URI": LOGS,
+            "FEATURES_URI": FEATURES,
+            "LOG_TIMEOUT_SECONDS": "8",  # a loaded test machine: no record to the fallback log
             "CREDIT_API_KEY": KEY,
             "BUNDLE_CACHE_DIR": str(tmp_path / "cache"),
         },
@@ -170,6 +232,16 @@ def test_train_serve_log_detect_drift_retrain(s3_endpoint, tmp_path, monkeypatch
     assert {r["model_version"] for r in records} == {version}
     assert all(len(r["features"]) == len(card.features.names) for r in records)
     assert all(0 < r["probability"] < 1 for r in records)
+
+    # And each client's history features, as read from the store at scoring time, are the ones
+    # training computes for that client: clients with a history and clients without
+    uses = [r["history"] for r in records]
+    assert {(u["as_of"], u["feature_set"]) for u in uses} == {(AS_OF, card.features.history.digest)}
+    found = sum(u["found"] for u in uses)
+    assert 0 < found < N_APPLICATIONS, f"{found} of {N_APPLICATIONS} scored clients have history"
+    test_apps = pd.read_csv(tmp_path / "twin" / "application_test.csv").head(N_APPLICATIONS)
+    skew = history_skew(records, card, test_apps, tmp_path / "twin")
+    assert not skew, f"{len(skew)} training/serving differences:\n" + "\n".join(skew[:20])
 
     # When the scheduled drift job runs over that window
     drift = fresh_module(
