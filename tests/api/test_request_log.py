@@ -289,6 +289,9 @@ def test_the_local_server_keeps_answering_while_the_log_write_hangs(
             with urllib.request.urlopen(req, timeout=4) as r:
                 ids.append(json.load(r)["request_id"])
         elapsed = time.monotonic() - start
+        deadline = time.monotonic() + 5  # the writer gathers a batch (50 ms) before it connects
+        while not frozen_firehose.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert frozen_firehose.accepted  # the writer is stuck on the endpoint meanwhile
         assert fallbacks() == [], "an answer waited for the hung write"
         assert elapsed < 6.0, elapsed  # ten answers inside one hung write
