@@ -30,7 +30,7 @@ def _refused(api, applications) -> tuple[dict, str]:
         assert status == 200
         if body["decision"] == "refuse":
             return app, headers["x-request-id"]
-    pytest.skip("the tiny model refuses none of the 50 applications")
+    pytest.fail("the tiny model refuses none of the 50 applications: nothing to check")
 
 
 def test_a_scored_request_is_recorded_with_its_reasons(api, applications):
@@ -57,7 +57,7 @@ def test_an_accepted_application_is_recorded_without_reasons(api, applications):
             _, view, _ = api.call("GET", f"/v1/decisions/{headers['x-request-id']}")
             assert view["decisions"][0]["reasons"] == []
             return
-    pytest.skip("no accepted application")
+    pytest.fail("no accepted application: nothing to check")
 
 
 def test_a_retry_with_the_same_key_gets_the_first_answer(api, applications):
