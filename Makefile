@@ -198,10 +198,13 @@ package: $(UV)  ## Build the Lambda package (python3.12, manylinux_2_28 wheels, 
 $(BUNDLE_DIR)/current.json:
 	$(MAKE) twin train export
 
-# the twin's client history in the embedded store (what `make demo` publishes before serving)
+# the twin's client history in the embedded store, the UI's sample clients' own history laid
+# over it (the twin reuses their ids): what `make demo` publishes before serving
 FEATURES_DB := $(abspath $(DATA_DIR))/features.sqlite
 $(FEATURES_DB): $(BUNDLE_DIR)/current.json
 	$(RUN) credit features publish --history $(TWIN_DIR) --to sqlite:///$(FEATURES_DB)
+	$(RUN) credit features publish --history frontend/data/sample_history \
+		--to sqlite:///$(FEATURES_DB) --overlay --clients-from frontend/data/sample_clients.csv
 
 bench-api: install package $(BUNDLE_DIR)/current.json $(FEATURES_DB)  ## API latency, throughput, cold init (with and without the history lookup); package smoke
 	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON) \

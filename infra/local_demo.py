@@ -215,15 +215,24 @@ def store_uri(data: Path) -> str:
     return f"sqlite:///{(data / 'features.sqlite').resolve()}"
 
 
-def features_step(data: Path) -> tuple[str, list[str]] | None:
-    """Publish the twin's client history to the embedded store ``<data>/features.sqlite``, when
-    the twin folder has history tables (``bureau.csv`` and the five others); None otherwise."""
+SAMPLES = Path(__file__).resolve().parents[1] / "frontend" / "data"
+
+
+def features_steps(data: Path, samples: Path = SAMPLES) -> list[tuple[str, list[str]]]:
+    """Publish the twin's client history to the embedded store ``<data>/features.sqlite``, then
+    lay the UI's sample clients' own history over it (the twin reuses their ``SK_ID_CURR``
+    values for other people): their features and summaries from ``samples/sample_history``,
+    and the samples without history there deleted. No steps when the twin folder has no
+    history tables (``bureau.csv`` and the five others)."""
     twin = data / "twin"
     if not (twin / "bureau.csv").exists():
-        return None
+        return []
     store = store_uri(data)
-    cmd = [str(BIN / "credit"), "features", "publish", "--history", str(twin), "--to", store]
-    return "features", cmd
+    publish = [str(BIN / "credit"), "features", "publish", "--history", str(twin), "--to", store]
+    overlay = [str(BIN / "credit"), "features", "publish", "--history"]
+    overlay += [str(samples / "sample_history"), "--to", store, "--overlay"]
+    overlay += ["--clients-from", str(samples / "sample_clients.csv")]
+    return [("features", publish), ("sample-history", overlay)]
 
 
 def start(args: argparse.Namespace) -> int:
@@ -236,8 +245,8 @@ def start(args: argparse.Namespace) -> int:
     data = Path(args.data)
     # the store is published before the API starts (the API checks it once, at start-up);
     # demo-up serves the last publication again
-    publish = None if args.services_only else features_step(data)
-    published = publish is not None or (data / "features.sqlite").exists()
+    publish = [] if args.services_only else features_steps(data)
+    published = bool(publish) or (data / "features.sqlite").exists()
     svc = services(args, key, store_uri(data) if published else None)
     credit = str(BIN / "credit")
     traffic = [credit, "traffic", "--api", f"http://127.0.0.1:{args.api_port}", "--key", key]
@@ -279,7 +288,7 @@ def start(args: argparse.Namespace) -> int:
         ports=ports,
         exit_when_ready=args.exit_when_ready,
         ready=ready,
-        prepare=[publish] if publish is not None else [],
+        prepare=publish,
     )
 
 

@@ -155,15 +155,24 @@ def test_services_only_needs_an_exported_bundle(tmp_path, capsys):
 
 
 def test_the_demo_publishes_the_twins_history_to_the_embedded_store(tmp_path, monkeypatch):
-    assert local_demo.features_step(tmp_path) is None  # an application-only twin: no step
+    assert local_demo.features_steps(tmp_path) == []  # an application-only twin: no step
     (tmp_path / "twin").mkdir()
     (tmp_path / "twin/bureau.csv").write_text("SK_ID_CURR\n")
-    name, cmd = local_demo.features_step(tmp_path)
+    store = f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"
+    (name, cmd), (overlay_name, overlay) = local_demo.features_steps(tmp_path)
     assert name == "features"
     assert cmd[1:5] == ["features", "publish", "--history", str(tmp_path / "twin")]
-    assert cmd[5:] == ["--to", f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"]
-    # `start` runs it before any service (the API checks its store at start-up) and serves
-    # with it; --services-only does not publish again but serves the last publication
+    assert cmd[5:] == ["--to", store]
+    # then the UI's sample clients' own history over the twin's (tests/ui/test_demo_history.py
+    # runs both steps on a twin and reads the store)
+    samples = local_demo.SAMPLES
+    assert overlay_name == "sample-history"
+    assert overlay[1:] == [
+        "features", "publish", "--history", str(samples / "sample_history"), "--to", store,
+        "--overlay", "--clients-from", str(samples / "sample_clients.csv"),
+    ]  # fmt: skip
+    # `start` runs them before any service (the API checks its store at start-up) and serves
+    # with the store; --services-only does not publish again but serves the last publication
     seen: list[tuple] = []
 
     def run(state, svc, steps, **kw):
@@ -172,10 +181,9 @@ def test_the_demo_publishes_the_twins_history_to_the_embedded_store(tmp_path, mo
 
     monkeypatch.setattr(local_demo, "run", run)
     base = ["start", "--data", str(tmp_path), "--bundle", str(tmp_path / "b")]
-    store = f"sqlite:///{(tmp_path / 'features.sqlite').resolve()}"
     assert local_demo.main(base) == 0
     prepare, steps, api = seen[-1]
-    assert [n for n, _ in prepare] == ["features"]
+    assert [n for n, _ in prepare] == ["features", "sample-history"]
     assert [n for n, _ in steps][:2] == ["traffic", "drift"]
     assert api[-2:] == ["--features", store]
     (tmp_path / "b").mkdir()

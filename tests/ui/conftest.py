@@ -132,6 +132,37 @@ def history_api(ui_bundle, history_store, tmp_path_factory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> dict:
+    """What ``make demo`` publishes, on a 2,000-row twin (seed 42, the demo's): the demo's own
+    steps (infra/local_demo.py: the twin's history, then the sample clients' laid over it)
+    run with the real CLI. ``{"uri", "twin"}``."""
+    import sys
+
+    from credit_core.cli import main
+
+    sys.path.insert(0, str(REPO / "infra"))
+    import local_demo
+
+    data = tmp_path_factory.mktemp("demo")
+    twin = ["twin", "--out", str(data / "twin"), "--train-rows", "1600", "--test-rows", "400"]
+    assert main(twin) == 0
+    steps = local_demo.features_steps(data)
+    assert [name for name, _ in steps] == ["features", "sample-history"]
+    for _, cmd in steps:
+        assert cmd[0] == str(local_demo.BIN / "credit")
+        assert main([*cmd[1:], "--memory-limit", "1GB"]) == 0
+    return {"uri": local_demo.store_uri(data), "twin": data / "twin"}
+
+
+@pytest.fixture(scope="session")
+def demo_api(ui_bundle, demo_store, tmp_path_factory) -> Iterator[Served]:
+    """The API with the tiny model and the demo's store (twin + sample clients)."""
+    served = serve(build_app(str(ui_bundle), tmp_path_factory.mktemp("api-d"), demo_store["uri"]))
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
 def api_without_model(tmp_path_factory) -> Iterator[Served]:
     """The same API started on an empty bundle location: every model route answers 503."""
     tmp = tmp_path_factory.mktemp("api-503")

@@ -26,9 +26,14 @@ SECTION = ".st-key-history"
 
 @pytest.fixture(scope="module")
 def history_app_url(history_api, tmp_path_factory):
+    yield from run_app(history_api.url, tmp_path_factory)
+
+
+def run_app(api_url: str, tmp_path_factory):
+    """`streamlit run` against ``api_url``; yields the app's URL, stops it on close."""
     port = free_port()
     env = os.environ | {
-        "API_URL": history_api.url,
+        "API_URL": api_url,
         "API_KEY": API_KEY,
         "HOME": str(tmp_path_factory.mktemp("home")),
     }
@@ -57,23 +62,28 @@ def history_app_url(history_api, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def history_page(history_app_url):
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    yield from open_page(history_app_url)
+
+
+def open_page(url: str):
+    """Debian's Chromium on the app at ``url``, the client page loaded; yields the page."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian chromium is required (apt-get install -y chromium)"
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pg = browser.new_context(viewport={"width": 1440, "height": 2200}).new_page()
         pg.set_default_timeout(TIMEOUT_MS)
-        pg.goto(history_app_url)
+        pg.goto(url)
         pg.get_by_text("Find a client").wait_for()
         yield pg
         browser.close()
 
 
-def shot(pg, name: str) -> Path:
-    path = SHOTS / f"{name}.png"
+def shot(pg, name: str, folder: Path = SHOTS) -> Path:
+    path = folder / f"{name}.png"
     settle(pg)
     pg.locator(SECTION).first.screenshot(path=str(path))
     return path

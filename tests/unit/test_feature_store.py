@@ -325,3 +325,85 @@ def test_lookup_reads_values_with_the_publication_that_answered(uri, fixture_fea
     many = reader.lookup([*ids, 999_999])
     assert many.meta == one.meta and sorted(many.found) == sorted(ids)
     assert reader.lookup([999_999]).found == {}
+
+
+# ---------------------------------------------------------------------------- overlay (the demo)
+SAMPLES = Path(__file__).resolve().parents[2] / "frontend/data"
+STRANGER, NO_HISTORY, OTHER = 100_009, 100_008, 7  # sample ids the base store gives to others
+
+
+def _base_store(uri: str, digest: str | None = None) -> np.ndarray:
+    """A published store holding other people under two sample ids (as the demo's twin does)
+    and one client outside the samples; returns the values written."""
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(3, len(feature_names())))
+    fs = feature_set() | ({"digest": digest} if digest else {})
+    store.publish(uri, [STRANGER, NO_HISTORY, OTHER], values, fs, date.fromisoformat(AS_OF))
+    store.publish_summaries(uri, [(STRANGER, b"s1"), (NO_HISTORY, b"s2"), (OTHER, b"s3")])
+    return values
+
+
+def _overlay_cli(uri: str, *extra: str) -> int:
+    history, clients = SAMPLES / "sample_history", SAMPLES / "sample_clients.csv"
+    argv = ["features", "publish", "--history", str(history), "--to", uri, "--overlay"]
+    return main([*argv, "--clients-from", str(clients), "--memory-limit", "1GB", *extra])
+
+
+def test_overlay_writes_the_samples_own_history_and_deletes_those_without(uri, capsys):
+    from credit_core.history.summary import client_summary, unpack
+
+    base = _base_store(uri)
+    assert _overlay_cli(uri) == 0
+    assert "removed 5 listed clients without history" in capsys.readouterr().out
+    con = connect_folder(SAMPLES / "sample_history", memory_limit="1GB")
+    try:
+        own = batch_features(con)
+        reader, summaries = store.open_store(uri), store.open_summaries(uri)
+        np.testing.assert_array_equal(reader.get(STRANGER), own.loc[STRANGER].to_numpy())
+        expected = client_summary(con, STRANGER, date.fromisoformat(AS_OF))
+        assert unpack(summaries.get_summary(STRANGER)) == expected
+    finally:
+        con.close()
+    assert reader.get(NO_HISTORY) is None and summaries.get_summary(NO_HISTORY) is None
+    np.testing.assert_array_equal(reader.get(OTHER), base[2])  # outside the samples: kept
+    assert summaries.get_summary(OTHER) == b"s3"
+    meta = reader.metadata()
+    assert (meta.digest, meta.as_of) == (feature_set()["digest"], AS_OF)
+    assert meta.count == 1 + len(own) == 21
+    assert len(reader.get_many([*own.index, OTHER, NO_HISTORY])) == 21
+    assert _overlay_cli(uri) == 0 and store.open_store(uri).metadata().count == 21  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("other digest", "publish the whole store again first"),
+        ("other as-of", "the store's history is as of 2026-11-30"),
+        ("never published", "--overlay needs a published store"),
+        ("no --overlay", "--clients-from goes with --overlay"),
+        ("no id column", "no SK_ID_CURR column"),
+    ],
+)
+def test_overlay_refusals_are_one_line_exit_2_and_leave_the_store(uri, case, message, capsys):
+    if case != "never published":
+        base = _base_store(uri, "sha256:" + "0" * 64 if case == "other digest" else None)
+    if case == "other as-of":
+        code = _overlay_cli(uri, "--as-of", "2026-12-01")
+    elif case == "no --overlay":
+        history = str(SAMPLES / "sample_history")
+        argv = ["features", "publish", "--history", history, "--to", uri]
+        code = main([*argv, "--clients-from", str(SAMPLES / "sample_clients.csv")])
+    elif case == "no id column":
+        history, clients = str(SAMPLES / "sample_history"), str(FIXTURE / "bureau_balance.csv")
+        argv = ["features", "publish", "--history", history, "--to", uri, "--overlay"]
+        code = main([*argv, "--clients-from", clients])
+    else:
+        code = _overlay_cli(uri)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("credit features: error:")
+    assert message in err, err
+    if case != "never published":
+        reader = store.open_store(uri)
+        if case != "other digest":
+            np.testing.assert_array_equal(reader.get(STRANGER), base[0])
+        assert reader.metadata().count == 3

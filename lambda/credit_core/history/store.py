@@ -447,6 +447,144 @@ def publish(
     return meta
 
 
+def overlay(
+    uri: str,
+    ids: Sequence[int] | np.ndarray,
+    values: np.ndarray,
+    feature_set: dict[str, Any],
+    summaries: Iterable[tuple[int, bytes]],
+    remove: Iterable[int] = (),
+) -> StoreMetadata:
+    """Upsert some clients into a published store and delete others, in place: ``values``
+    (clients x features) for ``ids`` and their packed ``summaries`` replace whatever the store
+    held under those ids; the features and summary of every id in ``remove`` are deleted (a
+    client without history). The publication's digest, names and as-of date are kept; its
+    ``count`` follows. The store must hold a publication of the same ``feature_set``:
+    StoreNotReady otherwise (never published, another digest), StoreUnavailable if unreachable;
+    ValueError on shapes or an id both written and removed. SQLite: one transaction (a reader
+    sees the store before or after); DynamoDB: records first, metadata last, as :func:`publish`.
+    """
+    scheme, target = parse_uri(uri)
+    ids_arr = np.asarray(ids, dtype=np.int64)
+    matrix = np.ascontiguousarray(values, dtype=VALUE_DTYPE)
+    names = tuple(feature_set["names"])
+    if matrix.ndim != 2 or matrix.shape != (ids_arr.size, len(names)):
+        raise ValueError(f"values of shape {matrix.shape}, expected ({ids_arr.size}, {len(names)})")
+    if ids_arr.size and ids_arr.min() < 0:
+        raise ValueError("client ids must be non-negative (-1 is the metadata record)")
+    if np.unique(ids_arr).size != ids_arr.size:
+        raise ValueError("duplicated client ids")
+    gone = sorted({int(i) for i in remove})
+    if set(gone) & set(ids_arr.tolist()):
+        raise ValueError("a client both written and removed")
+    blobs = [(int(i), bytes(b)) for i, b in summaries]
+    if scheme == "sqlite":
+        return _overlay_sqlite(uri, Path(target), ids_arr, matrix, feature_set, blobs, gone)
+    return _overlay_dynamodb(uri, target, ids_arr, matrix, feature_set, blobs, gone)
+
+
+def _same_feature_set(uri: str, meta: StoreMetadata, feature_set: dict[str, Any]) -> None:
+    if meta.digest != str(feature_set["digest"]) or meta.names != tuple(feature_set["names"]):
+        raise StoreNotReady(
+            f"feature store {uri} holds the feature set {meta.digest}, these features are "
+            f"{feature_set['digest']}: publish the whole store again first"
+        )
+
+
+def _overlay_sqlite(
+    uri: str,
+    path: Path,
+    ids: np.ndarray,
+    values: np.ndarray,
+    feature_set: dict[str, Any],
+    summaries: list[tuple[int, bytes]],
+    remove: list[int],
+) -> StoreMetadata:
+    if not path.is_file():
+        raise StoreUnavailable(f"feature store {uri}: no file {path} (publish it first)")
+    con = sqlite3.connect(path, isolation_level=None)  # BEGIN/COMMIT below: DDL inside too
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            row = con.execute("SELECT doc FROM metadata").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise StoreNotReady(f"feature store {uri}: {exc}") from exc
+        if row is None:
+            raise StoreNotReady(f"feature store {uri}: no metadata (never published)")
+        meta = StoreMetadata.from_json(row[0])
+        _same_feature_set(uri, meta, feature_set)
+        con.executemany(
+            "INSERT OR REPLACE INTO features (id, v) VALUES (?, ?)",
+            ((int(i), r.tobytes()) for i, r in zip(ids, values, strict=True)),
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {SUMMARY_SQLITE_TABLE} "
+            "(id INTEGER PRIMARY KEY, s BLOB NOT NULL)"
+        )
+        con.executemany(
+            f"INSERT OR REPLACE INTO {SUMMARY_SQLITE_TABLE} (id, s) VALUES (?, ?)", summaries
+        )
+        for table in ("features", SUMMARY_SQLITE_TABLE):
+            con.executemany(f"DELETE FROM {table} WHERE id = ?", ((i,) for i in remove))
+        (count,) = con.execute("SELECT COUNT(*) FROM features").fetchone()
+        meta = _recounted(meta, count)
+        con.execute("UPDATE metadata SET doc = ?", (meta.to_json(),))
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return meta
+
+
+def _recounted(meta: StoreMetadata, count: int) -> StoreMetadata:
+    return StoreMetadata(
+        digest=meta.digest,
+        names=meta.names,
+        as_of=meta.as_of,
+        count=int(count),
+        published_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _overlay_dynamodb(
+    uri: str,
+    table_name: str,
+    ids: np.ndarray,
+    values: np.ndarray,
+    feature_set: dict[str, Any],
+    summaries: list[tuple[int, bytes]],
+    remove: list[int],
+) -> StoreMetadata:
+    import boto3
+
+    reader = DynamoStore(uri, table_name)
+    meta = reader.metadata()
+    _same_feature_set(uri, meta, feature_set)
+    try:  # which of the ids are there already: the count after the overlay
+        present = set(reader.get_many([*ids.tolist(), *remove]))
+        dynamodb = boto3.resource("dynamodb")
+        features, history = dynamodb.Table(table_name), dynamodb.Table(summary_table(table_name))
+        with features.batch_writer(overwrite_by_pkeys=[ID]) as writer:
+            for i, row in zip(ids, values, strict=True):
+                writer.put_item(Item={ID: int(i), "v": row.tobytes(), "d": meta.digest})
+            for i in remove:
+                writer.delete_item(Key={ID: i})
+        with history.batch_writer(overwrite_by_pkeys=[ID]) as writer:
+            for i, blob in summaries:
+                writer.put_item(Item={ID: i, "s": blob})
+            for i in remove:
+                writer.delete_item(Key={ID: i})
+        added = sum(int(i) not in present for i in ids.tolist())
+        meta = _recounted(meta, meta.count + added - sum(i in present for i in remove))
+        features.put_item(Item={ID: META_ID, "meta": meta.to_json()})
+    except _client_errors() as exc:
+        raise _dynamo_error(uri, exc) from exc
+    return meta
+
+
 def check_writable(uri: str) -> None:
     """Before any work: a SQLite store's folder can be created and written (OSError
     otherwise). A DynamoDB table is checked by the first write."""
