@@ -417,6 +417,9 @@ def create_app(
             summary = histories.get(sk_id_curr)
         except HistoryUnavailable as exc:
             logger.warning("history store unavailable", extra={"cause": str(exc)})
+            if histories.reader is not None:  # a store configured but unreadable: alarmed
+                # the scoring routes' metric and dimensions, so its one alarm covers this route
+                metrics.add_metric(name="HistoryStoreUnavailable", unit=MetricUnit.Count, value=1)
             raise Problem(
                 503, "History unavailable", "the client history is unavailable; retry later"
             ) from None

@@ -127,3 +127,38 @@ def test_the_officers_path_serves_the_history_to_a_bearer_token_only(aws, tmp_pa
         assert read_history_summary(r.content).sk_id_curr == 200001
         r = http.get(path, headers={"x-api-key": API_KEY})
         assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+
+
+def _metric_lines(text: str) -> list[dict]:
+    import json
+
+    lines = [json.loads(x) for x in text.splitlines() if x.startswith("{") and '"_aws"' in x]
+    return [m for m in lines if "HistoryStoreUnavailable" in m]
+
+
+def test_an_unreadable_store_on_the_history_route_is_counted_like_scoring(api, capsys):
+    # the scoring routes' metric, with the same dimensions: HistoryStoreUnavailableAlarm covers it
+    capsys.readouterr()
+    assert api.call("GET", PATH.format(200001))[0] == 200
+    assert _metric_lines(capsys.readouterr().out) == []
+    uri = api.module.settings.features_uri
+    if uri.startswith("sqlite"):
+        import os
+
+        os.remove(uri.removeprefix("sqlite:///"))
+    else:
+        boto3.client("dynamodb", region_name=REGION).delete_table(
+            TableName=store.summary_table(TABLE)
+        )
+    status, body, _ = api.call("GET", PATH.format(200001))
+    assert status == 503 and body["title"] == "History unavailable"
+    (line,) = _metric_lines(capsys.readouterr().out)
+    assert line["HistoryStoreUnavailable"] == [1.0] and line["service"] == "credit-scoring-api"
+    (directive,) = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "CreditScoring" and directive["Dimensions"] == [["service"]]
+
+
+def test_no_store_configured_is_503_but_not_counted(aws, tmp_path, capsys):
+    capsys.readouterr()
+    assert history_api(tmp_path, None).call("GET", PATH.format(200001))[0] == 503
+    assert _metric_lines(capsys.readouterr().out) == []
