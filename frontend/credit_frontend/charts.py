@@ -277,6 +277,47 @@ def trend(runs: Sequence[DriftSummary], names: dict[str, str]) -> go.Figure:
     return _layout(fig, names["title"], height=320)
 
 
+def history_share(
+    days: Sequence[Any], reference: float | None, max_shift_pt: float, names: dict[str, str]
+) -> go.Figure:
+    """Share of applicants without history per day (percent, ``days`` of the summary's
+    ``history.days``), the reference share as a dashed line and the warning band (reference
+    +/- ``max_shift_pt``) as dotted lines when there is a reference."""
+    x = [d.day for d in days]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[100 * d.share_without for d in days],
+            mode="lines+markers",
+            name=names["share"],
+            line={"color": BLUE},
+            marker={"symbol": "circle"},
+        )
+    )
+    if reference is not None:
+        ref = 100 * reference
+        for y, dash, name in (
+            (ref, "dash", names["reference"]),
+            (ref + max_shift_pt, "dot", names["band"]),
+            (max(ref - max_shift_pt, 0.0), "dot", None),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=[y] * len(x),
+                    mode="lines",
+                    name=name,
+                    showlegend=name is not None,
+                    line={"color": GREY if dash == "dot" else BLACK, "dash": dash},
+                    hoverinfo="skip",
+                )
+            )
+    fig.update_xaxes(type="category")  # one point a UTC day, labelled by its date
+    fig.update_yaxes(title="%", rangemode="tozero")
+    return _layout(fig, names["title"], height=300)
+
+
 def group_of(bins: Sequence[dict[str, Any]], value: Any) -> int | None:
     """Index of the bin holding ``value`` (API units; None: the "missing" bin), or None when
     no published bin holds it (a rare level or missing group under the minimum count)."""

@@ -400,6 +400,55 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Only one run so far: no trend yet.",
         "fr": "Un seul contrôle pour l'instant : pas encore d'évolution.",
     },
+    # monitoring: client history (DriftSummary.history and the history features' drift)
+    "hmon_title": {"en": "Client history", "fr": "Historique client"},
+    "hmon_intro": {
+        "en": "Applicants the history store holds nothing for are scored as clients without history. A change in their share moves many scores at once, and a sudden rise often means a publication of the store was missed.",
+        "fr": "Les demandeurs dont le magasin d'historique ne contient rien sont scorés comme des clients sans historique. Un changement de leur part déplace de nombreux scores à la fois, et une hausse soudaine signale souvent une publication du magasin manquée.",
+    },
+    "hmon_share": {"en": "Applicants without history", "fr": "Demandeurs sans historique"},
+    "hmon_reference": {"en": "Reference", "fr": "Référence"},
+    "hmon_rows": {"en": "Applicants counted", "fr": "Demandeurs comptés"},
+    "hmon_vs_reference": {"en": "vs reference", "fr": "vs référence"},
+    "hmon_source_reference": {"en": "the reference data", "fr": "les données de référence"},
+    "hmon_source_model_card": {
+        "en": "training (model card)",
+        "fr": "l'entraînement (fiche du modèle)",
+    },
+    "hmon_warning": {
+        "en": "The share of applicants without history moved by {shift} pt: {share} against {ref} in {source} ({rows} applicants). Check that the history store's last publication is complete before trusting the scores.",
+        "fr": "La part des demandeurs sans historique a bougé de {shift} pt : {share} contre {ref} dans {source} ({rows} demandeurs). Vérifiez que la dernière publication du magasin d'historique est complète avant de vous fier aux scores.",
+    },
+    "hmon_ok": {
+        "en": "{share} without history against {ref} in {source}: within the rule (a warning when the share moves by {max} pt or more over at least {min_rows} applicants).",
+        "fr": "{share} sans historique contre {ref} dans {source} : dans la règle (alerte quand la part bouge de {max} pt ou plus sur au moins {min_rows} demandeurs).",
+    },
+    "hmon_no_reference": {
+        "en": "{share} without history; no reference share to compare with (neither a reference table nor training's share in the model card).",
+        "fr": "{share} sans historique ; aucune part de référence pour comparer (ni table de référence, ni part de l'entraînement dans la fiche du modèle).",
+    },
+    "hmon_no_rows": {
+        "en": "No applicant of this window says whether history was found.",
+        "fr": "Aucun demandeur de cette période n'indique si un historique a été trouvé.",
+    },
+    "hmon_unknown": {
+        "en": "{n} older records do not say whether history was found: not counted.",
+        "fr": "{n} enregistrements plus anciens n'indiquent pas si un historique a été trouvé : non comptés.",
+    },
+    "hmon_days_title": {
+        "en": "Share of applicants without history, day by day",
+        "fr": "Part des demandeurs sans historique, jour par jour",
+    },
+    "hmon_band": {"en": "Warning limits", "fr": "Limites d'alerte"},
+    "hmon_drift_title": {
+        "en": "Drift of the history features",
+        "fr": "Dérive des caractéristiques d'historique",
+    },
+    "hmon_drift": {
+        "en": "History features drifted: {drifted} of {total}.",
+        "fr": "Caractéristiques d'historique en dérive : {drifted} sur {total}.",
+    },
+    "hmon_col_rank": {"en": "Rank (drift × importance)", "fr": "Rang (dérive × importance)"},
     "run_date": {"en": "Run", "fr": "Contrôle"},
     "yes": {"en": "yes", "fr": "oui"},
     "no": {"en": "no", "fr": "non"},

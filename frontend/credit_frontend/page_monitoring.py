@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from credit_core.contracts import DriftSummary, Performance
+from credit_core.history.definitions import feature_names
 from credit_frontend import charts, reports
 from credit_frontend.i18n import field_label
 from credit_frontend.ui import lang, pct, plotly_chart, settings, t
@@ -103,6 +104,98 @@ def drifted_table(s: DriftSummary) -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=pct, key="drift_table")
 
 
+HISTORY_NAMES = frozenset(feature_names())
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f" if lang() == "fr" else ",")
+
+
+def _pt(value: float) -> str:
+    text = f"{value:+.1f}"
+    return text.replace(".", ",") if lang() == "fr" else text
+
+
+def history_coverage(s: DriftSummary) -> None:
+    """The summary's ``history`` part: the share of applicants without history against the
+    reference, its warning, and day by day in the job's window."""
+    h = s.history
+    if h is None:
+        return
+    source = t(f"hmon_source_{h.reference_source}") if h.reference_source else "?"
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        t("hmon_share"),
+        pct(h.share_without),
+        delta=None if h.shift_pt is None else f"{_pt(h.shift_pt)} pt",
+        delta_color="off",
+        help=f"{t('hmon_vs_reference')} ({source})",
+    )
+    c2.metric(t("hmon_reference"), pct(h.reference_share_without))
+    c3.metric(t("hmon_rows"), _count(h.rows))
+    values = {"share": pct(h.share_without), "ref": pct(h.reference_share_without)}
+    values |= {"source": source, "rows": _count(h.rows)}
+    if h.share_without is None:
+        st.info(t("hmon_no_rows"))
+    elif h.warning and h.shift_pt is not None:
+        st.warning(t("hmon_warning", shift=_pt(h.shift_pt), **values))
+    elif h.reference_share_without is None:
+        st.caption(t("hmon_no_reference", **values))
+    else:
+        rule = {"max": f"{h.rule.max_shift_pt:g}", "min_rows": h.rule.min_rows}
+        st.caption(t("hmon_ok", **values, **rule))
+    if h.unknown_rows:
+        st.caption(t("hmon_unknown", n=_count(h.unknown_rows)))
+    if h.days:
+        names = {
+            "share": t("hmon_share"),
+            "reference": t("hmon_reference"),
+            "band": t("hmon_band"),
+            "title": t("hmon_days_title"),
+        }
+        fig = charts.history_share(h.days, h.reference_share_without, h.rule.max_shift_pt, names)
+        plotly_chart(fig, width="stretch", key="history_days")
+
+
+def history_drift(s: DriftSummary) -> None:
+    """The history features among the drift results: how many drifted, and those that did
+    with their rank by drift x importance among all features."""
+    columns = [c for c in s.columns if c.name in HISTORY_NAMES]
+    if not columns:
+        return
+    st.markdown(f"**{t('hmon_drift_title')}**")
+    drifted = sorted((c for c in columns if c.drifted), key=lambda c: -c.score)
+    st.caption(t("hmon_drift", drifted=len(drifted), total=len(columns)))
+    if not drifted:
+        return
+    rank = {r.name: r.rank for r in s.top_drifted}
+    table = pd.DataFrame(
+        [
+            {
+                t("hmon_col_rank"): rank.get(c.name),
+                t("col_feature"): field_label(lang(), c.name),
+                t("col_method"): method_words(c.method),
+                t("col_score"): c.score,
+                t("col_threshold"): c.threshold,
+                t("col_importance"): c.importance_share,
+            }
+            for c in drifted
+        ]
+    )
+    share = {t("col_importance"): st.column_config.NumberColumn(format="percent")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=share, key="history_drift")
+
+
+def history_part(s: DriftSummary) -> None:
+    """Client history on the monitoring page: absent for a model without history features."""
+    if s.history is None and not any(c.name in HISTORY_NAMES for c in s.columns):
+        return
+    st.subheader(t("hmon_title"))
+    st.caption(t("hmon_intro"))
+    history_coverage(s)
+    history_drift(s)
+
+
 def report_link(root: str, s: DriftSummary) -> None:
     key = s.report_key
     if not key:
@@ -175,5 +268,6 @@ def page() -> None:
         )
         headline(s)
         drifted_table(s)
+        history_part(s)
         report_link(root, s)
     trend(root)
