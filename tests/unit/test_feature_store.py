@@ -349,10 +349,14 @@ def _overlay_cli(uri: str, *extra: str) -> int:
     return main([*argv, "--clients-from", str(clients), "--memory-limit", "1GB", *extra])
 
 
-def test_overlay_writes_the_samples_own_history_and_deletes_those_without(uri, capsys):
+def test_overlay_writes_the_samples_own_history_and_deletes_those_without(uri, capsys, monkeypatch):
     from credit_core.history.summary import client_summary, unpack
 
     base = _base_store(uri)
+    serving = store.open_store(uri)  # a reader open before the overlay (the API's)
+    np.testing.assert_array_equal(serving.get(STRANGER), base[0])
+    monkeypatch.setattr(store, "SQLITE_RECHECK", 0.0)
+    monkeypatch.setattr(store, "METADATA_TTL", 0.0)
     assert _overlay_cli(uri) == 0
     assert "removed 5 listed clients without history" in capsys.readouterr().out
     con = connect_folder(SAMPLES / "sample_history", memory_limit="1GB")
@@ -371,6 +375,8 @@ def test_overlay_writes_the_samples_own_history_and_deletes_those_without(uri, c
     assert (meta.digest, meta.as_of) == (feature_set()["digest"], AS_OF)
     assert meta.count == 1 + len(own) == 21
     assert len(reader.get_many([*own.index, OTHER, NO_HISTORY])) == 21
+    np.testing.assert_array_equal(serving.get(STRANGER), own.loc[STRANGER].to_numpy())
+    assert serving.get(NO_HISTORY) is None and serving.metadata().count == 21
     assert _overlay_cli(uri) == 0 and store.open_store(uri).metadata().count == 21  # idempotent
 
 
