@@ -20,8 +20,15 @@ def _when(stamp: str | None) -> str:
     return text[:16] if len(text) >= 16 else text
 
 
+def _localised(text: str) -> str:
+    """English digits in the chosen language: French takes a decimal comma and a narrow space."""
+    if lang() != "fr":
+        return text
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
 def _money(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:,.3f}"
+    return "n/a" if v is None else _localised(f"{v:,.3f}")
 
 
 def _delta(
@@ -29,7 +36,7 @@ def _delta(
 ) -> str | None:
     if cur is None or ref is None:
         return None
-    return f"{scale * (cur - ref):+.2f}{unit}"
+    return _localised(f"{scale * (cur - ref):+.2f}") + unit
 
 
 def headline(s: DriftSummary) -> None:

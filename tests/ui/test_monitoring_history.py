@@ -139,6 +139,10 @@ def test_the_history_part_in_french(tmp_path):
     assert metrics["Demandeurs sans historique"].value == "42,0\u202f%"
     assert metrics["Demandeurs sans historique"].delta == "+12,0 pt"
     assert metrics["Demandeurs comptés"].value == "1\u202f200"
+    # the headline's cost and its change read in French too (decimal comma)
+    cost = metrics["Coût estimé par dossier"]
+    assert "," in cost.value and "." not in cost.value
+    assert "," in metrics["Taux de défaut estimé"].delta
     assert at.warning[0].value.startswith(
         "La part des demandeurs sans historique a bougé de +12,0 pt : 42,0\u202f% contre "
         "30,0\u202f% dans l'entraînement (fiche du modèle) (1\u202f200 demandeurs)."
