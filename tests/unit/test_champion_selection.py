@@ -9,7 +9,12 @@ from credit_training import candidates
 from credit_training.candidates import PLAIN, PLAIN_STRATEGY, PROFILES, plain_point
 from credit_training.cost import CostWeights
 from credit_training.final_fit import fit_final
-from credit_training.selection import CandidateResult, choose_champion, sized_grid_search
+from credit_training.selection import (
+    CandidateResult,
+    choose_champion,
+    compare,
+    sized_grid_search,
+)
 
 W = CostWeights()
 
@@ -93,3 +98,22 @@ def test_stage_two_sizes_each_point_and_the_final_model_keeps_that_count():
     assert res.cv_auc == max(p["cv_auc"] for p in res.grid)
     final = fit_final(res.strategy, res.best_params, x, y, [], profile, W, size_trees=False)
     assert final.booster.num_trees() == res.best_params["model__n_estimators"]
+
+
+def test_stage_one_on_a_sample_ranks_strategies_but_never_competes_with_stage_two():
+    """``stage1_rows`` bounds stage 1's cost at full size: it runs on a stratified sample, and a
+    sampled CV AUC (other rows, other folds) is never compared with stage 2's."""
+    x, y = _data(1_200, 2)
+    tiny = _small("tiny", plain_candidate=False, strategies=("none",), stage1_rows=400)
+    logged: list[str] = []
+    results = compare(x, y, [], tiny, W, log=logged.append)
+    assert "sample of 400 training rows" in logged[0]
+    assert results and all(r.sampled for r in results)
+    assert not any(r.sampled for r in compare(x, y, [], replace(tiny, stage1_rows=0), W))
+    # a sampled stage-1 result with an unbeatable AUC is still not the champion
+    lucky = replace(_stage_one("none", auc=0.999, cost=0.0), sampled=True)
+    best = choose_champion([lucky], x, y, [], tiny, W)
+    assert best is not lucky and best.cv_auc < 0.999
+    # measured on every row, the same result would win
+    unsampled = replace(lucky, sampled=False)
+    assert choose_champion([unsampled], x, y, [], tiny, W) is unsampled

@@ -65,6 +65,9 @@ class Profile:
     max_trees: int = 0
     # stage 2 also searches the PLAIN configuration (strategy "none"), as given
     plain_candidate: bool = False
+    # stage 1 (candidates x imbalance strategies) on a stratified sample of at most this many
+    # training rows (0: all); its ranking of strategies settles long before 250,000 rows
+    stage1_rows: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,6 +117,7 @@ PROFILES = {
         reference_rows=20_000,
         max_trees=600,
         plain_candidate=True,
+        stage1_rows=50_000,
     ),
     "full": Profile(
         name="full",

@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import make_scorer, roc_auc_score
-from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import (
+    GridSearchCV,
+    ParameterGrid,
+    StratifiedKFold,
+    cross_val_predict,
+    train_test_split,
+)
 
 from credit_training.candidates import (
     PLAIN_STRATEGY,
@@ -50,6 +56,9 @@ class CandidateResult:
     seconds: float
     grid: list[dict[str, Any]]
     trees_sized: bool = False  # best_params' tree count was set by early stopping on the folds
+    # measured on a stratified sample of the training part (``Profile.stage1_rows``): its CV AUC
+    # ranks stage 1's choices but is not comparable with stage 2's, measured on every row
+    sampled: bool = False
 
 
 def scorers(w: CostWeights) -> dict[str, Any]:
@@ -125,7 +134,15 @@ def compare(
     w: CostWeights,
     log: Log = lambda _: None,
 ) -> list[CandidateResult]:
-    """Stage 1: every candidate x strategy under the same folds."""
+    """Stage 1: every candidate x strategy under the same folds, on at most
+    ``profile.stage1_rows`` training rows (a stratified sample; 0: all of them)."""
+    sampled = 0 < profile.stage1_rows < len(y)
+    if sampled:
+        keep, _ = train_test_split(
+            np.arange(len(y)), train_size=profile.stage1_rows, stratify=y, random_state=profile.seed
+        )
+        x, y = x[np.sort(keep)], y[np.sort(keep)]
+        log(f"  on a stratified sample of {len(y):,} training rows (profile {profile.name})")
     results = []
     for candidate, strategy in combinations(profile):
         res = grid_search(
@@ -135,7 +152,7 @@ def compare(
             f"  {candidate:9s} {strategy:13s} CV AUC {res.cv_auc:.4f}  cost {res.cv_cost:.4f}"
             f"  ({res.seconds:.0f} s)"
         )
-        results.append(res)
+        results.append(replace(res, sampled=sampled))
     return results
 
 
@@ -282,14 +299,17 @@ def choose_champion(
     """Stage 2: the servable family's best stage-1 strategy (mean CV AUC) tuned on
     ``profile.champion_grid``; with ``profile.plain_candidate`` the plain configuration
     (strategy "none") is searched too. The highest mean CV AUC among these and the stage-1 result
-    is the champion configuration."""
+    (unless stage 1 ran on a sample) is the champion configuration."""
     servable = [r for r in results if r.candidate == SERVABLE]
     chosen = max(servable, key=lambda r: r.cv_auc)
     log(f"stage 2: tuning {SERVABLE} with strategy {chosen.strategy}")
-    found = [chosen, tune(chosen.strategy, profile.champion_grid, x, y, categorical, profile, w)]
+    tuned = tune(chosen.strategy, profile.champion_grid, x, y, categorical, profile, w)
+    found = [tuned] if chosen.sampled else [chosen, tuned]
     if profile.plain_candidate:
         found.append(tune(PLAIN_STRATEGY, plain_point(), x, y, categorical, profile, w))
-    for r in found[1:]:
+    for r in found:
+        if r is chosen:
+            continue
         log(
             f"  {r.strategy:13s} {r.best_params}: CV AUC {r.cv_auc:.4f} cost {r.cv_cost:.4f}"
             f"  ({r.seconds:.0f} s)"

@@ -230,6 +230,7 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
         mlflow.log_params(
             {
                 "profile": profile.name,
+                "stage1_rows": profile.stage1_rows,
                 "folds": profile.folds,
                 "rows": len(df),
                 "holdout_rows": len(hold_df),
