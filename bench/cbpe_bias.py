@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 
-def tiny_bundle(root: Path) -> Path:
+def tiny_bundle(root: Path, seed: int = 5) -> Path:
     """The tests' tiny model, exported (reused when ``root`` already holds it)."""
     import mlflow
 
@@ -38,7 +38,7 @@ def tiny_bundle(root: Path) -> Path:
 
     if (root / "bundle" / "current.json").exists():
         return root / "bundle"
-    write_twin(root / "twin", 8000, 1000, seed=5, tables="application")
+    write_twin(root / "twin", 8000, 1000, seed=seed, tables="application")
     summary = run_training(TrainConfig(data=root / "twin", profile=PROFILES["tiny"], data_dir=root))
     mlflow.set_tracking_uri(default_tracking_uri(root))
     export_bundle(str(root / "bundle"), version=summary["registered_version"])
@@ -57,11 +57,12 @@ def main() -> None:
         "--rows", type=int, nargs=2, default=(120_000, 40_000), metavar=("TRAIN", "TEST")
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[20261128, *range(1, 8)])
+    ap.add_argument("--train-seed", type=int, default=5, help="the tiny model's twin (tests: 5)")
     ap.add_argument("--workdir", type=Path, default=None, help="reuses a bundle trained there")
     args = ap.parse_args()
     root = args.workdir or Path(tempfile.mkdtemp())
     root.mkdir(parents=True, exist_ok=True)
-    uri = str(tiny_bundle(root))
+    uri = str(tiny_bundle(root, args.train_seed))
     bundle = load_bundle(uri, cache_dir=root / "cache")
     sample = read_reference(uri, bundle)
     rows = []
