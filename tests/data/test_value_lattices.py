@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from credit_core.schema import application_schema
+from credit_training.twin import history_stats as hs
 from credit_training.twin.generate import generate_twin
 from credit_training.twin.lattice import (
     fixed_points,
@@ -89,6 +90,18 @@ def test_regions_carry_their_population_and_rating_together():
     assert {0.010006, 0.01885, 0.028663, 0.00029, 0.072508} <= set(regions.population)
     # populous regions are better rated on average
     assert regions.population[regions.rating == 1].mean() > regions.population.mean()
+
+
+def test_printed_regions_keep_their_public_size_and_rating():
+    regions = region_table()
+    printed = hs.load()["application_REGION_POPULATION_RELATIVE"]["regions_printed"]
+    for r in (r for r in printed if r["clients_train_plus_test"] > 1):
+        (i,) = np.flatnonzero(regions.population == r["value"])
+        assert regions.weight[i] == pytest.approx(r["clients_train_plus_test"] / 356_255)
+        assert regions.rating[i] == r["REGION_RATING_CLIENT"]
+    cum = np.cumsum(regions.weight)  # the invented regions keep the public quartiles
+    quartiles = regions.population[np.searchsorted(cum, [0.25, 0.5, 0.75])]
+    assert quartiles.tolist() == [0.010006, 0.01885, 0.028663]
 
 
 def test_lattice_file_names_a_source_for_every_public_figure():

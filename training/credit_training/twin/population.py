@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 
 from credit_core.schema import application_schema
+from credit_training.twin import history_stats as hs
 from credit_training.twin.builder import TableBuilder
 from credit_training.twin.drift import Marginals
 from credit_training.twin.lattice import choice, snap_mixed
@@ -268,35 +269,84 @@ class Regions:
     rating: np.ndarray  # REGION_RATING_CLIENT (1 best .. 3)
 
 
+APPLICANTS = 307_511 + 48_744  # train + test: the printed region counts are of both
+
+
 @cache
 def region_table() -> Regions:
-    """81 regions with lognormal sizes, placed on the public quantile curve of the column.
+    """81 regions: the 16 train regions public sources print (value, clients, rating), and 65
+    with lognormal sizes placed so that the column keeps its public quartiles, min and max.
 
-    Fixed (own seed), so train and test share the regions. The regions holding the public
-    quartiles, minimum and maximum take those exact values (they are real region values).
+    Fixed (own seed), so train and test share the regions. The invented regions fill, quartile
+    band by band, the share of applicants the printed ones leave (two of them hold the public
+    median and p75, real region values); their ratings fill the public rating shares, populous
+    regions better rated. The test-only one-client region (0.000253) is left out.
     """
     c = choice("REGION_POPULATION_RELATIVE")
     rng = np.random.default_rng(c["seed"])
-    k = c["regions"]
+    printed = [
+        r
+        for r in hs.load()["application_REGION_POPULATION_RELATIVE"]["regions_printed"]
+        if r["clients_train_plus_test"] > 1
+    ]
+    p_value = np.array([r["value"] for r in printed])
+    p_weight = np.array([r["clients_train_plus_test"] for r in printed]) / APPLICANTS
+    p_rating = np.array([r["REGION_RATING_CLIENT"] for r in printed], dtype=np.int64)
+    k = c["regions"] - len(printed)
     weight = rng.lognormal(0.0, c["region_size_lognormal_sigma"], k)
-    weight /= weight.sum()
+    weight *= (1.0 - p_weight.sum()) / weight.sum()
     spec = Marginals("train").num("REGION_POPULATION_RELATIVE")
+    edges = np.array([spec.min, spec.p25, spec.p50, spec.p75, spec.max])
+
+    # the median and p75 regions: the two largest invented ones, centred on their quantile
+    # (wide enough to absorb what the band filling below misses by)
+    order = np.argsort(weight)
+    population = np.full(k, np.nan)
+    population[order[-2:]] = spec.p50, spec.p75
+    band = np.full(k, -1)
+
+    def mass_below(value: float) -> float:
+        """Share of applicants already placed strictly below ``value`` (half at it)."""
+        placed = ~np.isnan(population)
+        values = np.r_[p_value, population[placed]]
+        weights = np.r_[p_weight, weight[placed]]
+        return float(weights[values < value].sum() + weights[values == value].sum() / 2)
+
+    quantiles = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    need = np.diff(quantiles) - np.diff([mass_below(e) for e in edges])
+    for r in order[:-2][::-1]:  # largest first, into the band that misses the most
+        b = int(np.argmax(need))
+        band[r] = b
+        need[b] -= weight[r]
+    # inside a band, regions sit on the public quantile curve at their cumulative position
     curve = curve_from_summary(spec)
-    upper = np.cumsum(weight)
-    mid = upper - weight / 2
-    population = curve(mid)
-    for prob, value in ((0.25, spec.p25), (0.5, spec.p50), (0.75, spec.p75)):
-        population[np.searchsorted(upper, prob)] = value
-    population[0], population[-1] = spec.min, spec.max
-    population = np.round(population, 6)
-    # ratings: populous regions better, with noise; filled to the public shares by weight
+    for b in range(4):
+        members = rng.permutation(np.flatnonzero(band == b))
+        mid = (np.cumsum(weight[members]) - weight[members] / 2) / max(weight[members].sum(), 1e-12)
+        population[members] = curve(quantiles[b] + mid * 0.25)
+    population = np.round(np.clip(population, spec.min, spec.max), 6)
+    taken = set(p_value.tolist())
+    for r in range(k):  # distinct from the printed values and from each other
+        while population[r] in taken:
+            population[r] = round(population[r] + 1e-6, 6)
+        taken.add(population[r])
+
+    # ratings of the invented regions: what the printed ones leave of the public shares
+    left = np.array(
+        [max(s - p_weight[p_rating == i + 1].sum(), 0.0) for i, s in enumerate(RATING_SHARES)]
+    )
     score = -rank_uniform(population) + 0.35 * rng.standard_normal(k)
-    order = np.argsort(score)
-    cum = np.cumsum(weight[order])
-    bounds = np.cumsum(RATING_SHARES)[:-1]
+    by_score = np.argsort(score)
+    cum = np.cumsum(weight[by_score]) / weight.sum()
+    bounds = np.cumsum(left / left.sum())[:-1]
     rating = np.empty(k, dtype=np.int64)
-    rating[order] = 1 + np.searchsorted(bounds, cum - weight[order] / 2)
-    return Regions(population, weight, rating)
+    rating[by_score] = 1 + np.searchsorted(bounds, cum - weight[by_score] / weight.sum() / 2)
+
+    values = np.r_[p_value, population]
+    ascending = np.argsort(values)
+    return Regions(
+        values[ascending], np.r_[p_weight, weight][ascending], np.r_[p_rating, rating][ascending]
+    )
 
 
 def city_rating(rating: np.ndarray, z_city: np.ndarray, shares: Sequence[float]) -> np.ndarray:
