@@ -219,9 +219,7 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     down = np.where(down_known, np.round(np.nan_to_num(goods) * down_rate * 0.6, 1), np.nan)
     rate_down = np.where(down_known, np.round(down_rate, 9), np.nan)
     rate_known = ~xna & (rng.random(m) < 0.00356 / 0.78)
-    rate_primary = np.where(
-        rate_known, np.round(rng.normal(0.189, 0.025, m).clip(0.0348, 1), 9), np.nan
-    )
+    rate_primary = np.where(rate_known, _rate_primary(rng.standard_normal(m)), np.nan)
     rate_priv = np.where(
         rate_known, np.round(rng.normal(0.80, 0.07, m).clip(0.37315, 1), 9), np.nan
     )
@@ -233,9 +231,11 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     days = _days_block(rng, decision, cnt, revolving, known)
 
     area_v, area_c = frequent(T, "SELLERPLACE_AREA")
-    area = from_frequent(rng, area_v, area_c, m)
-    spread = rng.random(m) < 0.33
-    area[spread] = np.round(np.exp(rng.normal(4.5, 1.6, int(spread.sum())))).clip(1, 4_000_000)
+    area = from_frequent(rng, area_v, _area_weights(area_v, area_c, cash.mean() if m else 0.0), m)
+    spread = rng.random(m) < AREA_SPREAD
+    area[spread] = np.round(np.exp(rng.normal(AREA_LOG_MEAN, 1.6, int(spread.sum())))).clip(
+        1, 4_000_000
+    )
     area[cash & ~spread] = -1
 
     flag_last = choose(rng, T, "FLAG_LAST_APPL_PER_CONTRACT", m)
@@ -287,6 +287,32 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     kept = ~(pos & (rng.random(m) < ORPHAN_SHARE["pos"]))
     kept &= ~(card & (rng.random(m) < ORPHAN_SHARE["card"]))
     return Previous(cols=cols, client=client, pos=pos, card=card, kept=kept)
+
+
+def _rate_primary(z: np.ndarray) -> np.ndarray:
+    """RATE_INTEREST_PRIMARY from standard normals: the published most frequent rates with their
+    counts (93% of the known values), the rest on the public quantile curve."""
+    values, counts_ = frequent(T, "RATE_INTEREST_PRIMARY")
+    top = counts_.sum() / hs.column(T, "RATE_INTEREST_PRIMARY")["numeric_summary"]["count"]
+    u = ndtr(z)
+    pick = np.searchsorted(np.cumsum(counts_) / counts_.sum(), u / top, side="right")
+    rest = from_curve(T, "RATE_INTEREST_PRIMARY", np.clip((u - top) / (1 - top), 1e-6, 1 - 1e-6))
+    return np.round(np.where(u < top, values[np.minimum(pick, len(values) - 1)], rest), 9)
+
+
+AREA_SPREAD = 0.33  # SELLERPLACE_AREA drawn beyond the published frequent values,
+AREA_LOG_MEAN = 4.9  # lognormal: with the frequent values, the public p50 (3) and p75 (82)
+
+
+def _area_weights(values: np.ndarray, counts_: np.ndarray, cash_share: float) -> np.ndarray:
+    """Weights of the published frequent SELLERPLACE_AREA values among the non-cash rows: cash
+    loans (no shop) take -1 already, so -1 gets only what keeps its public share of all rows
+    (45.7%); the other values share the rest in proportion to their counts."""
+    rows = hs.column(T, "SELLERPLACE_AREA")["numeric_summary"]["count"]
+    minus_one = values == -1
+    wanted = counts_[minus_one].sum() / rows / (1 - AREA_SPREAD)  # of the rows not spread
+    left = np.clip((wanted - cash_share) / max(1 - cash_share, 1e-9), 0.0, 1.0)
+    return np.where(minus_one, left, (1 - left) * counts_ / counts_[~minus_one].sum())
 
 
 def _terms(
