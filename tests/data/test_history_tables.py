@@ -155,6 +155,34 @@ def test_quartiles_within_stated_tolerance(report):
     assert (q["ratio"] <= 1.0).mean() >= 0.85  # most quartiles within the report's own 0.15
 
 
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("previous_application", "SELLERPLACE_AREA"),  # -1 at 45.7% of all rows with the cash loans
+        ("credit_card_balance", "AMT_PAYMENT_CURRENT"),  # small amounts outside billed months
+        ("bureau", "DAYS_CREDIT_UPDATE"),  # closed credits before today, stale open ones
+        ("bureau", "DAYS_ENDDATE_FACT"),  # early repayments spread over the credit's life
+    ],
+)
+def test_former_worst_quartiles_within_the_reports_tolerance(report, table, column):
+    q = report[(report["table"] == table) & (report["column"] == column)]
+    q = q[q["check"].isin(["p25", "p50", "p75"])]
+    assert len(q) == 3 and (q["ratio"] <= 1.0).all(), q.to_dict("records")
+
+
+def test_interest_rates_on_the_published_frequent_values(small):
+    # RATE_INTEREST_PRIMARY: 93% of the real known values are its 15 printed frequent rates
+    rate = pd.Series(small[2]["previous_application"]["RATE_INTEREST_PRIMARY"]).dropna()
+    printed = [
+        v["value"]
+        for v in hs.column("previous_application", "RATE_INTEREST_PRIMARY")["sweetviz_extras"][
+            "most_frequent_values"
+        ]
+    ]
+    assert len(rate) > 100
+    assert rate.isin(np.round(printed, 9)).mean() == pytest.approx(0.93, abs=0.05)
+
+
 def test_every_column_is_checked(report):
     for table in hs.TABLES:
         checked = set(report.loc[report["table"] == table, "column"].str.split("=").str[0])

@@ -34,6 +34,9 @@ BALANCE_CLIENT_MORE_LOANS = 1.68  # so that 45% of credits carry balance rows
 ORPHAN_BALANCE_SHARE = 0.0527  # balance ids without a bureau row (public)
 HISTORY_AGE_RISK = 0.45
 ACTIVE_RISK = 0.1
+ACTIVE_UPDATE_DAYS = 30  # mean age of an open credit's last update
+ACTIVE_STALE_SHARE = 0.3  # open credits not updated for up to ACTIVE_STALE_DAYS (not public)
+ACTIVE_STALE_DAYS = 1000
 OPEN_CREDIT_SIZE = 0.5  # rank shift of open credits' AMT_CREDIT_SUM, in standard deviations
 LATE_MONTH_RATE = 0.045  # of known (non-X) open months, at average risk
 LATE_RISK = 0.28
@@ -99,14 +102,28 @@ def build_bureau(
     planned = np.where(active & (planned < 0) & (rng.random(m) < 0.7), -planned, planned)
     planned = np.clip(planned, -42060, 31199)
     planned[rng.random(m) < hs.column(T, "DAYS_CREDIT_ENDDATE")["missing_rate"]] = np.nan
-    life = np.minimum(duration * rng.uniform(0.5, 1.05, m), -days_credit)
-    fact = np.where(is_closed, np.minimum(days_credit + np.round(life), 0.0), np.nan)
-    update = np.where(
-        is_closed,
-        np.minimum(fact + np.round(rng.exponential(120, m)), 0),
-        -np.round(rng.exponential(60, m)),
+    share = rng.uniform(0.5, 1.05, m)
+    # a closed credit whose life would reach past today was repaid early, at a point of its
+    # life so far (not all on the application day: the public DAYS_ENDDATE_FACT p75 is -425)
+    life = np.where(
+        duration * share < -days_credit, duration * share, -days_credit * (share - 0.5) / 0.55
     )
-    update = np.maximum(update, days_credit)
+    fact = np.where(is_closed, np.minimum(days_credit + np.round(life), 0.0), np.nan)
+    # last update: closed credits some months after their end (before today), open ones
+    # recently, except stale records (public DAYS_CREDIT_UPDATE quartiles -908 / -395 / -33)
+    after = rng.exponential(120, m)
+    closed_update = np.where(fact + np.round(after) < 0, fact + np.round(after), 0.0)
+    closed_update = np.where(
+        closed_update < 0, closed_update, np.round(fact * np.exp(-after / 120))
+    )
+    recent = -np.round(rng.exponential(60, m) * ACTIVE_UPDATE_DAYS / 60)
+    stale = rng.spawn(1)[0].random(m)  # a child stream: the draws below stay as they were
+    open_update = np.where(
+        stale < ACTIVE_STALE_SHARE,
+        np.round(np.maximum(days_credit, -ACTIVE_STALE_DAYS) * stale / ACTIVE_STALE_SHARE),
+        recent,
+    )
+    update = np.maximum(np.where(is_closed, closed_update, open_update), days_credit)
 
     present = _present_patterns(rng, m)
     # open credits are the larger ones (no public split by status: chosen so that the debt's
