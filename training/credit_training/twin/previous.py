@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from credit_training.twin import history_stats as hs
 from credit_training.twin.history_rows import (
@@ -37,6 +37,7 @@ ID_START = 1_000_001
 SENTINEL = float(hs.SENTINEL)
 REFUSAL_RISK = 0.55
 TERM_RISK = 0.1  # riskier clients take longer terms (lower annuity / credit)
+TERM_AMOUNT_CORR = 0.85  # normal-score correlation of a loan's amount with its term (chosen)
 CASH_XNA_SHARE = 0.384  # of Cash loans in the XNA portfolio (canceled offers, no amounts)
 CONSUMER_XNA_SHARE = 0.053
 REVOLVING_XNA_SHARE = 0.25
@@ -194,7 +195,14 @@ def build_previous(a: Applicants, rng: np.random.Generator) -> Previous:
     cnt[asked] = _terms(rng, terms_v, asked_c / asked_c.sum(), risk[asked])
     cnt[revolving & ~xna] = 0.0
     # AMT_APPLICATION's quartiles include its zeros: non-zero amounts follow AMT_GOODS_PRICE's
-    application = amounts(rng, from_curve(T, "AMT_GOODS_PRICE", rng.random(m)), 0.5)
+    # larger loans run longer (not published jointly; it narrows AMT_ANNUITY to its public
+    # quartiles): the amount's rank follows the term's, among the loans
+    u = rng.random(m)
+    if loan.any():
+        z_term = ndtri(ranked(cnt[loan] + 0.01 * u[loan]))
+        z = TERM_AMOUNT_CORR * z_term + np.sqrt(1 - TERM_AMOUNT_CORR**2) * ndtri(u[loan])
+        u[loan] = ranked(z)
+    application = amounts(rng, from_curve(T, "AMT_GOODS_PRICE", u), 0.5)
     credit = np.where(
         rng.random(m) < 0.5, application, np.round(application * rng.uniform(1.0, 1.2, m), 1)
     )
