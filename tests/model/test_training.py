@@ -83,6 +83,30 @@ def test_run_registers_a_champion_with_the_native_booster(trained, trained_store
     assert len(table) == 9
 
 
+def test_run_logs_every_stage_two_point_as_a_table(trained, trained_store, tiny_profile):
+    """The parent run holds a table of what stage 2 tried: the stage-1 choice and each point of
+    the tiny champion grid (num_leaves 7 and 15), with its early-stopped tree count, mean CV
+    AUC and business cost; the champion's row is the registered configuration."""
+    import mlflow
+
+    from credit_training.selection import MIN_TREES
+    from credit_training.train import STAGE_TWO_TABLE
+
+    s = trained["summary"]
+    table = mlflow.load_table(STAGE_TWO_TABLE, run_ids=[s["parent_run_id"]])
+    assert list(table["search"]) == ["stage 1", "grid", "grid"]
+    grid = table[table["search"] == "grid"]
+    assert sorted(grid["num_leaves"]) == [7, 15]
+    assert grid["trees_sized"].all()
+    assert grid["trees"].between(MIN_TREES, tiny_profile.max_trees).all()
+    assert grid["cv_roc_auc"].between(0.55, 1).all() and (grid["cv_business_cost"] > 0).all()
+    [best] = table[table["champion"]].to_dict("records")
+    assert best["cv_roc_auc"] == pytest.approx(s["cv"]["roc_auc"])
+    assert best["cv_business_cost"] == pytest.approx(s["cv"]["business_cost"])
+    assert str(int(best["trees"])) == s["params"]["model__n_estimators"]
+    assert best["strategy"] == s["strategy"]
+
+
 def test_holdout_probabilities_are_calibrated(trained):
     h = trained["summary"]["holdout"]
     assert h["ece"] <= 0.03  # 1,600 holdout rows: the 0.02 target is checked on the demo twin

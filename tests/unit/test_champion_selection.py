@@ -10,10 +10,14 @@ from credit_training.candidates import PLAIN, PLAIN_STRATEGY, PROFILES, plain_po
 from credit_training.cost import CostWeights
 from credit_training.final_fit import fit_final
 from credit_training.selection import (
+    MIN_TREES,
     CandidateResult,
+    champion_of,
     choose_champion,
     compare,
     sized_grid_search,
+    stage_two,
+    stage_two_rows,
 )
 
 W = CostWeights()
@@ -117,3 +121,38 @@ def test_stage_one_on_a_sample_ranks_strategies_but_never_competes_with_stage_tw
     # measured on every row, the same result would win
     unsampled = replace(lucky, sampled=False)
     assert choose_champion([unsampled], x, y, [], tiny, W) is unsampled
+
+
+def test_stage_two_table_has_a_row_per_point_tried_and_marks_the_champion():
+    """The reviewer's table: the stage-1 choice, every grid point and the plain configuration,
+    each with its early-stopped tree count and CV figures; one row is the champion."""
+    x, y = _data(1_500, 3)
+    grid = {"model__num_leaves": [3, 7], "model__learning_rate": [0.3, 0.05]}
+    profile = _small("fast", champion_grid=grid, max_trees=300)
+    results = [_stage_one("class_weight", auc=0.5, cost=1.0)]
+    searched = stage_two(results, x, y, [], profile, W)
+    champion = champion_of(results, searched)
+    rows = stage_two_rows(results, searched, champion)
+
+    assert [r["search"] for r in rows] == ["stage 1"] + ["grid"] * 4 + ["plain"]
+    assert {(r["num_leaves"], r["learning_rate"]) for r in rows if r["search"] == "grid"} == {
+        (3, 0.3),
+        (3, 0.05),
+        (7, 0.3),
+        (7, 0.05),
+    }
+    assert rows[0]["trees"] == 5 and not rows[0]["trees_sized"]
+    assert rows[0]["learning_rate"] is None  # the stage-1 point does not set it
+    plain = rows[-1]
+    assert plain["strategy"] == PLAIN_STRATEGY and plain["subsample"] == PLAIN["subsample"]
+    for r in rows[1:]:
+        assert r["trees_sized"] and MIN_TREES <= r["trees"] <= 300
+        assert 0.5 < r["cv_roc_auc"] <= 1 and r["cv_roc_auc_std"] >= 0
+        assert r["cv_business_cost"] > 0
+    [best] = [r for r in rows if r["champion"]]
+    assert best["cv_roc_auc"] == max(r["cv_roc_auc"] for r in rows) == champion.cv_auc
+    assert best["trees"] == champion.best_params["model__n_estimators"]
+    # the table's figures are the searches' own, not recomputed
+    assert {r["trees"] for r in rows[1:5]} == {
+        g["params"]["model__n_estimators"] for g in searched["grid"].grid
+    }

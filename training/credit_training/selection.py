@@ -117,10 +117,18 @@ def grid_search(
             {
                 "params": dict(p),
                 "cv_auc": float(a),
+                "cv_auc_std": float(a_std),
                 "cv_cost": float(-c),
+                "cv_cost_std": float(c_std),
+                "trees": p.get("model__n_estimators"),
             }
-            for p, a, c in zip(
-                r["params"], r["mean_test_roc_auc"], r["mean_test_cost"], strict=True
+            for p, a, a_std, c, c_std in zip(
+                r["params"],
+                r["mean_test_roc_auc"],
+                r["std_test_roc_auc"],
+                r["mean_test_cost"],
+                r["std_test_cost"],
+                strict=True,
             )
         ],
     )
@@ -264,7 +272,14 @@ def sized_grid_search(
         cv_cost_std=float(np.std(costs)),
         seconds=time.perf_counter() - start,
         grid=[
-            {"params": p, "cv_auc": float(np.mean(a)), "cv_cost": float(np.mean(c))}
+            {
+                "params": p,
+                "cv_auc": float(np.mean(a)),
+                "cv_auc_std": float(np.std(a)),
+                "cv_cost": float(np.mean(c)),
+                "cv_cost_std": float(np.std(c)),
+                "trees": p["model__n_estimators"],
+            }
             for p, a, c in rows
         ],
         trees_sized=True,
@@ -287,6 +302,51 @@ def tune(
     return grid_search(SERVABLE, strategy, grid, x, y, categorical, profile, w)
 
 
+def stage_two(
+    results: list[CandidateResult],
+    x: np.ndarray,
+    y: np.ndarray,
+    categorical: list[int],
+    profile: Profile,
+    w: CostWeights,
+    log: Log = lambda _: None,
+) -> dict[str, CandidateResult]:
+    """Stage 2's searches by name: "grid", the servable family's best stage-1 strategy (mean CV
+    AUC) tuned on ``profile.champion_grid``; with ``profile.plain_candidate`` also "plain", the
+    plain configuration (strategy "none")."""
+    chosen = stage_one_choice(results)
+    log(f"stage 2: tuning {SERVABLE} with strategy {chosen.strategy}")
+    found = {"grid": tune(chosen.strategy, profile.champion_grid, x, y, categorical, profile, w)}
+    if profile.plain_candidate:
+        found["plain"] = tune(PLAIN_STRATEGY, plain_point(), x, y, categorical, profile, w)
+    for r in found.values():
+        log(
+            f"  {r.strategy:13s} {r.best_params}: CV AUC {r.cv_auc:.4f} cost {r.cv_cost:.4f}"
+            f"  ({r.seconds:.0f} s)"
+        )
+    return found
+
+
+def stage_one_choice(results: list[CandidateResult]) -> CandidateResult:
+    """The servable family's stage-1 result with the highest mean CV AUC."""
+    return max((r for r in results if r.candidate == SERVABLE), key=lambda r: r.cv_auc)
+
+
+def champion_of(
+    results: list[CandidateResult],
+    searched: dict[str, CandidateResult],
+    log: Log = lambda _: None,
+) -> CandidateResult:
+    """The champion configuration: the highest mean CV AUC among the stage-2 ``searched`` results
+    and the stage-1 choice, unless stage 1 ran on a sample (its CV AUC is not comparable); the
+    first of them on ties."""
+    first = stage_one_choice(results)
+    found = [*([] if first.sampled else [first]), *searched.values()]
+    best = max(found, key=lambda r: r.cv_auc)
+    log(f"  champion configuration: {best.strategy} {best.best_params}")
+    return best
+
+
 def choose_champion(
     results: list[CandidateResult],
     x: np.ndarray,
@@ -296,24 +356,51 @@ def choose_champion(
     w: CostWeights,
     log: Log = lambda _: None,
 ) -> CandidateResult:
-    """Stage 2: the servable family's best stage-1 strategy (mean CV AUC) tuned on
-    ``profile.champion_grid``; with ``profile.plain_candidate`` the plain configuration
-    (strategy "none") is searched too. The highest mean CV AUC among these and the stage-1 result
-    (unless stage 1 ran on a sample) is the champion configuration."""
-    servable = [r for r in results if r.candidate == SERVABLE]
-    chosen = max(servable, key=lambda r: r.cv_auc)
-    log(f"stage 2: tuning {SERVABLE} with strategy {chosen.strategy}")
-    tuned = tune(chosen.strategy, profile.champion_grid, x, y, categorical, profile, w)
-    found = [tuned] if chosen.sampled else [chosen, tuned]
-    if profile.plain_candidate:
-        found.append(tune(PLAIN_STRATEGY, plain_point(), x, y, categorical, profile, w))
-    for r in found:
-        if r is chosen:
-            continue
-        log(
-            f"  {r.strategy:13s} {r.best_params}: CV AUC {r.cv_auc:.4f} cost {r.cv_cost:.4f}"
-            f"  ({r.seconds:.0f} s)"
+    """Stage 2 (``stage_two``) and the champion among its searches and the stage-1 choice
+    (``champion_of``)."""
+    return champion_of(results, stage_two(results, x, y, categorical, profile, w, log), log)
+
+
+def stage_two_rows(
+    results: list[CandidateResult],
+    searched: dict[str, CandidateResult],
+    champion: CandidateResult,
+) -> list[dict[str, Any]]:
+    """One row per configuration stage 2 weighed, for a reviewer's table: the stage-1 choice
+    (``search`` "stage 1"), then every point of each stage-2 search (named as in ``searched``).
+    Columns: search, strategy, trees (the point's tree count; early-stopped when
+    ``trees_sized``), cv_roc_auc and cv_business_cost with their ``_std`` over the folds (cost
+    per application at each fold's best threshold), sampled (CV on stage 1's sample of the
+    training part, not comparable), champion (the one configuration ``champion_of`` chose),
+    then every LightGBM parameter set by a point (``model__`` dropped, None where unset)."""
+    first = stage_one_choice(results)
+    stage_one = {
+        "params": first.best_params,
+        "cv_auc": first.cv_auc,
+        "cv_auc_std": first.cv_auc_std,
+        "cv_cost": first.cv_cost,
+        "cv_cost_std": first.cv_cost_std,
+        "trees": first.best_params.get("model__n_estimators"),
+    }
+    points = [("stage 1", first, stage_one)]
+    points += [(name, r, g) for name, r in searched.items() for g in r.grid]
+    names = sorted({k.removeprefix("model__") for _, _, g in points for k in g["params"]})
+    rows = []
+    for name, r, g in points:
+        params = {k.removeprefix("model__"): v for k, v in g["params"].items()}
+        rows.append(
+            {
+                "search": name,
+                "strategy": r.strategy,
+                "trees": None if g["trees"] is None else int(g["trees"]),
+                "trees_sized": r.trees_sized,
+                "cv_roc_auc": g["cv_auc"],
+                "cv_roc_auc_std": g["cv_auc_std"],
+                "cv_business_cost": g["cv_cost"],
+                "cv_business_cost_std": g["cv_cost_std"],
+                "sampled": r.sampled,
+                "champion": r is champion and g["params"] == champion.best_params,
+            }
+            | {n: params.get(n) for n in names}
         )
-    best = max(found, key=lambda r: r.cv_auc)
-    log(f"  champion configuration: {best.strategy} {best.best_params}")
-    return best
+    return rows

@@ -51,7 +51,13 @@ from credit_training.featurize import feature_matrix, spec_for_frame
 from credit_training.final_fit import calibration_method, fit_final
 from credit_training.history import HistoryData, load_history
 from credit_training.metrics import evaluate
-from credit_training.selection import CandidateResult, choose_champion, compare
+from credit_training.selection import (
+    CandidateResult,
+    champion_of,
+    compare,
+    stage_two,
+    stage_two_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ def fingerprint(df: pd.DataFrame) -> str:
 
 
 logger = logging.getLogger("credit.train")
+# the parent run's table of every configuration stage 2 weighed (``selection.stage_two_rows``)
+STAGE_TWO_TABLE = "stage2_grid.json"
 
 
 def _log(msg: str) -> None:
@@ -264,7 +272,9 @@ def run_training(cfg: TrainConfig) -> dict[str, Any]:
         table = _comparison_table(results)
         mlflow.log_dict({"comparison": table}, "comparison.json")
 
-        tuned = choose_champion(results, x, y, categorical, profile, w, log=_log)
+        searched = stage_two(results, x, y, categorical, profile, w, log=_log)
+        tuned = champion_of(results, searched, log=_log)
+        mlflow.log_table(pd.DataFrame(stage_two_rows(results, searched, tuned)), STAGE_TWO_TABLE)
 
         summary = _fit_and_register(
             cfg,
