@@ -30,8 +30,9 @@ DEFAULT_LEAF_FACTOR = 0.4  # lightgbm grid points that name no leaf size
 MIN_LEAF = 5
 
 # One sensible fixed LightGBM configuration a new user would try first (issue 19 §3). Profiles with
-# ``plain_candidate`` search it in stage 2 under strategy "none", so the champion's CV AUC is
-# never below it; ``bench/plain_vs_pipeline.py`` fits it alone as the yardstick.
+# ``plain_candidate`` search it in stage 2 under strategy "none" (its trees sized by early stopping
+# like the grid's, the 300 being the user's guess), so the champion's CV AUC is never below it;
+# ``bench/plain_vs_pipeline.py`` fits it alone, 300 trees, as the yardstick.
 PLAIN = {
     "n_estimators": 300,
     "learning_rate": 0.03,
@@ -61,7 +62,9 @@ class Profile:
     holdout: float = 0.2
     calibration_slice: float = 0.15  # of the training part: the final model's Platt map only
     seed: int = 42
-    # early stopping sizes every stage-2 point's trees, up to this many (0: the grid's count)
+    # early stopping on the CV folds sizes every stage-2 point's trees, up to this many, and the
+    # final model's when the champion is a stage-1 point; stage-2 grids then name no tree count.
+    # 0: the grids' own counts everywhere (stage 1 always uses its grid's count)
     max_trees: int = 0
     # stage 2 also searches the PLAIN configuration (strategy "none"), as given
     plain_candidate: bool = False
@@ -82,7 +85,7 @@ PROFILES = {
             "logreg": [{"model__model__C": [0.1]}],
             "lightgbm": [{"model__num_leaves": [7], "model__n_estimators": [30]}],
         },
-        champion_grid={"model__num_leaves": [7, 15], "model__n_estimators": [40]},
+        champion_grid={"model__num_leaves": [7, 15]},
         shap_rows=300,
         reference_rows=1000,
         max_trees=80,
@@ -100,6 +103,9 @@ PROFILES = {
         shap_rows=300,
         reference_rows=2000,
     ),
+    # the default (``credit train``, ``make demo``): 3-fold CV; stage 1 at 120 trees; stage 2
+    # two leaf counts at learning rate 0.05 and the plain configuration, each point's trees
+    # early-stopped on the folds (up to 600)
     "fast": Profile(
         name="fast",
         folds=3,
@@ -110,7 +116,6 @@ PROFILES = {
         },
         champion_grid={
             "model__num_leaves": [15, 31],
-            "model__n_estimators": [200],
             "model__learning_rate": [0.05],
             LEAF_FACTOR: [0.4],
         },
@@ -119,6 +124,8 @@ PROFILES = {
         plain_candidate=True,
         stage1_rows=50_000,
     ),
+    # the bench's (``make bench-grid``): 5-fold CV, stage 2 six points and the plain
+    # configuration, trees early-stopped up to 1,000
     "full": Profile(
         name="full",
         folds=5,
@@ -129,7 +136,6 @@ PROFILES = {
         },
         champion_grid={
             "model__num_leaves": [15, 31, 63],
-            "model__n_estimators": [300],
             "model__learning_rate": [0.05],
             LEAF_FACTOR: [0.2, 0.8],
             "model__colsample_bytree": [0.5],
