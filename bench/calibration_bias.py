@@ -156,7 +156,7 @@ def main() -> None:
             fresh = None
             if args.fresh_rows:
                 fresh = Path(tmp) / "fresh"
-                write_twin(fresh, args.fresh_rows, 200, seed=args.fresh_seed)
+                write_twin(fresh, args.fresh_rows, 200, seed=args.fresh_seed, tables="application")
             for r in measure(args.data, profile, args.strategy, params, args.resamples, fresh):
                 rows.append({"data": args.data.name} | r)
     else:
@@ -164,11 +164,17 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for seed in args.twin_seeds:
                 twin = Path(tmp) / f"twin-{seed}"
-                write_twin(twin, args.twin_rows, 200, seed=seed)
+                write_twin(twin, args.twin_rows, 200, seed=seed, tables="application")
                 fresh = None
                 if args.fresh_rows:
                     fresh = Path(tmp) / f"fresh-{seed}"
-                    write_twin(fresh, args.fresh_rows, 200, seed=args.fresh_seed + seed)
+                    write_twin(
+                        fresh,
+                        args.fresh_rows,
+                        200,
+                        seed=args.fresh_seed + seed,
+                        tables="application",
+                    )
                 for r in measure(twin, profile, args.strategy, params, args.resamples, fresh):
                     rows.append({"data": f"{args.twin_rows} rows seed {seed}"} | r)
     print(f"profile {profile.name} ({profile.folds} folds), {args.strategy}, {params}")

@@ -31,18 +31,19 @@ from credit_training import candidates
 from credit_training.candidates import PLAIN
 from credit_training.cost import CostWeights, best_threshold, business_cost
 from credit_training.featurize import feature_matrix, spec_for_frame
-from credit_training.final_fit import calibration_method, fit_final
+from credit_training.final_fit import METHODS, calibration_method, fit_final
 from credit_training.metrics import expected_calibration_error
 from credit_training.selection import choose_champion, compare
 from credit_training.train import load_table
 from credit_training.twin.generate import write_twin
 
 
-def pipeline_champion(x, y, categorical, profile, w):
-    """Stage 1, stage 2 and the final fit exactly as ``train.run_training`` chains them."""
+def pipeline_champion(x, y, categorical, profile, w, method=None):
+    """Stage 1, stage 2 and the final fit exactly as ``train.run_training`` chains them
+    (``method``: the calibration method, ``calibration_method``'s choice when None)."""
     results = compare(x, y, categorical, profile, w)
     tuned = choose_champion(results, x, y, categorical, profile, w)
-    method = calibration_method(len(y), profile.folds)
+    method = method or calibration_method(profile.folds)
     return tuned, fit_final(
         tuned.strategy,
         tuned.best_params,
@@ -71,6 +72,7 @@ def one_run(
     profile: candidates.Profile,
     w: CostWeights,
     recorded: tuple[str, dict] | None = None,
+    method: str | None = None,
 ) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         write_twin(Path(tmp), rows, 100, seed=seed, tables="application")
@@ -85,7 +87,7 @@ def one_run(
 
     start = time.perf_counter()
     if recorded is None:
-        tuned, final = pipeline_champion(x, y, cat, profile, w)
+        tuned, final = pipeline_champion(x, y, cat, profile, w, method)
         strategy = tuned.strategy
         selected = tuned.best_params
     else:  # the champion configuration an earlier run of this size and seed selected
@@ -98,7 +100,7 @@ def one_run(
             cat,
             profile,
             w,
-            calibration_method(len(y), profile.folds),
+            method or calibration_method(profile.folds),
             size_trees=False,
         )
     pipe_s = time.perf_counter() - start
@@ -116,6 +118,9 @@ def one_run(
         "pipeline_ece": expected_calibration_error(yh, p_pipe),
         "plain_ece": expected_calibration_error(yh, p_plain),
         "pipeline_cost": business_cost(yh, p_pipe, final.threshold, w),
+        # calibration-in-the-large: mean probability of default / observed holdout default rate
+        "pipeline_mean_pd_ratio": float(p_pipe.mean() / yh.mean()),
+        "plain_mean_pd_ratio": float(p_plain.mean() / yh.mean()),
         "plain_cost": business_cost(yh, p_plain, plain_t, w),
         "pipeline_strategy": strategy,
         "selected_params": {k: str(v) for k, v in selected.items()},
@@ -125,6 +130,7 @@ def one_run(
         "selection": "run" if recorded is None else "recorded",
         "load_1min": os.getloadavg()[0],
         "calibration": final.method,
+        "final_fit_rows": final.fit_rows,
         "pipeline_seconds": round(pipe_s, 1),
         "plain_seconds": round(plain_s, 1),
     }
@@ -155,7 +161,8 @@ def recorded_selections(path: Path) -> dict[tuple[int, int], tuple[str, dict]]:
 def table(runs: list[dict]) -> str:
     head = (
         "| rows | seeds | pipeline AUC | plain AUC | diff mean (min) | ECE pipe / plain "
-        "| cost pipe / plain |\n|---|---|---|---|---|---|---|"
+        "| cost pipe / plain | mean PD / rate pipe / plain | seconds pipe / plain |"
+        "\n|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for rows in sorted({r["rows"] for r in runs}):
@@ -169,7 +176,9 @@ def table(runs: list[dict]) -> str:
             f"| {rows:,} | {len(rs)} | {m('pipeline_auc'):.4f} | {m('plain_auc'):.4f} "
             f"| {np.mean(diffs):+.4f} ({min(diffs):+.4f}) "
             f"| {m('pipeline_ece'):.4f} / {m('plain_ece'):.4f} "
-            f"| {m('pipeline_cost'):.4f} / {m('plain_cost'):.4f} |"
+            f"| {m('pipeline_cost'):.4f} / {m('plain_cost'):.4f} "
+            f"| {m('pipeline_mean_pd_ratio'):.3f} / {m('plain_mean_pd_ratio'):.3f} "
+            f"| {m('pipeline_seconds'):.0f} / {m('plain_seconds'):.0f} |"
         )
     return "\n".join(lines)
 
@@ -186,13 +195,18 @@ def main() -> None:
         help="JSON lines of an earlier run: its champion configuration per size and seed is "
         "fitted again instead of selected again (the final fit changed, not the selection)",
     )
+    ap.add_argument(
+        "--calibration",
+        choices=METHODS,
+        help="the final fit's calibration method (default: credit train's size-based choice)",
+    )
     args = ap.parse_args()
     profile, w = candidates.PROFILES[args.profile], CostWeights()
     recorded = recorded_selections(args.selections) if args.selections else {}
     runs = []
     for rows in args.sizes:
         for seed in args.seeds:
-            run = one_run(rows, seed, profile, w, recorded.get((rows, seed)))
+            run = one_run(rows, seed, profile, w, recorded.get((rows, seed)), args.calibration)
             print(json.dumps(run), flush=True)
             runs.append(run)
             if args.out:

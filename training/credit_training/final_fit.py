@@ -5,17 +5,22 @@ Two calibration methods, both a Platt map of the booster's raw score (``calibrat
 - ``platt_on_final_model_slice`` (default): a stratified calibration slice of the training part
   is set aside; the final booster learns from the rest and the Platt map is fitted on ITS raw
   scores on the slice, which it never learned from. The map fits the model actually served.
-- ``platt_on_oof_raw_score`` (the former method, kept for the measurement in
-  ``bench/calibration_bias.py``): the map is fitted on out-of-fold scores of the CV models, each
-  trained on (folds-1)/folds of the rows, then applied to a final model trained on all of them,
-  whose scores are more extreme: its probabilities of default are biased upward.
+- ``platt_on_oof_raw_score`` (cross-fitted): the map is fitted on out-of-fold scores of the CV
+  models, each trained on (folds-1)/folds of the rows, then applied to a final model trained on
+  all of them, whose scores are more extreme: its probabilities of default are biased upward,
+  the more so the fewer the folds.
 
-Which one ``credit train`` uses depends on the data (``calibration_method``): with few rows and at least
-``CROSS_FIT_MIN_FOLDS`` folds, setting a slice aside costs the booster more than the OOF map's
-bias (small: each CV model learns from >= 80 % of the rows); the map is cross-fitted and the
-final booster learns from every row. The final booster's tree count is the one early stopping
-on the CV folds chose in stage 2 (``Profile.max_trees``), or is sized here for a configuration
-that did not go through it.
+Which one ``credit train`` uses depends on the folds (``calibration_method``): with at least
+``CROSS_FIT_MIN_FOLDS`` folds each CV model learns from >= 80 % of the rows, the OOF map's bias
+is small and setting a slice aside costs the booster more: the map is cross-fitted and the
+final booster learns from every row, at any size (5 folds, 100,000-row twin, 200,000 fresh rows:
+mean probability of default / observed rate 0.994 against the slice's 0.980, ECE 0.0018 against
+0.0031, AUC +0.0010, ``bench/calibration_bias.py``; the slice made the pipeline trail a plain
+LightGBM fitted on every row, ``bench/plain_vs_pipeline.py``). With fewer folds (``fast``: 3)
+the slice: there the OOF map over-stated the default rate by 4.6 % (docs/drift.md).
+
+The final booster's tree count is the one early stopping on the CV folds chose in stage 2
+(``Profile.max_trees``), or is sized here for a configuration that did not go through it.
 
 Both choose the threshold on the calibrated out-of-fold probabilities of the whole training part
 (probability space, so it transfers to any calibrated model; more rows than the slice alone).
@@ -38,13 +43,13 @@ from credit_training.selection import early_stopped_trees, oof_probabilities
 SLICE = "platt_on_final_model_slice"
 OOF = "platt_on_oof_raw_score"
 METHODS = (SLICE, OOF)
-CROSS_FIT_BELOW = 50_000  # training rows under which the OOF (cross-fitted) map is the default
-CROSS_FIT_MIN_FOLDS = 5
+CROSS_FIT_MIN_FOLDS = 5  # folds from which the OOF (cross-fitted) map is the default
 
 
-def calibration_method(n_rows: int, folds: int) -> str:
-    """The default calibration method for a training part of ``n_rows`` under ``folds``-fold CV."""
-    return OOF if n_rows < CROSS_FIT_BELOW and folds >= CROSS_FIT_MIN_FOLDS else SLICE
+def calibration_method(folds: int) -> str:
+    """The default calibration method under ``folds``-fold CV (OOF from ``CROSS_FIT_MIN_FOLDS``,
+    SLICE below), whatever the number of rows."""
+    return OOF if folds >= CROSS_FIT_MIN_FOLDS else SLICE
 
 
 @dataclass(frozen=True)

@@ -321,7 +321,7 @@ def _fit_and_register(
 ) -> dict[str, Any]:
     profile, w = cfg.profile, cfg.weights
     categorical = spec.categorical_indices
-    method = calibration_method(len(y), profile.folds)
+    method = calibration_method(profile.folds)
     final = fit_final(
         strategy,
         tuned.best_params,
