@@ -103,9 +103,9 @@ PROFILES = {
         shap_rows=300,
         reference_rows=2000,
     ),
-    # the default (``credit train``, ``make demo``): 3-fold CV; stage 1 at 120 trees; stage 2
-    # two leaf counts at learning rate 0.05 and the plain configuration, each point's trees
-    # early-stopped on the folds (up to 600)
+    # the default (``credit train``, ``make demo``): 3-fold CV; stage 1 at 120 trees on a sample
+    # of at most 50,000 rows; stage 2 two leaf counts at learning rate 0.05 and the plain
+    # configuration on every row, each point's trees early-stopped on the folds (up to 600)
     "fast": Profile(
         name="fast",
         folds=3,
