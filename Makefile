@@ -201,10 +201,14 @@ $(BUNDLE_DIR)/current.json:
 # the twin's client history in the embedded store, the UI's sample clients' own history laid
 # over it (the twin reuses their ids): what `make demo` publishes before serving
 FEATURES_DB := $(abspath $(DATA_DIR))/features.sqlite
-$(FEATURES_DB): $(BUNDLE_DIR)/current.json
-	$(RUN) credit features publish --history $(TWIN_DIR) --to sqlite:///$(FEATURES_DB)
+# (published under a temporary name: a failed overlay never leaves strangers' history in place)
+$(FEATURES_DB): $(BUNDLE_DIR)/current.json $(wildcard frontend/data/sample_history/*.csv) \
+		frontend/data/sample_clients.csv
+	rm -f $(FEATURES_DB).tmp
+	$(RUN) credit features publish --history $(TWIN_DIR) --to sqlite:///$(FEATURES_DB).tmp
 	$(RUN) credit features publish --history frontend/data/sample_history \
-		--to sqlite:///$(FEATURES_DB) --overlay --clients-from frontend/data/sample_clients.csv
+		--to sqlite:///$(FEATURES_DB).tmp --overlay --clients-from frontend/data/sample_clients.csv
+	mv $(FEATURES_DB).tmp $(FEATURES_DB)
 
 bench-api: install package $(BUNDLE_DIR)/current.json $(FEATURES_DB)  ## API latency, throughput, cold init (with and without the history lookup); package smoke
 	$(RUN) python bench/api_bench.py --data $(DATA_DIR) --package $(LAMBDA_BUILD) --python312 $(PYTHON) \

@@ -14,8 +14,9 @@ from credit_training.twin.drift import manifest
 pytestmark = pytest.mark.slow  # the 120,000 + 40,000-row session twin and the tiny model
 
 # the label-free default-rate estimate's structural bias under the twin's covariate shift with
-# the tests' tiny model (absolute; measured -0.0023..+0.0007 over five model draws)
-DEFAULT_RATE_SHIFT_BIAS = 0.0025
+# the tests' tiny model, below and above the truth (measured -0.0023..+0.0007 over five model
+# draws): an allowance on each side, not a symmetric widening
+DEFAULT_RATE_SHIFT_BIAS = (0.0025, 0.0010)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,8 @@ def test_estimate_without_labels_lies_in_the_bootstrap_interval_of_the_truth(res
     for metric in ("default_rate", "business_cost_per_application", "roc_auc"):
         lo, hi = interval[metric]
         assert lo <= act[metric] <= hi
-        bias = DEFAULT_RATE_SHIFT_BIAS if metric == "default_rate" else 0.0
-        assert lo - bias <= est[metric] <= hi + bias, (metric, est[metric], (lo, hi))
+        below, above = DEFAULT_RATE_SHIFT_BIAS if metric == "default_rate" else (0.0, 0.0)
+        assert lo - below <= est[metric] <= hi + above, (metric, est[metric], (lo, hi))
     # the bundle's own calibration is kept beside it: its Platt map, fitted on the served
     # model's scores on a calibration slice, also gives the default rate (0.0813 against 0.0837;
     # the former map, fitted on out-of-fold scores of the CV models, gave 0.0938, outside)

@@ -380,6 +380,35 @@ def test_overlay_writes_the_samples_own_history_and_deletes_those_without(uri, c
     assert _overlay_cli(uri) == 0 and store.open_store(uri).metadata().count == 21  # idempotent
 
 
+def test_a_publish_landing_during_a_dynamodb_overlay_keeps_its_metadata(dynamodb, monkeypatch):
+    """The overlay's last write (the metadata) is conditional on the metadata it read: a full
+    publish of another feature set meanwhile is never overwritten with the older digest."""
+    uri = f"dynamodb://{TABLE}"
+    _base_store(uri)
+    republished = feature_set() | {"digest": "sha256:" + "1" * 64}
+    read_ids = store.DynamoStore.get_many
+
+    def publish_meanwhile(self, ids):
+        found = read_ids(self, ids)
+        zeros = np.zeros((1, len(feature_names())))
+        store.publish(uri, [OTHER], zeros, republished, date.fromisoformat(AS_OF))
+        return found
+
+    monkeypatch.setattr(store.DynamoStore, "get_many", publish_meanwhile)
+    with pytest.raises(store.StoreNotReady, match="published again during the overlay"):
+        store.overlay(uri, [STRANGER], np.ones((1, len(feature_names()))), feature_set(), [], [])
+    monkeypatch.setattr(store, "METADATA_TTL", 0.0)
+    assert store.open_store(uri).metadata().digest == republished["digest"]
+
+
+def test_the_metadata_record_can_never_be_removed_by_an_overlay(tmp_path):
+    uri = f"sqlite:///{tmp_path}/features.sqlite"
+    _base_store(uri)
+    empty = np.zeros((0, len(feature_names())))
+    with pytest.raises(ValueError, match="to remove must be non-negative"):
+        store.overlay(uri, [], empty, feature_set(), [], [-1])
+
+
 @pytest.mark.parametrize(
     ("case", "message"),
     [

@@ -475,6 +475,8 @@ def overlay(
     if np.unique(ids_arr).size != ids_arr.size:
         raise ValueError("duplicated client ids")
     gone = sorted({int(i) for i in remove})
+    if gone and gone[0] < 0:
+        raise ValueError("client ids to remove must be non-negative (-1 is the metadata record)")
     if set(gone) & set(ids_arr.tolist()):
         raise ValueError("a client both written and removed")
     blobs = [(int(i), bytes(b)) for i, b in summaries]
@@ -561,12 +563,17 @@ def _overlay_dynamodb(
     import boto3
 
     reader = DynamoStore(uri, table_name)
-    meta = reader.metadata()
-    _same_feature_set(uri, meta, feature_set)
-    try:  # which of the ids are there already: the count after the overlay
-        present = set(reader.get_many([*ids.tolist(), *remove]))
+    reader.metadata()  # never published, no table: StoreNotReady before anything is written
+    try:
         dynamodb = boto3.resource("dynamodb")
         features, history = dynamodb.Table(table_name), dynamodb.Table(summary_table(table_name))
+        # the metadata as read: the last write below is conditional on it, so a full publish
+        # landing meanwhile is never overwritten with this (older) publication's metadata
+        before = features.get_item(Key={ID: META_ID}, ConsistentRead=True)["Item"]["meta"]
+        meta = StoreMetadata.from_json(before)
+        _same_feature_set(uri, meta, feature_set)
+        # which of the ids are there already: the count after the overlay
+        present = set(reader.get_many([*ids.tolist(), *remove]))
         with features.batch_writer(overwrite_by_pkeys=[ID]) as writer:
             for i, row in zip(ids, values, strict=True):
                 writer.put_item(Item={ID: int(i), "v": row.tobytes(), "d": meta.digest})
@@ -579,8 +586,19 @@ def _overlay_dynamodb(
                 writer.delete_item(Key={ID: i})
         added = sum(int(i) not in present for i in ids.tolist())
         meta = _recounted(meta, meta.count + added - sum(i in present for i in remove))
-        features.put_item(Item={ID: META_ID, "meta": meta.to_json()})
+        features.put_item(
+            Item={ID: META_ID, "meta": meta.to_json()},
+            ConditionExpression="#m = :before",
+            ExpressionAttributeNames={"#m": "meta"},
+            ExpressionAttributeValues={":before": before},
+        )
     except _client_errors() as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise StoreNotReady(
+                f"feature store {uri} was published again during the overlay: its metadata is "
+                "kept; run the overlay again"
+            ) from exc
         raise _dynamo_error(uri, exc) from exc
     return meta
 
