@@ -8,6 +8,7 @@ import streamlit as st
 from credit_core.contracts import DriftSummary, Performance
 from credit_core.history.definitions import feature_names
 from credit_frontend import charts, reports
+from credit_frontend.history_view import number
 from credit_frontend.i18n import field_label
 from credit_frontend.ui import lang, pct, plotly_chart, settings, t
 
@@ -20,15 +21,13 @@ def _when(stamp: str | None) -> str:
     return text[:16] if len(text) >= 16 else text
 
 
-def _localised(text: str) -> str:
-    """English digits in the chosen language: French takes a decimal comma and a narrow space."""
-    if lang() != "fr":
-        return text
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
 def _money(v: float | None) -> str:
-    return "n/a" if v is None else _localised(f"{v:,.3f}")
+    return "n/a" if v is None else number(v, lang(), 3)
+
+
+def _signed(x: float, decimals: int) -> str:
+    """A change with its sign, in the chosen language's typography ("+1.90", "+1,90")."""
+    return ("+" if x >= 0 else "-") + number(abs(x), lang(), decimals)
 
 
 def _delta(
@@ -36,7 +35,7 @@ def _delta(
 ) -> str | None:
     if cur is None or ref is None:
         return None
-    return _localised(f"{scale * (cur - ref):+.2f}") + unit
+    return _signed(scale * (cur - ref), 2) + unit
 
 
 def headline(s: DriftSummary) -> None:
@@ -115,12 +114,11 @@ HISTORY_NAMES = frozenset(feature_names())
 
 
 def _count(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f" if lang() == "fr" else ",")
+    return number(n, lang())
 
 
 def _pt(value: float) -> str:
-    text = f"{value:+.1f}"
-    return text.replace(".", ",") if lang() == "fr" else text
+    return _signed(value, 1)
 
 
 def history_coverage(s: DriftSummary) -> None:

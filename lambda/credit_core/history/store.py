@@ -412,6 +412,23 @@ def _publish_dynamodb(
 # ---------------------------------------------------------------------------- publishing
 
 
+def _checked_rows(
+    ids: Sequence[int] | np.ndarray, values: np.ndarray, feature_set: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ids`` as int64 and ``values`` as a contiguous (clients x features) matrix; ValueError
+    on a shape that does not match ``feature_set["names"]``, a negative id or a duplicate."""
+    ids_arr = np.asarray(ids, dtype=np.int64)
+    matrix = np.ascontiguousarray(values, dtype=VALUE_DTYPE)
+    width = len(feature_set["names"])
+    if matrix.ndim != 2 or matrix.shape != (ids_arr.size, width):
+        raise ValueError(f"values of shape {matrix.shape}, expected ({ids_arr.size}, {width})")
+    if ids_arr.size and ids_arr.min() < 0:
+        raise ValueError("client ids must be non-negative (-1 is the metadata record)")
+    if np.unique(ids_arr).size != ids_arr.size:
+        raise ValueError("duplicated client ids")
+    return ids_arr, matrix
+
+
 def publish(
     uri: str,
     ids: Sequence[int] | np.ndarray,
@@ -424,18 +441,10 @@ def publish(
     replaced whole (atomic); DynamoDB is overwritten record by record, metadata last. Raises
     StoreUriError, ValueError (shapes), OSError/sqlite3.Error or botocore errors on write."""
     scheme, target = parse_uri(uri)
-    ids_arr = np.asarray(ids, dtype=np.int64)
-    matrix = np.ascontiguousarray(values, dtype=VALUE_DTYPE)
-    names = tuple(feature_set["names"])
-    if matrix.ndim != 2 or matrix.shape != (ids_arr.size, len(names)):
-        raise ValueError(f"values of shape {matrix.shape}, expected ({ids_arr.size}, {len(names)})")
-    if ids_arr.size and ids_arr.min() < 0:
-        raise ValueError("client ids must be non-negative (-1 is the metadata record)")
-    if np.unique(ids_arr).size != ids_arr.size:
-        raise ValueError("duplicated client ids")
+    ids_arr, matrix = _checked_rows(ids, values, feature_set)
     meta = StoreMetadata(
         digest=str(feature_set["digest"]),
-        names=names,
+        names=tuple(feature_set["names"]),
         as_of=as_of.isoformat(),
         count=int(ids_arr.size),
         published_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -465,15 +474,7 @@ def overlay(
     sees the store before or after); DynamoDB: records first, metadata last, as :func:`publish`.
     """
     scheme, target = parse_uri(uri)
-    ids_arr = np.asarray(ids, dtype=np.int64)
-    matrix = np.ascontiguousarray(values, dtype=VALUE_DTYPE)
-    names = tuple(feature_set["names"])
-    if matrix.ndim != 2 or matrix.shape != (ids_arr.size, len(names)):
-        raise ValueError(f"values of shape {matrix.shape}, expected ({ids_arr.size}, {len(names)})")
-    if ids_arr.size and ids_arr.min() < 0:
-        raise ValueError("client ids must be non-negative (-1 is the metadata record)")
-    if np.unique(ids_arr).size != ids_arr.size:
-        raise ValueError("duplicated client ids")
+    ids_arr, matrix = _checked_rows(ids, values, feature_set)
     gone = sorted({int(i) for i in remove})
     if gone and gone[0] < 0:
         raise ValueError("client ids to remove must be non-negative (-1 is the metadata record)")
